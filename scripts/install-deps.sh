@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gamut builds, tests and benchmarks with.
+# Idempotent: does nothing when everything is present.
+set -eu
+PKGS=(
+	build-essential clang llvm pkg-config nasm
+	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
+	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
+	python3 util-linux kmod zstd xz-utils file
+)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "installing: ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,249 @@
+/* gamut run: parse options, build the VM, run it, report why it stopped. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/host.h"
+#include "core/vm.h"
+
+#define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 quiet"
+
+void cli_run_usage(FILE *f)
+{
+	fprintf(f,
+"usage: gamut run [options] --kernel FILE\n"
+"\n"
+"  --mode MODE        pvh (default), pv, hvm, hvm-pv, pvhvm (see `gamut modes`)\n"
+"  --cpu kvm|emu      CPU backend; default: kvm where KVM is hardware-backed,\n"
+"                     emu otherwise (see `gamut info`)\n"
+"  --kernel FILE      the guest: vmlinux (PVH note) or bzImage, or a PV image\n"
+"  --initrd FILE      initial ramdisk\n"
+"  --cmdline STR      kernel command line (default: \"" DEFAULT_CMDLINE "\")\n"
+"  --mem MiB          guest RAM in MiB (default 256)\n"
+"  --cpus N           vCPUs (default 1)\n"
+"  --disk [NAME=]PATH[,ro]   raw disk image; repeatable\n"
+"  --net [NAME=]tap:IFNAME|user   TAP device or user-mode (slirp); repeatable\n"
+"  --console stdio|none|file:PATH   where the serial console goes (default stdio)\n"
+"  --hugepages        back guest RAM with 2 MiB pages\n"
+"  --trace            print each executed instruction (emu)\n"
+"  --gdb PORT         wait for a GDB remote connection on PORT\n"
+"\n"
+"On an interactive console, Ctrl-A then x quits.\n");
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "[NAME=]rest": splits off a manifest name for PV devices. */
+static const char *split_name(char *arg, const char **name)
+{
+	char *eq = strchr(arg, '=');
+	char *colon = strchr(arg, ':');
+	char *slash = strchr(arg, '/');
+
+	*name = NULL;
+	if (!eq || (colon && colon < eq) || (slash && slash < eq))
+		return arg;
+	*eq = '\0';
+	*name = arg;
+	return eq + 1;
+}
+
+static int parse_disk(struct vm_config *cfg, char *arg, struct gerr *err)
+{
+	struct disk_config *d;
+	char *comma;
+
+	if (cfg->nr_disks >= CONFIG_MAX_DISKS)
+		return gerr_set(err, "--disk: at most %d disks", CONFIG_MAX_DISKS);
+	d = &cfg->disk[cfg->nr_disks];
+	d->path = split_name(arg, &d->name);
+	comma = strrchr(d->path, ',');
+	if (comma && !strcmp(comma, ",ro")) {
+		*comma = '\0';
+		d->readonly = true;
+	} else if (comma && !strcmp(comma, ",rw")) {
+		*comma = '\0';
+	}
+	if (!*d->path)
+		return gerr_set(err, "--disk: empty path");
+	cfg->nr_disks++;
+	return 0;
+}
+
+static int parse_net(struct vm_config *cfg, char *arg, struct gerr *err)
+{
+	struct net_config *n;
+	const char *spec;
+
+	if (cfg->nr_nets >= CONFIG_MAX_NETS)
+		return gerr_set(err, "--net: at most %d interfaces", CONFIG_MAX_NETS);
+	n = &cfg->net[cfg->nr_nets];
+	spec = split_name(arg, &n->name);
+	if (!strcmp(spec, "user")) {
+		n->kind = NET_USER;
+	} else if (!strncmp(spec, "tap:", 4) && spec[4]) {
+		n->kind = NET_TAP;
+		n->ifname = spec + 4;
+	} else {
+		return gerr_set(err, "--net %s: expected tap:IFNAME or user", spec);
+	}
+	cfg->nr_nets++;
+	return 0;
+}
+
+static int parse_console(struct vm_config *cfg, const char *arg, struct gerr *err)
+{
+	if (!strcmp(arg, "stdio"))
+		cfg->console = CONSOLE_STDIO;
+	else if (!strcmp(arg, "none"))
+		cfg->console = CONSOLE_NONE;
+	else if (!strncmp(arg, "file:", 5) && arg[5]) {
+		cfg->console = CONSOLE_FILE;
+		cfg->console_path = arg + 5;
+	} else
+		return gerr_set(err, "--console %s: expected stdio, none or file:PATH", arg);
+	return 0;
+}
+
+enum { OPT_MODE = 256, OPT_CPU, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM,
+       OPT_CPUS, OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_HUGE, OPT_TRACE, OPT_GDB };
+
+static const struct option run_opts[] = {
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "hugepages", no_argument, NULL, OPT_HUGE },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err)
+{
+	uint64_t v;
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = mode_find("pvh");
+	cfg->cmdline = DEFAULT_CMDLINE;
+	cfg->mem_bytes = 256ull << 20;
+	cfg->ncpus = 1;
+	cfg->console = CONSOLE_STDIO;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", run_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MODE:
+			cfg->mode = mode_find(optarg);
+			if (!cfg->mode)
+				return gerr_set(err, "--mode %s: unknown mode (pvh, pv, hvm, hvm-pv, pvhvm)", optarg);
+			break;
+		case OPT_CPU:
+			if (strcmp(optarg, "kvm") && strcmp(optarg, "emu"))
+				return gerr_set(err, "--cpu %s: expected kvm or emu", optarg);
+			cfg->cpu = optarg;
+			break;
+		case OPT_KERNEL: cfg->kernel = optarg; break;
+		case OPT_INITRD: cfg->initrd = optarg; break;
+		case OPT_CMDLINE: cfg->cmdline = optarg; break;
+		case OPT_MEM:
+			if (parse_u64(optarg, 1u << 20, &v) < 0 || v < 16)
+				return gerr_set(err, "--mem %s: expected MiB between 16 and 1048576", optarg);
+			cfg->mem_bytes = v << 20;
+			break;
+		case OPT_CPUS:
+			if (parse_u64(optarg, VM_MAX_CPUS, &v) < 0 || v < 1)
+				return gerr_set(err, "--cpus %s: expected 1 to %d", optarg, VM_MAX_CPUS);
+			cfg->ncpus = (unsigned)v;
+			break;
+		case OPT_DISK:
+			if (parse_disk(cfg, optarg, err) < 0)
+				return -1;
+			break;
+		case OPT_NET:
+			if (parse_net(cfg, optarg, err) < 0)
+				return -1;
+			break;
+		case OPT_CONSOLE:
+			if (parse_console(cfg, optarg, err) < 0)
+				return -1;
+			break;
+		case OPT_HUGE: cfg->hugepages = true; break;
+		case OPT_TRACE: cfg->trace = true; break;
+		case OPT_GDB:
+			if (parse_u64(optarg, 65535, &v) < 0 || v < 1)
+				return gerr_set(err, "--gdb %s: expected a TCP port", optarg);
+			cfg->gdb_port = (int)v;
+			break;
+		case 'h':
+			return 1;
+		default:
+			return gerr_set(err, "run: unknown or incomplete option '%s' (see gamut run --help)",
+					argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return gerr_set(err, "run: unexpected argument '%s'", argv[optind]);
+	if (!cfg->kernel)
+		return gerr_set(err, "run: --kernel FILE is required (see gamut run --help)");
+	if (!cfg->cpu)
+		cfg->cpu = host_default_cpu();
+	if (cfg->mode->not_built)
+		return gerr_set(err, "--mode %s: not built yet: %s", cfg->mode->name,
+				cfg->mode->not_built);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct gerr err = { "" };
+	struct vm *vm;
+	int ret;
+
+	ret = cli_parse_run(argc, argv, &cfg, &err);
+	if (ret == 1) {
+		cli_run_usage(stdout);
+		return 0;
+	}
+	if (ret < 0)
+		return cli_fail(&err);
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		gerr_set(&err, "out of memory");
+		return cli_fail(&err);
+	}
+	if (vm_create(vm, &cfg, &err) < 0) {
+		vm_destroy(vm);
+		free(vm);
+		return cli_fail(&err);
+	}
+	ret = vm_run(vm, &err);
+	vm_destroy(vm);
+	free(vm);
+	if (ret != 0 && err.msg[0])
+		cli_fail(&err);
+	return ret;
+}

@@ -1,0 +1,48 @@
+/* What the user asked for, parsed by the CLI, read by everything else. */
+#ifndef GAMUT_CORE_CONFIG_H
+#define GAMUT_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/mode.h"
+
+#define CONFIG_MAX_DISKS 8
+#define CONFIG_MAX_NETS	 4
+
+struct disk_config {
+	const char *path;
+	const char *name; /* PV manifest name ("data=file.img"), or NULL */
+	bool readonly;
+};
+
+enum net_backend_kind { NET_TAP, NET_USER };
+
+struct net_config {
+	enum net_backend_kind kind;
+	const char *ifname; /* NET_TAP */
+	const char *name;   /* PV manifest name, or NULL */
+};
+
+enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
+
+struct vm_config {
+	const struct mode_preset *mode;
+	const char *cpu;	/* "kvm" or "emu" */
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t mem_bytes;
+	unsigned ncpus;
+	struct disk_config disk[CONFIG_MAX_DISKS];
+	unsigned nr_disks;
+	struct net_config net[CONFIG_MAX_NETS];
+	unsigned nr_nets;
+	enum console_kind console;
+	const char *console_path;
+	bool hugepages;
+	bool trace;
+	int gdb_port; /* 0: no GDB stub */
+};
+
+#endif

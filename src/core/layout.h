@@ -1,0 +1,37 @@
+/* The guest-physical and port map shared by loaders, ACPI and devices. */
+#ifndef GAMUT_CORE_LAYOUT_H
+#define GAMUT_CORE_LAYOUT_H
+
+/* Low memory used by the direct-boot loaders (below 1 MiB). */
+#define LAYOUT_GDT		0x00000500ull
+#define LAYOUT_BOOT_PARAMS	0x00007000ull /* Linux zero page */
+#define LAYOUT_PVH_START_INFO	0x00006000ull /* hvm_start_info + modlist + memmap */
+#define LAYOUT_PML4		0x00009000ull /* identity page tables: 9000..c000 */
+#define LAYOUT_CMDLINE		0x00020000ull
+#define LAYOUT_CMDLINE_MAX	0x00010000ull
+#define LAYOUT_MPTABLE		0x0009fc00ull
+#define LAYOUT_EBDA		0x0009fc00ull
+#define LAYOUT_ACPI		0x000e0000ull /* RSDP is found by scanning E0000-FFFFF */
+#define LAYOUT_ACPI_SIZE	0x00020000ull
+#define LAYOUT_HIGH_MEM		0x00100000ull
+#define LAYOUT_KERNEL_64	0x01000000ull /* default bzImage load address */
+
+/* MMIO above guest RAM. */
+#define LAYOUT_VIRTIO_MMIO_BASE 0xd0000000ull
+#define LAYOUT_VIRTIO_MMIO_SIZE 0x1000ull
+#define LAYOUT_VIRTIO_MMIO_MAX	32
+#define LAYOUT_ACPI_GED		0xfeb00000ull /* sleep control/status registers */
+#define LAYOUT_IOAPIC		0xfec00000ull
+#define LAYOUT_LAPIC		0xfee00000ull
+
+/* Interrupt lines (GSIs on the IOAPIC). */
+#define LAYOUT_IRQ_COM1		4
+#define LAYOUT_IRQ_ACPI		9
+#define LAYOUT_IRQ_VIRTIO_BASE	16 /* above the ISA lines */
+
+/* Port I/O. */
+#define LAYOUT_PORT_COM1	0x3f8
+#define LAYOUT_PORT_I8042	0x60
+#define LAYOUT_PORT_ACPI_SLEEP	0x600 /* FADT sleep control/status, see acpi.c */
+
+#endif

@@ -1,0 +1,97 @@
+/* The generic virtual machine: memory, buses, devices, vCPUs and the event
+ * loop, wired to one CPU backend.  Nothing here knows which backend runs. */
+#ifndef GAMUT_CORE_VM_H
+#define GAMUT_CORE_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/bus.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/evloop.h"
+#include "core/gmem.h"
+#include "cpu/backend.h"
+
+#define VM_MAX_CPUS 64
+#define VM_MAX_MMIO_DESC 32
+
+/* One MMIO device the guest must discover through firmware tables. */
+struct vm_mmio_desc {
+	const char *hid; /* ACPI _HID, e.g. "LNRO0005" for virtio-mmio */
+	uint64_t base;
+	uint64_t size;
+	unsigned gsi;
+};
+
+struct vm_device;
+
+struct vcpu {
+	struct vm *vm;
+	int index;
+	uint32_t apic_id;
+	pthread_t thread;
+	void *backend; /* the backend's own per-vCPU state */
+};
+
+/* Why the VM stopped; gamut's exit status follows from it. */
+enum vm_stop_reason {
+	VM_RUNNING = 0,
+	VM_STOP_POWEROFF, /* guest powered off: exit status 0 */
+	VM_STOP_RESET,	  /* guest rebooted: exit status 0 */
+	VM_STOP_EXIT,	  /* PV guest exit(status) / debug exit */
+	VM_STOP_USER,	  /* escape key or signal */
+	VM_STOP_CRASH,	  /* triple fault, internal error, hostile guest */
+};
+
+struct vm {
+	struct vm_config cfg;
+	const struct cpu_backend *backend;
+	void *backend_state;
+	struct guest_mem mem;
+	struct bus pio;
+	struct bus mmio;
+	struct evloop loop;
+	bool irqchip_in_backend;
+	unsigned ncpus;
+	struct vcpu vcpu[VM_MAX_CPUS];
+	/* Devices that firmware tables must describe (virtio-mmio on ACPI). */
+	struct vm_mmio_desc mmio_desc[VM_MAX_MMIO_DESC];
+	unsigned nr_mmio_desc;
+	/* Device instances, in creation order (see core/device.h). */
+	struct vm_device *devices;
+	unsigned nr_devices;
+
+	atomic_int stop_reason; /* enum vm_stop_reason */
+	int exit_status;
+	char stop_msg[512];
+	pthread_mutex_t stop_lock;
+};
+
+/* Builds memory, the backend, the vCPUs and every device for cfg. */
+int vm_create(struct vm *vm, const struct vm_config *cfg, struct gerr *err);
+/* Runs until the guest stops; returns gamut's exit status and fills msg
+ * with a one-line reason when it is not a clean stop. */
+int vm_run(struct vm *vm, struct gerr *err);
+void vm_destroy(struct vm *vm);
+
+/* Asks every vCPU and the event loop to stop.  The first reason wins. */
+void vm_stop(struct vm *vm, enum vm_stop_reason why, int exit_status,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static inline bool vm_should_stop(const struct vm *vm)
+{
+	return atomic_load_explicit(&vm->stop_reason, memory_order_acquire) != VM_RUNNING;
+}
+
+/* Records a device for the ACPI DSDT; call from a device's create(). */
+int vm_describe_mmio(struct vm *vm, const char *hid, uint64_t base,
+		     uint64_t size, unsigned gsi, struct gerr *err);
+
+/* Interrupt lines, routed to whichever backend runs. */
+void vm_irq_set(struct vm *vm, unsigned gsi, int level);
+void vm_irq_pulse(struct vm *vm, unsigned gsi);
+void vm_msi(struct vm *vm, uint64_t addr, uint32_t data);
+
+#endif

@@ -1,0 +1,55 @@
+/* The CPU backend interface: one generic VM, two implementations
+ * (cpu/kvm: Linux KVM; cpu/emu: gamut's software x86-64).
+ *
+ * Order of calls, made by core/vm.c only:
+ *   probe -> vm_init -> vcpu_init (each vCPU) -> vcpu_set_state (BSP; APs
+ *   wait for INIT/SIPI) -> vcpu_run (one thread per vCPU) ... -> vm_destroy.
+ * irq_set, msi and vcpu_kick may be called from any thread once vm_init
+ * has returned. */
+#ifndef GAMUT_CPU_BACKEND_H
+#define GAMUT_CPU_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "cpu/x86_state.h"
+
+struct vm;
+struct vcpu;
+
+struct cpu_backend {
+	const char *name; /* "kvm" or "emu", as on the command line */
+	/* 0 when this host can run the backend; otherwise -1 and why. */
+	int (*probe)(struct gerr *err);
+	/* Registers guest RAM, creates interrupt controllers.  Sets
+	 * vm->irqchip_in_backend when the backend provides PIC/IOAPIC/LAPIC/PIT
+	 * itself, so core devices do not register software ones. */
+	int (*vm_init)(struct vm *vm, struct gerr *err);
+	void (*vm_destroy)(struct vm *vm);
+	/* Creates vCPU state, CPUID (per vm->cfg.mode->pv) and MSRs. */
+	int (*vcpu_init)(struct vm *vm, struct vcpu *vcpu, struct gerr *err);
+	void (*vcpu_destroy)(struct vcpu *vcpu);
+	int (*vcpu_set_state)(struct vcpu *vcpu, const struct x86_state *st,
+			      struct gerr *err);
+	int (*vcpu_get_state)(struct vcpu *vcpu, struct x86_state *st,
+			      struct gerr *err);
+	/* Runs guest code on the calling thread until vm_should_stop().
+	 * Returns 0 when the VM stopped (whoever asked), or -1 with the reason
+	 * when this vCPU cannot go on (it then calls vm_stop with a failure). */
+	int (*vcpu_run)(struct vcpu *vcpu, struct gerr *err);
+	/* Makes a running vcpu_run notice a stop or a new interrupt promptly. */
+	void (*vcpu_kick)(struct vcpu *vcpu);
+	/* Drives a GSI line (level 0/1); edge devices pulse 1 then 0. */
+	void (*irq_set)(struct vm *vm, unsigned gsi, int level);
+	/* Delivers one message-signalled interrupt. */
+	void (*msi)(struct vm *vm, uint64_t addr, uint32_t data);
+};
+
+/* The registered backends; NULL if the name is unknown. */
+const struct cpu_backend *cpu_backend_find(const char *name);
+
+extern const struct cpu_backend cpu_backend_kvm;
+extern const struct cpu_backend cpu_backend_emu;
+
+#endif

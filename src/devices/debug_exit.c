@@ -1,0 +1,40 @@
+/* The debug-exit port: a write of value V to port 0x501 ends gamut with
+ * exit status (V << 1) | 1, as QEMU's isa-debug-exit does.  Test guests use
+ * it to report their result without a full ACPI power-off path. */
+#include <string.h>
+
+#include "core/device.h"
+#include "core/vm.h"
+
+#define DEBUG_EXIT_PORT 0x501
+
+static void debug_exit_io(void *opaque, uint64_t off, void *data, unsigned len,
+			  bool is_write, int cpu)
+{
+	struct vm *vm = opaque;
+	uint32_t v = 0;
+
+	(void)off;
+	(void)cpu;
+	if (!is_write) {
+		memset(data, 0xff, len);
+		return;
+	}
+	memcpy(&v, data, len < 4 ? len : 4);
+	vm_stop(vm, VM_STOP_EXIT, (int)((v << 1) | 1) & 0xff,
+		"guest wrote %u to the debug-exit port", v);
+}
+
+static int debug_exit_create(struct vm *vm, void **state, struct gerr *err)
+{
+	*state = NULL;
+	return bus_register(&vm->pio, DEBUG_EXIT_PORT, 4, debug_exit_io, vm,
+			    "debug-exit", err);
+}
+
+static const struct device_class debug_exit = {
+	.name = "debug-exit",
+	.stage = DEVICE_STAGE_PLATFORM,
+	.create = debug_exit_create,
+};
+DEVICE_CLASS(debug_exit);

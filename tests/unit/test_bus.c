@@ -1,0 +1,49 @@
+#include <string.h>
+
+#include "../harness.h"
+#include "core/bus.h"
+
+static uint64_t last_off;
+static unsigned last_len;
+static int last_write;
+
+static void dev_io(void *opaque, uint64_t off, void *data, unsigned len,
+		   bool is_write, int cpu)
+{
+	(void)cpu;
+	last_off = off;
+	last_len = len;
+	last_write = is_write;
+	if (!is_write)
+		memset(data, *(int *)opaque, len);
+}
+
+TEST(bus_dispatch_and_overlap)
+{
+	struct bus b;
+	struct gerr err;
+	int a = 0x11, c = 0x22;
+	uint32_t v = 0;
+
+	bus_init(&b, "test");
+	CHECK(bus_register(&b, 0x100, 0x10, dev_io, &a, "a", &err) == 0);
+	CHECK(bus_register(&b, 0x200, 0x10, dev_io, &c, "c", &err) == 0);
+	CHECK(bus_register(&b, 0x108, 0x10, dev_io, &c, "x", &err) == -1);
+	CHECK(strstr(err.msg, "overlaps a") != NULL);
+	CHECK(bus_register(&b, 0xf8, 0x10, dev_io, &c, "y", &err) == -1);
+	CHECK(bus_register(&b, ~0ull - 4, 0x10, dev_io, &c, "wrap", &err) == -1);
+	CHECK(bus_register(&b, 0x300, 0, dev_io, &c, "empty", &err) == -1);
+	CHECK(bus_access(&b, 0x104, &v, 4, false, 0));
+	CHECK_EQ(v, 0x11111111);
+	CHECK_EQ(last_off, 4);
+	CHECK(bus_access(&b, 0x20c, &v, 4, true, 0));
+	CHECK_EQ(last_write, 1);
+	/* Straddling the end of a range is not dispatched. */
+	CHECK(!bus_access(&b, 0x10e, &v, 4, false, 0));
+	CHECK_EQ(v, 0xffffffff);
+	CHECK(!bus_access(&b, 0x50, &v, 2, false, 0));
+	CHECK(bus_unregister(&b, 0x100) == 0);
+	CHECK(!bus_access(&b, 0x104, &v, 4, false, 0));
+	CHECK(bus_unregister(&b, 0x100) == -1);
+	bus_destroy(&b);
+}
