@@ -24,14 +24,29 @@
 #define LAYOUT_IOAPIC		0xfec00000ull
 #define LAYOUT_LAPIC		0xfee00000ull
 
-/* Interrupt lines (GSIs on the IOAPIC). */
+/* Interrupt lines (vm_irq_set): 0-15 ISA IRQs, 16+ IOAPIC pins.  ISA IRQ 0
+ * (PIT) is wired to IOAPIC pin 2 (MADT interrupt source override); every
+ * other ISA IRQ n to pin n, and to PIC input n. */
+#define LAYOUT_IRQ_PIT		0
+#define LAYOUT_IOAPIC_PIN_PIT	2
+#define LAYOUT_IRQ_KBD		1
 #define LAYOUT_IRQ_COM1		4
+#define LAYOUT_IRQ_RTC		8
 #define LAYOUT_IRQ_ACPI		9
 #define LAYOUT_IRQ_VIRTIO_BASE	16 /* above the ISA lines */
 
 /* Port I/O. */
 #define LAYOUT_PORT_COM1	0x3f8
 #define LAYOUT_PORT_I8042	0x60
-#define LAYOUT_PORT_ACPI_SLEEP	0x600 /* FADT sleep control/status, see acpi.c */
+/* Hardware-reduced ACPI: FADT SLEEP_CONTROL_REG (8-bit, SLP_TYPx in bits
+ * 2-4, SLP_EN bit 5; _S5 uses SLP_TYP 5), SLEEP_STATUS_REG (8-bit, WAK_STS
+ * bit 7) and RESET_REG (8-bit, value LAYOUT_ACPI_RESET_VALUE). */
+#define LAYOUT_PORT_ACPI_SLEEP_CTL  0x600
+#define LAYOUT_PORT_ACPI_SLEEP_STS  0x601
+#define LAYOUT_PORT_ACPI_RESET	    0x602
+#define LAYOUT_ACPI_RESET_VALUE	    0x01
+#define LAYOUT_ACPI_S5_SLP_TYP	    5
+#define LAYOUT_PORT_DEBUG_EXIT	    0x501 /* test guests: exit (v<<1)|1 */
+#define LAYOUT_PORT_PV_BASE	    0x700 /* PV hypercalls (src/pv) */
 
 #endif

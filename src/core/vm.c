@@ -136,6 +136,12 @@ void vm_stop(struct vm *vm, enum vm_stop_reason why, int exit_status,
 			vm->backend->vcpu_kick(&vm->vcpu[i]);
 }
 
+void vm_kick(struct vm *vm, int cpu)
+{
+	if (cpu >= 0 && (unsigned)cpu < vm->ncpus && vm->vcpu[cpu].backend)
+		vm->backend->vcpu_kick(&vm->vcpu[cpu]);
+}
+
 void vm_irq_set(struct vm *vm, unsigned gsi, int level)
 {
 	vm->backend->irq_set(vm, gsi, level);

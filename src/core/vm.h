@@ -89,7 +89,13 @@ static inline bool vm_should_stop(const struct vm *vm)
 int vm_describe_mmio(struct vm *vm, const char *hid, uint64_t base,
 		     uint64_t size, unsigned gsi, struct gerr *err);
 
-/* Interrupt lines, routed to whichever backend runs. */
+/* Wakes vCPU `cpu` (halted or running) so it sees a new interrupt. */
+void vm_kick(struct vm *vm, int cpu);
+
+/* Interrupt lines, routed to whichever backend runs.  Line numbers follow
+ * the PC convention (core/layout.h): lines 0-15 are ISA IRQs (line 0, the
+ * PIT, reaches IOAPIC pin 2 as the MADT override says), lines 16 and up are
+ * IOAPIC pins. */
 void vm_irq_set(struct vm *vm, unsigned gsi, int level);
 void vm_irq_pulse(struct vm *vm, unsigned gsi);
 void vm_msi(struct vm *vm, uint64_t addr, uint32_t data);

@@ -42,9 +42,24 @@ struct cpu_backend {
 	void (*vcpu_kick)(struct vcpu *vcpu);
 	/* Drives a GSI line (level 0/1); edge devices pulse 1 then 0. */
 	void (*irq_set)(struct vm *vm, unsigned gsi, int level);
-	/* Delivers one message-signalled interrupt. */
+	/* Delivers one message-signalled interrupt (x86 MSI address/data
+	 * format; the software IOAPIC delivers through this too). */
 	void (*msi)(struct vm *vm, uint64_t addr, uint32_t data);
+
+	/* Optional fast paths (NULL when the backend has none; callers then
+	 * use bus handlers and vm_irq_set).  ioeventfd: a guest write of
+	 * `len` bytes to MMIO `addr` (matching `datamatch` unless it is
+	 * UINT64_MAX) signals eventfd `fd` without a trip through the bus.
+	 * irqfd: a write to eventfd `fd` pulses interrupt line `line`. */
+	int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len,
+			 uint64_t datamatch, int fd, struct gerr *err);
+	int (*irqfd)(struct vm *vm, unsigned line, int fd, struct gerr *err);
 };
+
+/* vcpu_get_state/vcpu_set_state may also be called from a bus handler that
+ * runs on that vCPU's own thread (the handler's `cpu` argument names it);
+ * a change made there takes effect when the access returns (PV hypercalls
+ * and trap bouncing rely on this). */
 
 /* The registered backends; NULL if the name is unknown. */
 const struct cpu_backend *cpu_backend_find(const char *name);

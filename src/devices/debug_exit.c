@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "core/device.h"
+#include "core/layout.h"
 #include "core/vm.h"
-
-#define DEBUG_EXIT_PORT 0x501
 
 static void debug_exit_io(void *opaque, uint64_t off, void *data, unsigned len,
 			  bool is_write, int cpu)
@@ -28,7 +27,7 @@ static void debug_exit_io(void *opaque, uint64_t off, void *data, unsigned len,
 static int debug_exit_create(struct vm *vm, void **state, struct gerr *err)
 {
 	*state = NULL;
-	return bus_register(&vm->pio, DEBUG_EXIT_PORT, 4, debug_exit_io, vm,
+	return bus_register(&vm->pio, LAYOUT_PORT_DEBUG_EXIT, 4, debug_exit_io, vm,
 			    "debug-exit", err);
 }
 
