@@ -200,3 +200,14 @@ TEST(kvm_cpuid_pv_bits_map)
 	CHECK_EQ(kvm_cpuid_pv_bits(PV_UNHALT), 1u << KVM_FEATURE_PV_UNHALT);
 	CHECK(kvm_cpuid_pv_bits(PV_KVMCLOCK) & (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT));
 }
+
+TEST(kvm_cpuid_tsc_deadline_when_kvm_has_it)
+{
+	struct cpuid_policy p = { .ncpus = 1, .tsc_deadline = true };
+	int n = kvm_cpuid_build(supported, NSUP, &p, out, 64, &(struct gerr){ "" });
+
+	CHECK(n > 0);
+	CHECK(leaf(n, 1, 0)->ecx & CPUID_1_ECX_TSC_DEADLINE);
+	n = build(0, 1, 0, false);
+	CHECK(!(leaf(n, 1, 0)->ecx & CPUID_1_ECX_TSC_DEADLINE));
+}

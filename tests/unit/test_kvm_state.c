@@ -41,7 +41,7 @@ TEST(kvm_state_round_trip)
 	fill(&a);
 	memset(&s, 0, sizeof(s));
 	kvm_state_to_regs(&a, &r);
-	kvm_state_to_sregs(&a, &s);
+	kvm_state_to_sregs(&a, &s, true);
 	kvm_state_from_kvm(&b, &r, &s);
 	CHECK(!memcmp(&a.gpr, &b.gpr, sizeof(a.gpr)));
 	CHECK(!memcmp(&a.seg, &b.seg, sizeof(a.seg)));
@@ -80,7 +80,7 @@ TEST(kvm_state_segment_attributes)
 
 	fill(&a);
 	memset(&s, 0, sizeof(s));
-	kvm_state_to_sregs(&a, &s);
+	kvm_state_to_sregs(&a, &s, true);
 	CHECK_EQ(s.cs.l, 1);
 	CHECK_EQ(s.cs.db, 0);
 	CHECK_EQ(s.cs.type, 0xb);
@@ -106,7 +106,7 @@ TEST(kvm_state_keeps_interrupt_bitmap_and_rflags_bit1)
 	a.rflags = 0;
 	memset(&s, 0, sizeof(s));
 	s.interrupt_bitmap[1] = 0x80;
-	kvm_state_to_sregs(&a, &s);
+	kvm_state_to_sregs(&a, &s, true);
 	kvm_state_to_regs(&a, &r);
 	CHECK_EQ(s.interrupt_bitmap[1], 0x80);
 	CHECK_EQ(r.rflags, 2);
@@ -149,4 +149,22 @@ TEST(kvm_state_check_rejects_inconsistent)
 	x86_state_reset(&st);
 	st.seg[X86_CS].l = 1;
 	CHECK(kvm_state_check(&st, &err) == -1);
+}
+
+TEST(kvm_state_zero_apic_base_kept)
+{
+	struct x86_state a;
+	struct kvm_sregs s;
+
+	fill(&a);
+	memset(&s, 0, sizeof(s));
+	s.apic_base = 0xfee00900;
+	a.apic_base = 0;
+	kvm_state_to_sregs(&a, &s, true);
+	CHECK_EQ(s.apic_base, 0xfee00900);
+	kvm_state_to_sregs(&a, &s, false);
+	CHECK_EQ(s.apic_base, 0);
+	a.apic_base = 0xfee00800;
+	kvm_state_to_sregs(&a, &s, true);
+	CHECK_EQ(s.apic_base, 0xfee00800);
 }

@@ -65,6 +65,8 @@ static void fix_leaf1(struct kvm_cpuid_entry2 *e, const struct cpuid_policy *p)
 		e->ecx |= CPUID_1_ECX_HYPERVISOR;
 	else
 		e->ecx &= ~CPUID_1_ECX_HYPERVISOR;
+	if (p->tsc_deadline)
+		e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 	if (p->hide_cx16)
 		e->ecx &= ~CPUID_1_ECX_CX16;
 }

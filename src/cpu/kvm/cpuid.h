@@ -9,6 +9,8 @@
  *    0x40000001 advertises exactly the mode's PV features that KVM supports;
  *  - topology: `ncpus` single-threaded cores in one package, APIC ID =
  *    vCPU index (leaves 1, 4, 0xB, 0x1F, 0x80000008, 0x8000001E agree);
+ *  - the LAPIC's TSC-deadline mode is advertised when KVM has it (older
+ *    KVMs report it only as a capability, not in the supported table);
  *  - hide_cx16 clears CMPXCHG16B (a KVM without hardware virtualization
  *    stops with an internal error when a guest uses it; SPECTRUM.md). */
 #ifndef GAMUT_CPU_KVM_CPUID_H
@@ -24,6 +26,7 @@
 #define CPUID_KVM_FEATURES    0x40000001u
 #define CPUID_1_ECX_CX16      (1u << 13)
 #define CPUID_1_ECX_X2APIC    (1u << 21)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_1_EDX_HTT	      (1u << 28)
 
@@ -32,6 +35,7 @@ struct cpuid_policy {
 	unsigned ncpus;	  /* vCPUs in the VM, 1..255 */
 	uint32_t apic_id; /* this vCPU's APIC ID */
 	bool hide_cx16;
+	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER: advertise it */
 };
 
 /* Writes the guest table for one vCPU into out[0..max).  Returns the number

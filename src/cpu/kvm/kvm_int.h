@@ -60,6 +60,7 @@ struct kvm_vm {
 	struct kvm_msr_list *msr_index;
 	bool hide_cx16; /* see cpuid.c: KVM without hardware support */
 	bool enforce_pv_cpuid; /* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+	bool tsc_deadline;     /* KVM_CAP_TSC_DEADLINE_TIMER */
 };
 
 /* Per-vCPU state (vcpu->backend). */

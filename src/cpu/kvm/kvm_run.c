@@ -59,7 +59,7 @@ void kvm_vcpu_kick(struct vcpu *vcpu)
 	pthread_mutex_lock(&v->lock);
 	if (v->running)
 		pthread_kill(v->thread, kvm_kick_signo());
-	else
+	else if (v->run)
 		v->run->immediate_exit = 1; /* not started: its first KVM_RUN returns */
 	pthread_mutex_unlock(&v->lock);
 }

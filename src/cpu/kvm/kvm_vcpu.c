@@ -56,7 +56,8 @@ static int setup_cpuid(struct vm *vm, struct vcpu *vcpu, struct kvm_vcpu *v,
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + max * sizeof(c->entries[0]));
 	struct cpuid_policy p = { .pv = vm->cfg.mode ? vm->cfg.mode->pv : 0,
 				  .ncpus = vm->ncpus, .apic_id = vcpu->apic_id,
-				  .hide_cx16 = k->hide_cx16 };
+				  .hide_cx16 = k->hide_cx16,
+				  .tsc_deadline = k->tsc_deadline };
 	const struct kvm_cpuid_entry2 *l1;
 	int n, r;
 
@@ -195,7 +196,7 @@ int kvm_vcpu_set_state(struct vcpu *vcpu, const struct x86_state *st,
 	/* Read first: KVM_SET_SREGS also takes the pending-interrupt bitmap. */
 	if (kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return gerr_errno(err, errno, "KVM_GET_SREGS");
-	kvm_state_to_sregs(st, &sregs);
+	kvm_state_to_sregs(st, &sregs, true);
 	if (kvm_ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
 		return gerr_errno(err, errno, "KVM_SET_SREGS");
 	kvm_state_to_regs(st, &regs);

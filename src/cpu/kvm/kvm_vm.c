@@ -112,6 +112,8 @@ static int kvm_vm_tables(struct kvm_vm *k, struct gerr *err)
 		return -1;
 	k->enforce_pv_cpuid =
 		ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0;
+	k->tsc_deadline =
+		ioctl(k->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	/* Without VT-x/AMD-V the host's instruction emulator runs guest
 	 * kernel code, and it fails on CMPXCHG16B (SPECTRUM.md). */
 	k->hide_cx16 = !host_has_hw_virt();

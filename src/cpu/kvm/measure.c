@@ -77,7 +77,7 @@ static int tiny_set_state(struct tiny_vm *t, struct gerr *err)
 	st.rflags = X86_RFLAGS_FIXED; /* interrupts off */
 	if (kvm_ioctl(t->cpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return gerr_errno(err, errno, "measure: KVM_GET_SREGS");
-	kvm_state_to_sregs(&st, &sregs);
+	kvm_state_to_sregs(&st, &sregs, false);
 	kvm_state_to_regs(&st, &regs);
 	if (kvm_ioctl(t->cpu_fd, KVM_SET_SREGS, &sregs) < 0)
 		return gerr_errno(err, errno, "measure: KVM_SET_SREGS");

@@ -41,7 +41,8 @@ void kvm_state_to_regs(const struct x86_state *st, struct kvm_regs *r)
 	r->rflags = st->rflags | X86_RFLAGS_FIXED; /* bit 1 always reads 1 */
 }
 
-void kvm_state_to_sregs(const struct x86_state *st, struct kvm_sregs *s)
+void kvm_state_to_sregs(const struct x86_state *st, struct kvm_sregs *s,
+			bool keep_zero_apic_base)
 {
 	s->es = seg_to_kvm(&st->seg[X86_ES]);
 	s->cs = seg_to_kvm(&st->seg[X86_CS]);
@@ -56,7 +57,8 @@ void kvm_state_to_sregs(const struct x86_state *st, struct kvm_sregs *s)
 	s->cr0 = st->cr0, s->cr2 = st->cr2, s->cr3 = st->cr3;
 	s->cr4 = st->cr4, s->cr8 = st->cr8;
 	s->efer = st->efer;
-	s->apic_base = st->apic_base;
+	if (st->apic_base || !keep_zero_apic_base)
+		s->apic_base = st->apic_base;
 }
 
 void kvm_state_from_kvm(struct x86_state *st, const struct kvm_regs *r,
