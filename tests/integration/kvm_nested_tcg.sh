@@ -64,7 +64,7 @@ INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$root.cpio.gz"
 trap 'rm -rf "$root" "$root.cpio.gz"' EXIT
-timeout 600 "$qemu" -machine q35 -cpu max,+svm,+npt -smp 1 -m 1024 -nographic \
+timeout 300 "$qemu" -machine q35 -cpu max,+svm,+npt -smp 1 -m 1024 -nographic \
 	-no-reboot -kernel "$kit/bzImage" -initrd "$root.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$root/log" 2>&1
 echo "qemu exited $?"
@@ -74,7 +74,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 grep -q "nested: /dev/kvm ready" <<<"$log" || fail "kvm-amd did not load under QEMU"
 grep -q "nested: done" <<<"$log" || fail "the nested run did not finish"
 grep -q '^not ok' <<<"$log" && fail "unit tests failed under nested KVM"
-[ "$(grep -c '^ok     kvm_run_' <<<"$log")" -eq 2 ] || fail "the raw-guest KVM tests did not run"
+[ "$(grep -c '^ok     kvm_run_' <<<"$log")" -ge 3 ] || fail "the raw-guest KVM tests did not run"
 grep -q '^ok     kvm_measure_runs' <<<"$log" || fail "the CPL-0 measurement did not run"
 for c in 1 4; do
 	if grep -q "nested: smp cpus=$c rc=67" <<<"$log"; then
