@@ -63,6 +63,10 @@ struct fake_vm *fake_vm_new(enum platform_kind platform, bool irqchip_in_backend
 	f->vm.cfg.mode = &f->mode;
 	f->vm.cfg.console = CONSOLE_NONE;
 	f->vm.cfg.ncpus = 1;
+	/* One vCPU, so vm_kick reaches the backend's (counting) kick. */
+	f->vm.ncpus = 1;
+	f->vm.vcpu[0].vm = &f->vm;
+	f->vm.vcpu[0].backend = f;
 	f->vm.backend = &fake_backend;
 	f->vm.irqchip_in_backend = irqchip_in_backend;
 	pthread_mutex_init(&f->vm.stop_lock, NULL);
