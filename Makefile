@@ -90,3 +90,13 @@ fuzz: $(BUILD)/fuzz/fuzz_virtq
 $(BUILD)/fuzz/fuzz_virtq: fuzz/fuzz_virtq.c src/virtio/virtq.c src/core/gmem.c src/core/err.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@
+
+# Platform devices (fuzz/fuzz_platform_io.c): every device file, no vm.c.
+PLATFORM_FUZZ_SRC := src/core/bus.c src/core/device.c src/core/evloop.c src/core/err.c \
+	src/console/console.c src/devices/uart8250.c src/devices/i8042.c \
+	src/devices/acpi_pm.c src/devices/pic.c src/devices/ioapic.c src/devices/pit.c \
+	src/devices/rtc.c
+fuzz: $(BUILD)/fuzz/fuzz_platform_io
+$(BUILD)/fuzz/fuzz_platform_io: fuzz/fuzz_platform_io.c $(PLATFORM_FUZZ_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@
