@@ -250,3 +250,33 @@ TEST(virtio_pci_transport_not_built_yet)
 	CHECK(strstr(err.msg, "not built yet") != NULL);
 	fx_vm_done(&vm);
 }
+
+TEST(virtio_mmio_slots_share_lines_wired_or)
+{
+	static struct vm vm;
+	static struct virtio_dev d[10];
+	unsigned line = LAYOUT_IRQ_VIRTIO_BASE;
+
+	CHECK(fx_vm_init(&vm, "pvh") == 0);
+	for (int i = 0; i < 10; i++)
+		CHECK(echo_attach(&vm, &d[i]) == 0);
+	/* Lines 16-23 only: the ninth device shares the first one's. */
+	CHECK_EQ(vm.mmio_desc[7].gsi, line + 7);
+	CHECK_EQ(vm.mmio_desc[8].gsi, line);
+	CHECK_EQ(vm.mmio_desc[9].gsi, line + 1);
+	virtio_config_changed(&d[0]);
+	virtio_config_changed(&d[8]);
+	CHECK_EQ(fx_line[line], 1);
+	mm_wr(&vm, 0, 0x64, VIRTIO_INT_CONFIG);
+	CHECK_EQ(fx_line[line], 1); /* slot 8 still asserts it */
+	mm_wr(&vm, 8, 0x64, VIRTIO_INT_CONFIG);
+	CHECK_EQ(fx_line[line], 0);
+	/* A detached device lets go of the line. */
+	virtio_config_changed(&d[9]);
+	CHECK_EQ(fx_line[line + 1], 1);
+	virtio_detach(&d[9]);
+	CHECK_EQ(fx_line[line + 1], 0);
+	for (int i = 0; i < 9; i++)
+		virtio_detach(&d[i]);
+	fx_vm_done(&vm);
+}
