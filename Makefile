@@ -69,8 +69,8 @@ test: deps
 asan:
 	@$(MAKE) BUILD=build-asan SAN=1 test
 
-guest-kit: deps
-	@guest/kit/build.sh $(BUILD)/kit
+guest-kit: deps $(BUILD)/gamut-workload
+	@KIT_EXTRA=$(BUILD)/gamut-workload guest/kit/build.sh $(BUILD)/kit
 
 spectrum: deps all guest-kit
 	$(BUILD)/gamut spectrum --kit $(BUILD)/kit
