@@ -280,3 +280,66 @@ TEST(virtio_mmio_slots_share_lines_wired_or)
 		virtio_detach(&d[i]);
 	fx_vm_done(&vm);
 }
+
+/* A backend with an ioeventfd fast path, as KVM has: it records what the
+ * transport registered, and the test signals the eventfd the way KVM
+ * would on the guest's QueueNotify write. */
+struct ioev_reg {
+	uint64_t addr, datamatch;
+	unsigned len;
+	int fd;
+};
+static struct ioev_reg ioev[4];
+static unsigned nr_ioev;
+
+static int ioev_register(struct vm *vm, uint64_t addr, unsigned len,
+			 uint64_t datamatch, int fd, struct gerr *err)
+{
+	(void)vm;
+	(void)err;
+	if (nr_ioev < 4)
+		ioev[nr_ioev++] = (struct ioev_reg){ addr, datamatch, len, fd };
+	return 0;
+}
+
+static const struct cpu_backend ioev_backend = {
+	.name = "test-ioeventfd",
+	.irq_set = fx_irq_set,
+	.ioeventfd = ioev_register,
+};
+
+static struct test_ring ioev_ring;
+
+static bool ioev_used(void *opaque)
+{
+	(void)opaque;
+	return tr_used_idx(&ioev_ring) >= 1;
+}
+
+TEST(virtio_mmio_ioeventfd_kick_reaches_device)
+{
+	static struct vm vm;
+	static struct virtio_dev d;
+	struct virtq scratch;
+	uint64_t one = 1;
+
+	CHECK(fx_vm_init(&vm, "pvh") == 0);
+	vm.backend = &ioev_backend;
+	nr_ioev = 0;
+	CHECK(echo_attach(&vm, &d) == 0);
+	CHECK_EQ(nr_ioev, 2);
+	CHECK_EQ(ioev[1].addr, LAYOUT_VIRTIO_MMIO_BASE + 0x50);
+	CHECK_EQ(ioev[1].len, 4);
+	CHECK_EQ(ioev[1].datamatch, 1);
+	CHECK(mm_negotiate(&vm, 0, ~0ull) & VIRTIO_STATUS_FEATURES_OK);
+	tr_init(&ioev_ring, &vm.mem, &scratch, 8);
+	mm_queue(&vm, 0, 1, 8, TR_DESC, TR_AVAIL, TR_USED);
+	mm_driver_ok(&vm, 0);
+	tr_desc(&ioev_ring, 0, TR_BUF, 8, VIRTQ_DESC_F_WRITE, 0);
+	tr_avail(&ioev_ring, 0);
+	CHECK(write(ioev[1].fd, &one, sizeof(one)) == sizeof(one));
+	fx_run_until(&vm, ioev_used, NULL, 2000);
+	CHECK_EQ(tr_used_idx(&ioev_ring), 1);
+	virtio_detach(&d);
+	fx_vm_done(&vm);
+}
