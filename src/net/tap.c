@@ -21,20 +21,36 @@
 struct tap {
 	int fd;
 	bool paused;
+	bool dead; /* no longer watched */
 	uint8_t buf[NET_FRAME_MAX];
 };
+
+/* A TAP whose interface went away reports errors for ever: stop watching
+ * it rather than spin (the guest's link is then dead, not gamut). */
+static void tap_stop(struct net_backend *nb, struct tap *t)
+{
+	evloop_del(nb->loop, t->fd);
+	t->dead = true;
+}
 
 static void tap_readable(void *opaque, uint32_t events)
 {
 	struct net_backend *nb = opaque;
 	struct tap *t = nb->priv;
 
-	(void)events;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		tap_stop(nb, t);
+		return;
+	}
 	for (int i = 0; i < TAP_BURST && !t->paused; i++) {
 		ssize_t n = read(t->fd, t->buf, sizeof(t->buf));
 
-		if (n <= 0)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
+		if (n <= 0) {
+			tap_stop(nb, t);
+			return;
+		}
 		net_deliver(nb, t->buf, (size_t)n);
 	}
 }
@@ -56,7 +72,8 @@ static void tap_pause(struct net_backend *nb, bool paused)
 	struct tap *t = nb->priv;
 
 	t->paused = paused;
-	evloop_mod(nb->loop, t->fd, paused ? 0 : EPOLLIN);
+	if (!t->dead)
+		evloop_mod(nb->loop, t->fd, paused ? 0 : EPOLLIN);
 }
 
 static void tap_close(struct net_backend *nb)
@@ -65,7 +82,8 @@ static void tap_close(struct net_backend *nb)
 
 	if (!t)
 		return;
-	evloop_del(nb->loop, t->fd);
+	if (!t->dead)
+		evloop_del(nb->loop, t->fd);
 	close(t->fd);
 	free(t);
 	nb->priv = NULL;
