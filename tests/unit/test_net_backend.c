@@ -261,5 +261,10 @@ TEST(net_tap_error_names_the_interface)
 	CHECK(evloop_init(&loop, &err) == 0);
 	CHECK(net_open(&cfg, &loop, catch_rx, NULL, &err) == NULL);
 	CHECK(!strncmp(err.msg, "net tap:this-name-is-too-long: ", 31));
+	/* The kernel refuses the name (as root), or /dev/net/tun is closed to
+	 * us: either way one line that names the TAP. */
+	cfg.ifname = "bad/name";
+	CHECK(net_open(&cfg, &loop, catch_rx, NULL, &err) == NULL);
+	CHECK(!strncmp(err.msg, "net tap:bad/name: cannot create TAP: ", 37));
 	evloop_destroy(&loop);
 }
