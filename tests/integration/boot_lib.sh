@@ -55,8 +55,9 @@ boot_guest_run() {
 boot_guest_finish() {
 	[ "$failed" -eq 0 ] || exit 1
 	if [ "$ran" -eq 0 ]; then
-		printf '%s\n' "${skips[@]}"
-		echo "no CPU backend can run the guest here: $(IFS=';'; echo "${skips[*]}")"
+		local reasons
+		reasons=$(printf '%s\n' "${skips[@]}" | sort -u | paste -sd ';' | sed 's/;/; /g')
+		echo "no CPU backend can run the guest here: $reasons"
 		exit 77
 	fi
 	exit 0
