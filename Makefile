@@ -78,10 +78,30 @@ spectrum: deps all guest-kit
 bench: deps all guest-kit
 	@bench/run.sh $(BUILD)
 
+# libFuzzer targets: fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME, linked
+# against the library rebuilt with clang's coverage and ASan/UBSan.
+FUZZ_CC	  ?= clang
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_OBJ  := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CFLAGS = $(filter-out -O2 -fsanitize=%,$(CFLAGS)) -O1 $(FUZZ_SAN)
+fuzz: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/fuzz/libgamut.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(BUILD)/fuzz/libgamut.a $(LDLIBS) -o $@
+
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/fuzz/obj/src/*/*.d $(BUILD)/fuzz/obj/src/*/*/*.d)
 
 # Fuzz targets (clang + libFuzzer): `make fuzz`, then run build/fuzz/fuzz_X.
 FUZZ_CC	   ?= clang
