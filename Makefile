@@ -73,3 +73,13 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+# libFuzzer targets of the OCI runtime: `make fuzz`, then run e.g.
+# build/fuzz/fuzz_oci_config -max_total_time=60
+OCI_FUZZ_SRC := src/oci/config.c src/oci/config_linux.c src/oci/json.c \
+		src/oci/names.c src/oci/arena.c src/core/err.c
+fuzz: $(BUILD)/fuzz/fuzz_oci_config
+$(BUILD)/fuzz/fuzz_oci_config: fuzz/fuzz_oci_config.c $(OCI_FUZZ_SRC)
+	@mkdir -p $(@D)
+	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
