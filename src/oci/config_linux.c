@@ -484,3 +484,34 @@ int oci_linux_parse(struct oci_jp *jp, struct oci_spec *s, json_object *linux)
 					   s->sysctl[i].key);
 	return 0;
 }
+
+int oci_resources_parse(struct oci_resources *r, struct oci_arena *a,
+			const char *buf, size_t len, struct gerr *err);
+
+/* `update --resources`: a lone linux.resources object. */
+int oci_resources_parse(struct oci_resources *r, struct oci_arena *a,
+			const char *buf, size_t len, struct gerr *err)
+{
+	struct oci_jp jp;
+	json_object *wrap, *top;
+	enum json_tokener_error je;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (len > (1u << 20))
+		return gerr_set(err, "resources: larger than 1 MiB");
+	top = json_tokener_parse_verbose(buf, &je);
+	if (!top)
+		return gerr_set(err, "resources: invalid JSON: %s",
+				json_tokener_error_desc(je));
+	if (json_object_get_type(top) != json_type_object) {
+		json_object_put(top);
+		return gerr_set(err, "resources: must be a JSON object");
+	}
+	wrap = json_object_new_object();
+	json_object_object_add(wrap, "resources", top);
+	oci_jp_init(&jp, a, err, "resources");
+	rc = parse_resources(&jp, r, wrap);
+	json_object_put(wrap);
+	return rc;
+}
