@@ -148,7 +148,8 @@ static int parse_opts(int argc, char **argv, int *i, const struct opt *opts,
 			o = find_opt(opts, NULL, 0, name[0]);
 		if (!o) {
 			snprintf(msg, sizeof(msg), "%s: unknown option %s", cmd, a);
-			return fail_msg(msg) ? -1 : -1;
+			fail_msg(msg);
+			return -1;
 		}
 		if (o->kind == OPT_FLAG) {
 			set_opt(o, eq ? eq + 1 : NULL);
@@ -157,11 +158,13 @@ static int parse_opts(int argc, char **argv, int *i, const struct opt *opts,
 		if (!eq && *i + 1 >= argc) {
 			snprintf(msg, sizeof(msg), "%s: option %s needs a value",
 				 cmd, a);
-			return fail_msg(msg) ? -1 : -1;
+			fail_msg(msg);
+			return -1;
 		}
 		if (set_opt(o, eq ? eq + 1 : argv[++(*i)])) {
 			snprintf(msg, sizeof(msg), "%s: bad value for %s", cmd, a);
-			return fail_msg(msg) ? -1 : -1;
+			fail_msg(msg);
+			return -1;
 		}
 	}
 	return 0;
@@ -215,7 +218,7 @@ static int cmd_create_or_run(int argc, char **argv, bool run)
 		return fail_msg("--preserve-fds must be between 0 and 1024");
 	o = (struct oci_create_opts){ c.bundle, c.console_socket, c.pid_file,
 				      c.no_pivot, c.no_new_keyring,
-				      (int)c.preserve_fds, NULL };
+				      (int)c.preserve_fds };
 	if (!run)
 		return oci_create(g.root, id, &o, &pid, &err) ? fail(&err) : 0;
 	if (oci_run(g.root, id, &o, c.detach, &code, &err))

@@ -412,8 +412,6 @@ int oci_create(const char *root, const char *id,
 		return -1;
 	if (!access(probe.dir, F_OK))
 		return gerr_set(err, "container \"%s\" already exists", id);
-	if (o->spec)
-		return oci_create_container(root, id, o, o->spec, pid, err);
 	if (oci_spec_load(&spec, o->bundle ? o->bundle : ".", err))
 		return -1;
 	r = oci_create_container(root, id, o, &spec, pid, err);

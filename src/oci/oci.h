@@ -26,9 +26,6 @@ struct oci_create_opts {
 	const char *pid_file;
 	bool no_pivot, no_new_keyring;
 	int preserve_fds;
-	/* Set by the front end: a spec built in memory instead of the
-	 * bundle's config.json (the bundle still names the state). */
-	const struct oci_spec *spec;
 };
 
 /* Creates the container; init waits on exec.fifo until oci_start(). */
