@@ -96,27 +96,9 @@ $(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/fuzz/libgamut.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(BUILD)/fuzz/libgamut.a $(LDLIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -Wl,--whole-archive $(BUILD)/fuzz/libgamut.a -Wl,--no-whole-archive $(LDLIBS) -o $@
 
 clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/fuzz/obj/src/*/*.d $(BUILD)/fuzz/obj/src/*/*/*.d)
-
-# Fuzz targets (clang + libFuzzer): `make fuzz`, then run build/fuzz/fuzz_X.
-FUZZ_CC	   ?= clang
-FUZZ_FLAGS := -g -O1 -std=c17 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined
-fuzz: $(BUILD)/fuzz/fuzz_virtq
-$(BUILD)/fuzz/fuzz_virtq: fuzz/fuzz_virtq.c src/virtio/virtq.c src/core/gmem.c src/core/err.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@
-
-# Platform devices (fuzz/fuzz_platform_io.c): every device file, no vm.c.
-PLATFORM_FUZZ_SRC := src/core/bus.c src/core/device.c src/core/evloop.c src/core/err.c \
-	src/console/console.c src/devices/uart8250.c src/devices/i8042.c \
-	src/devices/acpi_pm.c src/devices/pic.c src/devices/ioapic.c src/devices/pit.c \
-	src/devices/rtc.c
-fuzz: $(BUILD)/fuzz/fuzz_platform_io
-$(BUILD)/fuzz/fuzz_platform_io: fuzz/fuzz_platform_io.c $(PLATFORM_FUZZ_SRC)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@
