@@ -9,7 +9,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) \
+CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Iinclude $(PKG_CFLAGS) \
 	   -fno-strict-aliasing -MMD -MP
 LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 ifeq ($(SAN),1)
