@@ -128,11 +128,12 @@ static int64_t blk_notify(struct pv *pv, unsigned dev, struct pv_queue *q)
 	}
 	while (q->req_cons != req_prod) {
 		uint64_t slot = q->ring + 64 + (uint64_t)(q->req_cons & (size - 1)) * 64;
-		union pv_ring_slot s;
+		union pv_ring_slot rsp = { .raw = { 0 } };
+		struct pv_blk_req req;
 
-		gmem_read(pv->mem, slot, &s, sizeof(s));
-		blk_do(pv, &pv->dev[dev], &s.blk_req, &s.blk_rsp);
-		gmem_write(pv->mem, slot, &s, sizeof(s));
+		gmem_read(pv->mem, slot, &req, sizeof(req));
+		blk_do(pv, &pv->dev[dev], &req, &rsp.blk_rsp);
+		gmem_write(pv->mem, slot, &rsp, sizeof(rsp));
 		q->req_cons++;
 		q->rsp_prod++;
 	}

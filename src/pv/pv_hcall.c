@@ -258,7 +258,8 @@ void pv_port_io(void *opaque, uint64_t off, void *data, unsigned len,
 		memset(data, 0xff, len);
 		return;
 	}
-	if (len != 4 || cpu < 0 || (unsigned)cpu >= pv->vm->ncpus || !pv->loaded)
+	if (len != 4 || off >= PV_PORT_COUNT || cpu < 0 ||
+	    (unsigned)cpu >= pv->vm->ncpus || !pv->loaded)
 		return;
 	memcpy(&arg, data, 4);
 	if (off == PV_PORT_TRAP)
@@ -281,7 +282,9 @@ int pv_create(struct vm *vm, struct pv **out, struct gerr *err)
 		free(pv);
 		return -1;
 	}
-	if (bus_register(&vm->pio, PV_PORT_BASE, PV_PORT_COUNT, pv_port_io, pv,
+	/* Ports are bytes on the bus: +3 so a 4-byte write to the last
+	 * call port does not straddle the range's end. */
+	if (bus_register(&vm->pio, PV_PORT_BASE, PV_PORT_COUNT + 3, pv_port_io, pv,
 			 "pv-hypercall", err) < 0) {
 		pv_event_fini(pv);
 		free(pv);
