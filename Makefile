@@ -62,6 +62,8 @@ PV_SDK_CFLAGS := -std=gnu17 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-bui
 	-fcf-protection=none -fno-tree-loop-distribute-patterns
 PV_EXAMPLES := $(patsubst examples/pv/%.c,$(BUILD)/pv-examples/%.pv,$(wildcard examples/pv/*.c))
 PVCC	 = $(abspath $(BUILD))/gamut-pv-cc
+# Hostile PV guests for tests/integration/pv_hostile.sh.
+PV_HOSTILE := $(patsubst tests/guests/pv/%.c,$(BUILD)/guests/pv/%.pv,$(wildcard tests/guests/pv/*.c))
 
 .PHONY: pv-sdk pv-examples
 all: pv-sdk pv-examples
@@ -91,9 +93,13 @@ $(BUILD)/gamut-pv-cc: guest/pv/gamut-pv-cc $(PV_SDK)/include/.stamp $(PV_SDK)/li
 		      $(PV_SDK)/lib/libgamutpv.a
 	cp $< $@
 
-pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native
+pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE)
 
 $(BUILD)/pv-examples/%.pv: examples/pv/%.c $(BUILD)/gamut-pv-cc
+	@mkdir -p $(@D)
+	$(PVCC) -O2 -Wall -Wextra -Werror $< -o $@
+
+$(BUILD)/guests/pv/%.pv: tests/guests/pv/%.c tests/guests/pv/hostile.h $(BUILD)/gamut-pv-cc
 	@mkdir -p $(@D)
 	$(PVCC) -O2 -Wall -Wextra -Werror $< -o $@
 
