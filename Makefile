@@ -26,22 +26,31 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 
 .PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz
-all: $(BUILD)/gamut $(BUILD)/unit-tests test-guests
+all: $(BUILD)/gamut $(BUILD)/unit-tests $(BUILD)/gamut-workload test-guests
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libgamut.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/gamut: $(CLI_OBJ) $(BUILD)/libgamut.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WHOLE) $(LDLIBS)
-	ln -sf gamut $(BUILD)/gamut-oci
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WHOLE) $(LDLIBS)
+	@ln -sf gamut $(BUILD)/gamut-oci
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libgamut.a
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
+
+# The spectrum workload, native and static (also copied into the guest kit).
+$(BUILD)/gamut-workload: workload/workload.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) -O2 -static -o $@ $<
 
 # Small guests the tests boot (asm and freestanding C).
 test-guests:
@@ -121,8 +130,8 @@ test: deps
 asan:
 	@$(MAKE) BUILD=build-asan SAN=1 test
 
-guest-kit: deps
-	@guest/kit/build.sh $(BUILD)/kit
+guest-kit: deps $(BUILD)/gamut-workload
+	@KIT_EXTRA=$(BUILD)/gamut-workload guest/kit/build.sh $(BUILD)/kit
 
 spectrum: deps all guest-kit
 	$(BUILD)/gamut spectrum --kit $(BUILD)/kit
@@ -134,3 +143,11 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+# Fuzz targets (clang + libFuzzer): `make fuzz`, then run build/fuzz/fuzz_X.
+FUZZ_CC	   ?= clang
+FUZZ_FLAGS := -g -O1 -std=c17 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined
+fuzz: $(BUILD)/fuzz/fuzz_virtq
+$(BUILD)/fuzz/fuzz_virtq: fuzz/fuzz_virtq.c src/virtio/virtq.c src/core/gmem.c src/core/err.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@
