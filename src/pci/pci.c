@@ -8,6 +8,8 @@
 
 static const unsigned pci_intx_lines[4] = PCI_INTX_LINES;
 
+static void pci_intx_refresh(struct pci_bus *bus, unsigned line);
+
 void pci_cfg_set16(struct pci_dev *d, unsigned off, uint16_t v)
 {
 	d->cfg[off] = (uint8_t)v;
@@ -240,6 +242,26 @@ int pci_register(struct pci_bus *bus, struct pci_dev *d, int devfn,
 	pci_bars_update(d);
 	pthread_mutex_unlock(&bus->lock);
 	return 0;
+}
+
+void pci_unregister(struct pci_dev *d)
+{
+	struct pci_bus *bus = d->bus;
+
+	if (!bus)
+		return;
+	pthread_mutex_lock(&bus->lock);
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		if (d->bar[i].mapped)
+			bus_unregister(bar_bus(d, &d->bar[i]), d->bar[i].mapped_at);
+		d->bar[i].mapped = false;
+	}
+	if (bus->dev[d->devfn] == d)
+		bus->dev[d->devfn] = NULL;
+	if (d->intx_level)
+		pci_intx_refresh(bus, d->intx_line);
+	pthread_mutex_unlock(&bus->lock);
+	d->bus = NULL;
 }
 
 /* INTx lines are shared: a line is high while any function drives it. */

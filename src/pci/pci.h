@@ -124,6 +124,9 @@ int pci_cap_add(struct pci_dev *d, uint8_t id, unsigned len, struct gerr *err);
  * assigns and maps its BARs. */
 int pci_register(struct pci_bus *bus, struct pci_dev *d, int devfn,
 		 struct gerr *err);
+/* Takes d off the bus: unmaps its BARs and drops its INTx level.  For a
+ * device's destroy(), when no vCPU runs any more. */
+void pci_unregister(struct pci_dev *d);
 /* Drives the function's INTx pin (level; ignored while INTx is disabled
  * in the command register). */
 void pci_irq_set(struct pci_dev *d, bool level);
