@@ -26,22 +26,31 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 
 .PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz
-all: $(BUILD)/gamut $(BUILD)/unit-tests test-guests
+all: $(BUILD)/gamut $(BUILD)/unit-tests $(BUILD)/gamut-workload test-guests
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libgamut.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/gamut: $(CLI_OBJ) $(BUILD)/libgamut.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WHOLE) $(LDLIBS)
-	ln -sf gamut $(BUILD)/gamut-oci
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WHOLE) $(LDLIBS)
+	@ln -sf gamut $(BUILD)/gamut-oci
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libgamut.a
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
+
+# The spectrum workload, native and static (also copied into the guest kit).
+$(BUILD)/gamut-workload: workload/workload.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) -O2 -static -o $@ $<
 
 # Small guests the tests boot (asm and freestanding C).
 test-guests:
