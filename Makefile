@@ -46,6 +46,15 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libgamut.a
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
 
+# The legacy BIOS (16-bit, nasm), embedded by src/bios/bios_image.c.
+BIOS_ASM := $(wildcard src/bios/*.asm)
+$(BUILD)/bios/bios.bin: $(BIOS_ASM)
+	@mkdir -p $(@D)
+	@echo "  NASM    $@"
+	@nasm -f bin -I src/bios/ -o $@ src/bios/bios.asm
+$(BUILD)/src/bios/bios_image.o: $(BUILD)/bios/bios.bin
+$(BUILD)/src/bios/bios_image.o: CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
+
 # The spectrum workload, native and static (also copied into the guest kit).
 $(BUILD)/gamut-workload: workload/workload.c
 	@mkdir -p $(@D)
