@@ -135,7 +135,7 @@ quick: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: deps
-	@$(MAKE) -s all
+	@$(MAKE) -s all guest-kit
 	@tests/run.sh $(BUILD)
 
 asan:
