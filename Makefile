@@ -20,12 +20,15 @@ endif
 LIB_SRC	 := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC	 := $(shell find src/cli -name '*.c' | sort)
 UNIT_SRC := $(shell find tests/unit -name '*.c' | sort)
+# The software CPU's differential tester (library part) joins the unit tests.
+DT_SRC	 := $(shell find tests/difftest -name 'dt_*.c' | sort)
+UNIT_SRC += $(DT_SRC)
 LIB_OBJ	 := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ	 := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 
-.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz
+.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz fuzz-cpu
 all: $(BUILD)/gamut $(BUILD)/unit-tests test-guests
 
 $(BUILD)/%.o: %.c
@@ -68,6 +71,13 @@ spectrum: deps all guest-kit
 
 bench: deps all guest-kit
 	@bench/run.sh $(BUILD)
+
+# Millions of differential cases of the software CPU against the host CPU.
+$(BUILD)/difftest-cpu: $(BUILD)/tests/difftest/fuzz_cpu.o $(DT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libgamut.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+fuzz-cpu: $(BUILD)/difftest-cpu
+	$(BUILD)/difftest-cpu $(or $(COUNT),2000000) $(or $(SEED),1)
 
 clean:
 	rm -rf build build-asan build-fuzz
