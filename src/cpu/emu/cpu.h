@@ -79,10 +79,15 @@ struct tlb_entry {
 	bool global;
 };
 
-/* 80-bit x87 register as the host's long double. */
+/* x87/MMX/SSE state.  The eight x87 registers are kept raw, by physical
+ * number, in the FXSAVE slot format (80-bit value in the low 10 bytes; an
+ * MMX register is the low 8 bytes), so MMX aliasing and FXSAVE are copies;
+ * arithmetic converts to the host's long double, which is the same
+ * 80-bit format on x86-64 hosts. */
 struct emu_fpu {
-	long double st[8];
-	uint16_t fcw, fsw, ftw; /* ftw: abridged, one bit per register (1 = valid) */
+	uint8_t st[8][16];
+	uint16_t fcw, fsw; /* fsw without TOP, which lives in `top` */
+	uint8_t ftw;	   /* abridged tag: bit i set = physical register i valid */
 	unsigned top;
 	uint16_t fop;
 	uint64_t fip, fdp;
