@@ -28,7 +28,7 @@ CLI_OBJ	 := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 
-.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz fuzz-cpu
+.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz fuzz-cpu emu-mips
 all: $(BUILD)/gamut $(BUILD)/unit-tests test-guests
 
 $(BUILD)/%.o: %.c
@@ -72,9 +72,22 @@ spectrum: deps all guest-kit
 bench: deps all guest-kit
 	@bench/run.sh $(BUILD)
 
+# libFuzzer target for the software CPU's decoder (clang).
+$(BUILD)/fuzz/fuzz_decode: fuzz/fuzz_decode.c src/cpu/emu/decode.c
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c17 -D_GNU_SOURCE -Isrc $^ -o $@
+fuzz: $(BUILD)/fuzz/fuzz_decode
+
 # Millions of differential cases of the software CPU against the host CPU.
 $(BUILD)/difftest-cpu: $(BUILD)/tests/difftest/fuzz_cpu.o $(DT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libgamut.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+$(BUILD)/emu-mips: $(BUILD)/tests/difftest/mips.o $(BUILD)/libgamut.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+# Guest MIPS of the software CPU on an integer loop.
+emu-mips: $(BUILD)/emu-mips
+	$(BUILD)/emu-mips
 
 fuzz-cpu: $(BUILD)/difftest-cpu
 	$(BUILD)/difftest-cpu $(or $(COUNT),2000000) $(or $(SEED),1)
