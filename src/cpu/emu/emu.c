@@ -150,9 +150,9 @@ static void emu_irq_set(struct vm *vm, unsigned line, int level)
 		find_devices(vm);
 	pic = ev->apics.pic;
 	io = ev->apics.ioapic;
-	if (line < 16 && pic && pic_set_irq)
+	if (line < 16 && pic)
 		pic_set_irq(pic, line, level);
-	if (io && ioapic_set_irq)
+	if (io)
 		ioapic_set_irq(io, line == 0 ? LAYOUT_IOAPIC_PIN_PIT : line, level);
 	if (line < 16 && vm->vcpu[0].backend)
 		emu_kick(vm->vcpu[0].backend, EV_IRQ); /* the PIC's INTR wire */

@@ -135,7 +135,7 @@ bool lapic_has_interrupt(struct emu_lapic *l)
 
 	if (v >= 0 && sw_enabled(l) && ((unsigned)v & 0xf0) > (ppr(l) & 0xf0))
 		return true;
-	if (extint_allowed(l) && (pic = pic_of(l)) && pic_pending &&
+	if (extint_allowed(l) && (pic = pic_of(l)) &&
 	    pic_pending(pic))
 		return true;
 	return false;
@@ -153,7 +153,7 @@ int lapic_take_interrupt(struct emu_lapic *l)
 		l->isr[v >> 5] |= 1u << (v & 31);
 		return v;
 	}
-	if (extint_allowed(l) && (pic = pic_of(l)) && pic_pending && pic_ack &&
+	if (extint_allowed(l) && (pic = pic_of(l)) &&
 	    pic_pending(pic))
 		return pic_ack(pic);
 	return -1;
@@ -224,7 +224,7 @@ static void do_eoi(struct emu_lapic *l)
 	l->isr[v >> 5] &= ~(1u << (v & 31));
 	if ((__atomic_load_n(&l->tmr[v >> 5], __ATOMIC_ACQUIRE) >> (v & 31)) & 1) {
 		io = l->sys->ioapic;
-		if (io && ioapic_eoi)
+		if (io)
 			ioapic_eoi(io, (uint8_t)v);
 	}
 }
