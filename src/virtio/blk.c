@@ -62,6 +62,7 @@ struct blk {
 	pthread_mutex_t kick_lock;
 	pthread_cond_t kick_cond;
 	bool kicked, stop;
+	struct virtq_chain chain; /* the I/O thread's current request */
 };
 
 struct blk_set {
@@ -205,21 +206,19 @@ static void blk_process(struct blk *b, struct virtq_chain *c)
 static void *blk_worker(void *arg)
 {
 	struct blk *b = arg;
-	struct virtq_chain *c = malloc(sizeof(*c));
 
 	pthread_mutex_lock(&b->kick_lock);
-	while (c && !b->stop) {
+	while (!b->stop) {
 		if (!b->kicked) {
 			pthread_cond_wait(&b->kick_cond, &b->kick_lock);
 			continue;
 		}
 		b->kicked = false;
 		pthread_mutex_unlock(&b->kick_lock);
-		blk_process(b, c);
+		blk_process(b, &b->chain);
 		pthread_mutex_lock(&b->kick_lock);
 	}
 	pthread_mutex_unlock(&b->kick_lock);
-	free(c);
 	return NULL;
 }
 
