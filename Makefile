@@ -54,6 +54,8 @@ $(BUILD)/bios/bios.bin: $(BIOS_ASM)
 	@nasm -f bin -I src/bios/ -o $@ src/bios/bios.asm
 $(BUILD)/src/bios/bios_image.o: $(BUILD)/bios/bios.bin
 $(BUILD)/src/bios/bios_image.o: CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
+$(BUILD)/fuzz/obj/src/bios/bios_image.o: $(BUILD)/bios/bios.bin
+$(BUILD)/fuzz/obj/src/bios/bios_image.o: CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
 
 # The spectrum workload, native and static (also copied into the guest kit).
 $(BUILD)/gamut-workload: workload/workload.c
@@ -133,7 +135,7 @@ quick: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: deps
-	@$(MAKE) -s all
+	@$(MAKE) -s all guest-kit
 	@tests/run.sh $(BUILD)
 
 asan:
