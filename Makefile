@@ -163,10 +163,6 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-# The fuzz build of the library embeds the BIOS too.
-$(BUILD)/fuzz/obj/src/bios/bios_image.o: $(BUILD)/bios/bios.bin
-$(BUILD)/fuzz/obj/src/bios/bios_image.o: CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
-
 $(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
