@@ -25,9 +25,12 @@ struct acpi_config {
 	const struct vm_mmio_desc *mmio;
 	unsigned nr_mmio;
 	/* A PC platform: the MADT says dual 8259s are present (PCAT_COMPAT)
-	 * and the FADT says an 8042 and a CMOS RTC exist.  Off for the
-	 * microvm platform, so Linux does not probe for them. */
+	 * and the FADT sets LEGACY_DEVICES. */
 	bool pc;
+	/* What the FADT and DSDT describe, from the devices that exist:
+	 * an 8042 at 0x60/0x64 (FADT flag), a CMOS RTC at 0x70 (else the
+	 * FADT says "no CMOS RTC"), a UART at 0x3f8 (DSDT COM1). */
+	bool i8042, rtc, com1;
 };
 
 /* Table signatures' offsets inside the built image (for tests). */

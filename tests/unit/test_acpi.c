@@ -53,7 +53,8 @@ static const struct vm_mmio_desc mmio[3] = {
 
 static int build(unsigned ncpus, unsigned nr_mmio, bool pc)
 {
-	struct acpi_config cfg = { ncpus, mmio, nr_mmio, pc };
+	/* A PC has the legacy devices; the microvm variant here has none. */
+	struct acpi_config cfg = { ncpus, mmio, nr_mmio, pc, pc, pc, true };
 	struct gerr err;
 	size_t used;
 
@@ -115,12 +116,13 @@ TEST(acpi_fadt_hw_reduced)
 	CHECK_EQ(f[128], LAYOUT_ACPI_RESET_VALUE);
 	CHECK(f[244] == 1 && f[245] == 8 && fx_get64(f + 248) == LAYOUT_PORT_ACPI_SLEEP_CTL);
 	CHECK(f[256] == 1 && f[257] == 8 && fx_get64(f + 260) == LAYOUT_PORT_ACPI_SLEEP_STS);
-	CHECK_EQ(fx_get16(f + 109) & 0x2, 0);  /* no 8042 on the microvm */
-	CHECK(fx_get16(f + 109) & (1u << 5)); /* no CMOS RTC */
+	CHECK_EQ(fx_get16(f + 109) & 0x2, 0);  /* no 8042 device: no flag */
+	CHECK(fx_get16(f + 109) & (1u << 5)); /* no RTC device: "no CMOS RTC" */
 	CHECK(build(1, 0, true) == 0);
 	f = find("FACP");
-	CHECK(fx_get16(f + 109) & 0x2); /* PC: 8042 present */
+	CHECK(fx_get16(f + 109) & 0x2); /* 8042 present */
 	CHECK_EQ(fx_get16(f + 109) & (1u << 5), 0);
+	CHECK(fx_get16(f + 109) & 0x1); /* PC: legacy devices */
 }
 
 TEST(acpi_madt)
@@ -236,9 +238,23 @@ TEST(acpi_aml_pkglength)
 	CHECK_EQ(aml_eisaid_value("PNP0501"), 0x0105d041);
 }
 
+TEST(acpi_dsdt_without_uart)
+{
+	struct acpi_config cfg = { 1, mmio, 1, false, false, false, false };
+	struct gerr err;
+	size_t used;
+	const uint8_t *d;
+
+	CHECK(acpi_build(&cfg, BASE, tbl, sizeof(tbl), &used, &err) == 0);
+	d = find("DSDT");
+	CHECK(d && sum_ok(d, fx_get32(d + 4)));
+	CHECK(!memfind(d, fx_get32(d + 4), "COM1", 4));
+	CHECK(memfind(d, fx_get32(d + 4), "VR00", 4));
+}
+
 TEST(acpi_too_small_buffer)
 {
-	struct acpi_config cfg = { 1, mmio, 3, false };
+	struct acpi_config cfg = { 1, mmio, 3, false, false, false, true };
 	struct gerr err;
 	size_t used;
 
