@@ -83,7 +83,7 @@ static size_t build_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t dsd
 
 	if (cfg->pc)
 		arch |= BOOT_ARCH_LEGACY;
-	if (cfg->i8042)
+	if (cfg->pc && cfg->i8042)
 		arch |= BOOT_ARCH_8042;
 	if (!cfg->rtc)
 		arch |= BOOT_ARCH_NO_CMOS_RTC;
@@ -157,6 +157,23 @@ static void dsdt_com1(struct aml *a)
 	aml_close(a);
 }
 
+/* The CMOS RTC as a PNP device: with hardware-reduced ACPI Linux has no
+ * legacy PIC, so ISA IRQ 8 reaches rtc_cmos only through a _CRS that ACPI
+ * maps to its IOAPIC pin (without it the driver fails with -EINVAL). */
+static void dsdt_rtc(struct aml *a)
+{
+	aml_device_open(a, "RTC0");
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0B00");
+	aml_name(a, "_CRS");
+	aml_buffer_open(a);
+	aml_res_io(a, 0x70, 2);
+	aml_res_irq_noflags(a, LAYOUT_IRQ_RTC);
+	aml_res_end(a);
+	aml_close(a);
+	aml_close(a);
+}
+
 /* virtio-mmio transports raise a level-triggered, active-high line that
  * stays up until the driver acknowledges InterruptStatus. */
 static void dsdt_mmio(struct aml *a, unsigned i, const struct vm_mmio_desc *d)
@@ -190,6 +207,8 @@ static int build_dsdt(uint8_t *t, size_t cap, const struct acpi_config *cfg,
 	aml_scope_open(&a, "\\_SB_");
 	if (cfg->com1)
 		dsdt_com1(&a);
+	if (cfg->rtc)
+		dsdt_rtc(&a);
 	for (unsigned i = 0; i < cfg->nr_mmio; i++)
 		dsdt_mmio(&a, i, &cfg->mmio[i]);
 	aml_close(&a);

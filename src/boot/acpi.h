@@ -28,8 +28,10 @@ struct acpi_config {
 	 * and the FADT sets LEGACY_DEVICES. */
 	bool pc;
 	/* What the FADT and DSDT describe, from the devices that exist:
-	 * an 8042 at 0x60/0x64 (FADT flag), a CMOS RTC at 0x70 (else the
-	 * FADT says "no CMOS RTC"), a UART at 0x3f8 (DSDT COM1). */
+	 * a CMOS RTC at 0x70 (DSDT RTC0, PNP0B00; else the FADT says "no
+	 * CMOS RTC"), a UART at 0x3f8 (DSDT COM1, PNP0501), an 8042 at
+	 * 0x60/0x64 (FADT 8042 flag, on a PC only: on the microvm it serves
+	 * the reset line, and Linux need not probe a keyboard there). */
 	bool i8042, rtc, com1;
 };
 

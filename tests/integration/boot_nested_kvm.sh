@@ -35,6 +35,9 @@ done
 cp "$GAMUT" "$root/t/gamut"
 cp "$guests"/*.elf "$guests"/bzimage64.bin "$guests"/initrd.img "$root/t/g/"
 cp "$kit/vmlinux" "$kit/bzImage" "$kit/initramfs.cpio.gz" "$root/t/kit/"
+# A disk the Linux guest must find through the DSDT (virtio-mmio) and read.
+printf 'GAMUTDISK' >"$root/t/disk.img"
+truncate -s 1M "$root/t/disk.img"
 for lib in $(ldd "$GAMUT" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
@@ -56,7 +59,7 @@ run() { # name, then gamut run options
 	n=$1; shift
 	./gamut run --cpu kvm --mode pvh --console stdio "$@" </dev/null >/tmp/$n 2>&1
 	echo "nested: $n rc=$?"
-	sed "s/^/$n| /" /tmp/$n | tail -40
+	sed "s/^/$n| /" /tmp/$n
 }
 run pvh_entry --kernel g/pvh_entry.elf --initrd g/initrd.img --cmdline pvh-test-cmdline --mem 64
 run bzimage64 --kernel g/bzimage64.bin --initrd g/initrd.img --cmdline bz-test-cmdline --mem 64
@@ -64,7 +67,8 @@ run i8042 --kernel g/i8042_reset.elf --mem 32
 run smp --kernel g/smp.elf --cpus 4 --mem 32
 for k in vmlinux bzImage; do
 	run linux_$k --kernel kit/$k --initrd kit/initramfs.cpio.gz --mem 256 --cpus 2 \
-		--cmdline 'console=ttyS0 reboot=k panic=-1 gamut.cmd="echo gamut-linux-$((6*7))"'
+		--disk disk.img,ro \
+		--cmdline 'console=ttyS0 reboot=k panic=-1 gamut.cmd="echo gamut-linux-$((6*7)); head -c 9 /dev/vda; echo"'
 done
 echo "nested: done"
 poweroff -f
@@ -76,7 +80,10 @@ timeout 800 "$qemu" -machine q35 -cpu max,+svm,+npt -smp 2 -m 2048 -nographic \
 	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$root/log" 2>&1
 echo "qemu exited $?"
 log=$(tr -d '\r' <"$root/log")
-grep -aE '^(nested:|[a-z_0-9A-Z]+\| )' <<<"$log" | grep -av '^\[' | tail -120
+# What each run printed, without the Linux boot messages (BOOT_NESTED_ALL=1
+# shows them too).
+grep -aE '^(nested:|[a-z_0-9A-Z]+\| )' <<<"$log" |
+	if [ -n "${BOOT_NESTED_ALL:-}" ]; then cat; else grep -avE '^[a-z_0-9A-Z]+\| \['; fi
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
 grep -q "nested: /dev/kvm ready" <<<"$log" || { echo "kvm-amd did not load under QEMU"; exit 1; }
@@ -88,7 +95,15 @@ expect pvh_entry 85 "PVH guest: PASS"
 expect bzimage64 85 "bzImage guest: PASS"
 expect i8042 0 "i8042 guest: resetting"
 expect smp 85 "SMP guest: PASS"
-expect linux_vmlinux 0 "gamut-linux-42"
-expect linux_bzImage 0 "gamut-linux-42"
+for k in vmlinux bzImage; do
+	expect linux_$k 0 "gamut-linux-42"
+	# Found through the ACPI tables: the virtio-mmio disk, the RTC (PNP0B00),
+	# both CPUs (MADT); power-off through _S5 and the sleep registers.
+	expect linux_$k 0 "GAMUTDISK"
+	expect linux_$k 0 "rtc_cmos .*registered as rtc0"
+	expect linux_$k 0 "smp: Brought up 1 node, 2 CPUs"
+	expect linux_$k 0 "ACPI: PM: Preparing to enter system sleep state S5"
+	grep -q "^linux_$k| .*probe of rtc_cmos failed" <<<"$log" && fail "linux_$k: rtc_cmos probe failed"
+done
 [ "$failed" -eq 0 ] && echo ok
 exit $failed

@@ -123,6 +123,15 @@ TEST(acpi_fadt_hw_reduced)
 	CHECK(fx_get16(f + 109) & 0x2); /* 8042 present */
 	CHECK_EQ(fx_get16(f + 109) & (1u << 5), 0);
 	CHECK(fx_get16(f + 109) & 0x1); /* PC: legacy devices */
+	{
+		/* An RTC is described for PNP (ISA IRQ 8 through _CRS). */
+		const uint8_t *d = find("DSDT");
+		const uint8_t rtc[] = { 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 1, 2, 0x22, 0x00, 0x01 };
+
+		CHECK(memfind(d, fx_get32(d + 4), "RTC0", 4));
+		CHECK(memfind(d, fx_get32(d + 4), rtc, sizeof(rtc)));
+		CHECK(memfind(d, fx_get32(d + 4), "\x0c\x41\xd0\x0b\x00", 5)); /* PNP0B00 */
+	}
 }
 
 TEST(acpi_madt)
@@ -176,6 +185,7 @@ TEST(acpi_dsdt_devices)
 	CHECK(memfind(d, len, s5, sizeof(s5)));
 	CHECK(memfind(d, len, com1, sizeof(com1)));
 	CHECK(memfind(d, len, "\x0c\x41\xd0\x05\x01", 5)); /* EisaId PNP0501 */
+	CHECK(!memfind(d, len, "RTC0", 4)); /* no RTC in this configuration */
 	for (unsigned i = 0; i < 3; i++) {
 		fx_put32(mem + 4, (uint32_t)mmio[i].base);
 		fx_put32(mem + 8, (uint32_t)mmio[i].size);
@@ -262,4 +272,20 @@ TEST(acpi_too_small_buffer)
 	CHECK(acpi_build(&cfg, BASE, tbl, 0x200, &used, &err) == -1);
 	cfg.ncpus = 0;
 	CHECK(acpi_build(&cfg, BASE, tbl, sizeof(tbl), &used, &err) == -1);
+}
+
+TEST(acpi_microvm_i8042_not_advertised)
+{
+	/* The microvm's i8042 serves the reset line; Linux is not told to
+	 * probe a keyboard controller there. */
+	struct acpi_config cfg = { 1, mmio, 0, false, true, true, true };
+	struct gerr err;
+	size_t used;
+	const uint8_t *f;
+
+	CHECK(acpi_build(&cfg, BASE, tbl, sizeof(tbl), &used, &err) == 0);
+	f = find("FACP");
+	CHECK(f);
+	CHECK_EQ(fx_get16(f + 109) & 0x3, 0);
+	CHECK_EQ(fx_get16(f + 109) & (1u << 5), 0); /* the RTC exists */
 }
