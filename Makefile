@@ -9,7 +9,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) \
+CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Iinclude $(PKG_CFLAGS) \
 	   -fno-strict-aliasing -MMD -MP
 LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 ifeq ($(SAN),1)
@@ -26,26 +26,107 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 
 .PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz
-all: $(BUILD)/gamut $(BUILD)/unit-tests test-guests
+all: $(BUILD)/gamut $(BUILD)/unit-tests $(BUILD)/gamut-workload test-guests
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libgamut.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/gamut: $(CLI_OBJ) $(BUILD)/libgamut.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WHOLE) $(LDLIBS)
-	ln -sf gamut $(BUILD)/gamut-oci
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WHOLE) $(LDLIBS)
+	@ln -sf gamut $(BUILD)/gamut-oci
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libgamut.a
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
+
+# The legacy BIOS (16-bit, nasm), embedded by src/bios/bios_image.c.
+BIOS_ASM := $(wildcard src/bios/*.asm)
+$(BUILD)/bios/bios.bin: $(BIOS_ASM)
+	@mkdir -p $(@D)
+	@echo "  NASM    $@"
+	@nasm -f bin -I src/bios/ -o $@ src/bios/bios.asm
+$(BUILD)/src/bios/bios_image.o: $(BUILD)/bios/bios.bin
+$(BUILD)/src/bios/bios_image.o: CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
+$(BUILD)/fuzz/obj/src/bios/bios_image.o: $(BUILD)/bios/bios.bin
+$(BUILD)/fuzz/obj/src/bios/bios_image.o: CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
+
+# The spectrum workload, native and static (also copied into the guest kit).
+$(BUILD)/gamut-workload: workload/workload.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) -O2 -static -o $@ $<
 
 # Small guests the tests boot (asm and freestanding C).
 test-guests:
 	@$(MAKE) -s -C tests/guests BUILD=$(abspath $(BUILD))/guests
+
+# The PV guest SDK (guest/pv) and gamut-pv-cc, installed next to gamut;
+# the PV examples (examples/pv) built with it.  docs/pv-abi.md section 8.
+PV_CC	 ?= gcc
+PV_SDK	 := $(BUILD)/pv-sdk
+PV_LIB_SRC := $(sort $(wildcard guest/pv/lib/*.c))
+PV_LIB_OBJ := $(PV_LIB_SRC:guest/pv/lib/%.c=$(PV_SDK)/obj/%.o)
+PV_HDRS	 := $(wildcard guest/pv/include/*.h guest/pv/include/gamut/*.h guest/pv/lib/*.h) \
+	    include/gamut/pv_abi.h
+PV_SDK_CFLAGS := -std=gnu17 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-nostdinc -isystem guest/pv/include -isystem include \
+	-isystem $(shell $(PV_CC) -print-file-name=include) -fno-pie -fno-pic \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fcf-protection=none -fno-tree-loop-distribute-patterns
+PV_EXAMPLES := $(patsubst examples/pv/%.c,$(BUILD)/pv-examples/%.pv,$(wildcard examples/pv/*.c))
+PVCC	 = $(abspath $(BUILD))/gamut-pv-cc
+# Hostile PV guests for tests/integration/pv_hostile.sh.
+PV_HOSTILE := $(patsubst tests/guests/pv/%.c,$(BUILD)/guests/pv/%.pv,$(wildcard tests/guests/pv/*.c))
+
+.PHONY: pv-sdk pv-examples
+all: pv-sdk pv-examples
+pv-sdk: $(BUILD)/gamut-pv-cc
+
+$(PV_SDK)/obj/%.o: guest/pv/lib/%.c $(PV_HDRS)
+	@mkdir -p $(@D)
+	$(PV_CC) $(PV_SDK_CFLAGS) -c $< -o $@
+
+$(PV_SDK)/lib/libgamutpv.a: $(PV_LIB_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PV_SDK)/lib/crt0.o: guest/pv/crt0.S
+	@mkdir -p $(@D)
+	$(PV_CC) -c $< -o $@
+
+$(PV_SDK)/include/.stamp: $(PV_HDRS) guest/pv/pv.ld
+	@mkdir -p $(PV_SDK)/include/gamut $(PV_SDK)/lib
+	cp guest/pv/include/*.h $(PV_SDK)/include/
+	cp guest/pv/include/gamut/*.h include/gamut/pv_abi.h $(PV_SDK)/include/gamut/
+	cp guest/pv/pv.ld $(PV_SDK)/lib/
+	@touch $@
+
+$(BUILD)/gamut-pv-cc: guest/pv/gamut-pv-cc $(PV_SDK)/include/.stamp $(PV_SDK)/lib/crt0.o \
+		      $(PV_SDK)/lib/libgamutpv.a
+	cp $< $@
+
+pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE)
+
+$(BUILD)/pv-examples/%.pv: examples/pv/%.c $(BUILD)/gamut-pv-cc
+	@mkdir -p $(@D)
+	$(PVCC) -O2 -Wall -Wextra -Werror $< -o $@
+
+$(BUILD)/guests/pv/%.pv: tests/guests/pv/%.c tests/guests/pv/hostile.h $(BUILD)/gamut-pv-cc
+	@mkdir -p $(@D)
+	$(PVCC) -O2 -Wall -Wextra -Werror $< -o $@
+
+# The CPU benchmark, built natively from the same source with the same -O2.
+$(BUILD)/pv-examples/cpubench-native: examples/pv/cpubench.c
+	@mkdir -p $(@D)
+	$(PV_CC) -O2 -Wall -Wextra -Werror $< -o $@
 
 deps:
 	@scripts/install-deps.sh
@@ -54,14 +135,14 @@ quick: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: deps
-	@$(MAKE) -s all
+	@$(MAKE) -s all guest-kit
 	@tests/run.sh $(BUILD)
 
 asan:
 	@$(MAKE) BUILD=build-asan SAN=1 test
 
-guest-kit: deps
-	@guest/kit/build.sh $(BUILD)/kit
+guest-kit: deps $(BUILD)/gamut-workload
+	@KIT_EXTRA=$(BUILD)/gamut-workload guest/kit/build.sh $(BUILD)/kit
 
 spectrum: deps all guest-kit
 	$(BUILD)/gamut spectrum --kit $(BUILD)/kit
@@ -69,17 +150,27 @@ spectrum: deps all guest-kit
 bench: deps all guest-kit
 	@bench/run.sh $(BUILD)
 
+# libFuzzer targets: fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME, linked
+# against the library rebuilt with clang's coverage and ASan/UBSan.
+FUZZ_CC	  ?= clang
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_OBJ  := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CFLAGS = $(filter-out -O2 -fsanitize=%,$(CFLAGS)) -O1 $(FUZZ_SAN)
+fuzz: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/fuzz/libgamut.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -Wl,--whole-archive $(BUILD)/fuzz/libgamut.a -Wl,--no-whole-archive $(LDLIBS) -o $@
+
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
-
-# libFuzzer targets of the OCI runtime: `make fuzz`, then run e.g.
-# build/fuzz/fuzz_oci_config -max_total_time=60
-OCI_FUZZ_SRC := src/oci/config.c src/oci/config_linux.c src/oci/json.c \
-		src/oci/names.c src/oci/arena.c src/core/err.c
-fuzz: $(BUILD)/fuzz/fuzz_oci_config
-$(BUILD)/fuzz/fuzz_oci_config: fuzz/fuzz_oci_config.c $(OCI_FUZZ_SRC)
-	@mkdir -p $(@D)
-	clang -std=c17 -g -O1 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/fuzz/obj/src/*/*.d $(BUILD)/fuzz/obj/src/*/*/*.d)

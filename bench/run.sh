@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# make bench: every benchmark side by side with its peers, one table each.
+# Benchmarks are not tests: they print figures and ratios, and assert nothing.
+set -u
+BUILD=${1:-build}
+export BUILD GAMUT="$PWD/$BUILD/gamut"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "kvm: $([ -e /dev/kvm ] && echo present || echo absent); hardware virtualization flags: $(grep -qwE 'vmx|svm' /proc/cpuinfo && echo yes || echo no)"
+echo
+echo "== spectrum (one run per row)"
+"$GAMUT" spectrum --kit "$BUILD/kit"
+for b in bench/*.sh; do
+	[ "$b" = bench/run.sh ] && continue
+	echo
+	echo "== $(basename "$b" .sh)"
+	"$b" || echo "($b failed with status $?)"
+done

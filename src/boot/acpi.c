@@ -1,0 +1,269 @@
+#include "boot/acpi.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "boot/aml.h"
+#include "core/layout.h"
+#include "core/vm.h"
+
+#define OEM_ID	     "GAMUT "
+#define OEM_TABLE_ID "GAMUTVM "
+#define CREATOR_ID   "GAMT"
+#define HDR_SIZE     36
+
+/* FADT (ACPI 6.3, 5.2.9): revision 6, minor 3, 276 bytes. */
+#define FADT_SIZE		276
+#define FADT_FLAG_WBINVD	(1u << 0)
+#define FADT_FLAG_PWR_BUTTON	(1u << 4) /* 1: no fixed power button */
+#define FADT_FLAG_SLP_BUTTON	(1u << 5)
+#define FADT_FLAG_RESET_REG_SUP (1u << 10)
+#define FADT_FLAG_HW_REDUCED	(1u << 20)
+#define BOOT_ARCH_LEGACY	(1u << 0)
+#define BOOT_ARCH_8042		(1u << 1)
+#define BOOT_ARCH_NO_VGA	(1u << 2)
+#define BOOT_ARCH_NO_CMOS_RTC	(1u << 5)
+#define GAS_SYSTEM_IO		1
+#define GAS_ACCESS_BYTE		1
+
+/* MADT (5.2.12) entry types. */
+#define MADT_LAPIC	   0
+#define MADT_IOAPIC	   1
+#define MADT_ISO	   2
+#define MADT_LAPIC_NMI	   4
+#define MADT_PCAT_COMPAT   1u
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
+
+uint8_t acpi_checksum(const uint8_t *p, size_t len)
+{
+	uint8_t sum = 0;
+
+	while (len--)
+		sum = (uint8_t)(sum + *p++);
+	return (uint8_t)-sum;
+}
+
+/* The common System Description Table header; the checksum is set by
+ * finish() once the table is complete. */
+static void header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
+{
+	memcpy(t, sig, 4);
+	put32(t + 4, len);
+	t[8] = rev;
+	memcpy(t + 10, OEM_ID, 6);
+	memcpy(t + 16, OEM_TABLE_ID, 8);
+	put32(t + 24, 1);
+	memcpy(t + 28, CREATOR_ID, 4);
+	put32(t + 32, 1);
+}
+
+static void finish(uint8_t *t, uint32_t len)
+{
+	put32(t + 4, len);
+	t[9] = 0;
+	t[9] = acpi_checksum(t, len);
+}
+
+/* A Generic Address Structure for one byte-wide I/O port. */
+static void gas_io8(uint8_t *p, uint16_t port)
+{
+	p[0] = GAS_SYSTEM_IO;
+	p[1] = 8;  /* register bit width */
+	p[2] = 0;  /* bit offset */
+	p[3] = GAS_ACCESS_BYTE;
+	put64(p + 4, port);
+}
+
+static size_t build_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t dsdt)
+{
+	uint16_t arch = BOOT_ARCH_NO_VGA;
+
+	if (cfg->pc)
+		arch |= BOOT_ARCH_LEGACY | BOOT_ARCH_8042;
+	else
+		arch |= BOOT_ARCH_NO_CMOS_RTC;
+	header(t, "FACP", FADT_SIZE, 6);
+	put32(t + 40, dsdt <= 0xffffffff ? (uint32_t)dsdt : 0);
+	put16(t + 46, LAYOUT_IRQ_ACPI); /* SCI_INT: unused when hardware-reduced */
+	put16(t + 109, arch);
+	put32(t + 112, FADT_FLAG_WBINVD | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON |
+			       FADT_FLAG_RESET_REG_SUP | FADT_FLAG_HW_REDUCED);
+	gas_io8(t + 116, LAYOUT_PORT_ACPI_RESET);
+	t[128] = LAYOUT_ACPI_RESET_VALUE;
+	t[131] = 3; /* FADT minor version: ACPI 6.3 */
+	put64(t + 140, dsdt);
+	gas_io8(t + 244, LAYOUT_PORT_ACPI_SLEEP_CTL);
+	gas_io8(t + 256, LAYOUT_PORT_ACPI_SLEEP_STS);
+	memcpy(t + 268, "GAMUT\0\0\0", 8); /* hypervisor vendor identity */
+	finish(t, FADT_SIZE);
+	return FADT_SIZE;
+}
+
+static size_t build_madt(uint8_t *t, const struct acpi_config *cfg)
+{
+	size_t n = HDR_SIZE + 8;
+
+	header(t, "APIC", 0, 5);
+	put32(t + 36, (uint32_t)LAYOUT_LAPIC);
+	put32(t + 40, cfg->pc ? MADT_PCAT_COMPAT : 0);
+	for (unsigned i = 0; i < cfg->ncpus; i++, n += 8) {
+		t[n] = MADT_LAPIC;
+		t[n + 1] = 8;
+		t[n + 2] = (uint8_t)i; /* ACPI processor UID */
+		t[n + 3] = (uint8_t)i; /* APIC ID */
+		put32(t + n + 4, 1);   /* enabled */
+	}
+	t[n] = MADT_IOAPIC;
+	t[n + 1] = 12;
+	t[n + 2] = 0; /* IOAPIC ID: the register's reset value */
+	put32(t + n + 4, (uint32_t)LAYOUT_IOAPIC);
+	put32(t + n + 8, 0); /* GSI base */
+	n += 12;
+	t[n] = MADT_ISO; /* ISA IRQ 0 (PIT) -> GSI 2, bus-conforming flags */
+	t[n + 1] = 10;
+	t[n + 2] = 0;
+	t[n + 3] = LAYOUT_IRQ_PIT;
+	put32(t + n + 4, LAYOUT_IOAPIC_PIN_PIT);
+	put16(t + n + 8, 0);
+	n += 10;
+	t[n] = MADT_LAPIC_NMI; /* every CPU's LINT1 is NMI, as on a PC */
+	t[n + 1] = 6;
+	t[n + 2] = 0xff;
+	put16(t + n + 3, 0);
+	t[n + 5] = 1;
+	n += 6;
+	finish(t, (uint32_t)n);
+	return n;
+}
+
+static void dsdt_com1(struct aml *a)
+{
+	aml_device_open(a, "COM1");
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0501");
+	aml_name(a, "_UID");
+	aml_integer(a, 0);
+	aml_name(a, "_CRS");
+	aml_buffer_open(a);
+	aml_res_io(a, LAYOUT_PORT_COM1, 8);
+	aml_res_irq_noflags(a, LAYOUT_IRQ_COM1);
+	aml_res_end(a);
+	aml_close(a);
+	aml_close(a);
+}
+
+/* virtio-mmio transports raise a level-triggered, active-high line that
+ * stays up until the driver acknowledges InterruptStatus. */
+static void dsdt_mmio(struct aml *a, unsigned i, const struct vm_mmio_desc *d)
+{
+	char name[5];
+
+	snprintf(name, sizeof(name), "VR%02X", i & 0xff);
+	aml_device_open(a, name);
+	aml_name(a, "_HID");
+	aml_string(a, d->hid);
+	aml_name(a, "_UID");
+	aml_integer(a, i);
+	aml_name(a, "_CRS");
+	aml_buffer_open(a);
+	aml_res_mem32_fixed(a, (uint32_t)d->base, (uint32_t)d->size, true);
+	aml_res_interrupt(a, d->gsi, true, true);
+	aml_res_end(a);
+	aml_close(a);
+	aml_close(a);
+}
+
+static int build_dsdt(uint8_t *t, size_t cap, const struct acpi_config *cfg,
+		      size_t *len, struct gerr *err)
+{
+	struct aml a;
+
+	if (cap < HDR_SIZE)
+		return gerr_set(err, "ACPI: no room for the DSDT");
+	header(t, "DSDT", 0, 2); /* revision 2: 64-bit integers */
+	aml_init(&a, t + HDR_SIZE, cap - HDR_SIZE);
+	aml_scope_open(&a, "\\_SB_");
+	dsdt_com1(&a);
+	for (unsigned i = 0; i < cfg->nr_mmio; i++)
+		dsdt_mmio(&a, i, &cfg->mmio[i]);
+	aml_close(&a);
+	/* \_S5: SLP_TYPa, SLP_TYPb, reserved, reserved. */
+	aml_name(&a, "\\_S5_");
+	aml_package_open(&a, 4);
+	aml_integer(&a, LAYOUT_ACPI_S5_SLP_TYP);
+	aml_integer(&a, LAYOUT_ACPI_S5_SLP_TYP);
+	aml_integer(&a, 0);
+	aml_integer(&a, 0);
+	aml_close(&a);
+	if (a.overflow || a.depth)
+		return gerr_set(err, "ACPI: the DSDT does not fit in %zu bytes", cap);
+	*len = HDR_SIZE + a.len;
+	finish(t, (uint32_t)*len);
+	return 0;
+}
+
+static void build_rsdp(uint8_t *r, uint64_t xsdt)
+{
+	memcpy(r, "RSD PTR ", 8);
+	memcpy(r + 9, OEM_ID, 6);
+	r[15] = 2; /* ACPI 2.0+ */
+	put32(r + 16, 0); /* no RSDT: the XSDT serves */
+	put32(r + 20, 36);
+	put64(r + 24, xsdt);
+	r[8] = acpi_checksum(r, 20);
+	r[32] = acpi_checksum(r, 36);
+}
+
+static size_t align16(size_t v)
+{
+	return (v + 15) & ~(size_t)15;
+}
+
+/* Tables lie one after the other, 16-byte aligned:
+ * RSDP, XSDT (FADT, MADT), FADT, MADT, DSDT. */
+int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf,
+	       size_t cap, size_t *used, struct gerr *err)
+{
+	const size_t xsdt = 0x40, xsdt_len = HDR_SIZE + 2 * 8;
+	const size_t fadt = align16(xsdt + xsdt_len);
+	const size_t madt = align16(fadt + FADT_SIZE);
+	size_t madt_len = HDR_SIZE + 8 + 8 * (size_t)cfg->ncpus + 12 + 10 + 6;
+	size_t dsdt = align16(madt + madt_len), dsdt_len = 0;
+
+	if (cfg->ncpus == 0 || cfg->ncpus > 255)
+		return gerr_set(err, "ACPI: %u CPUs (1..255 supported)", cfg->ncpus);
+	if (cap < dsdt)
+		return gerr_set(err, "ACPI: tables do not fit in %zu bytes", cap);
+	memset(buf, 0, cap);
+	if (build_dsdt(buf + dsdt, cap - dsdt, cfg, &dsdt_len, err) < 0)
+		return -1;
+	build_fadt(buf + fadt, cfg, base + dsdt);
+	build_madt(buf + madt, cfg);
+	header(buf + xsdt, "XSDT", (uint32_t)xsdt_len, 1);
+	put64(buf + xsdt + HDR_SIZE, base + fadt);
+	put64(buf + xsdt + HDR_SIZE + 8, base + madt);
+	finish(buf + xsdt, (uint32_t)xsdt_len);
+	build_rsdp(buf + ACPI_RSDP_OFF, base + xsdt);
+	*used = dsdt + dsdt_len;
+	return 0;
+}
+
+int acpi_install(struct vm *vm, struct gerr *err)
+{
+	struct acpi_config cfg = {
+		.ncpus = vm->ncpus,
+		.mmio = vm->mmio_desc,
+		.nr_mmio = vm->nr_mmio_desc,
+		.pc = vm->cfg.mode && vm->cfg.mode->platform == PLATFORM_PC,
+	};
+	uint8_t *dst = gmem_ptr_w(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
+	size_t used;
+
+	if (!dst)
+		return gerr_set(err, "ACPI: 0x%llx is outside guest RAM",
+				(unsigned long long)LAYOUT_ACPI);
+	return acpi_build(&cfg, LAYOUT_ACPI, dst, LAYOUT_ACPI_SIZE, &used, err);
+}

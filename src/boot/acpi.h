@@ -1,0 +1,49 @@
+/* ACPI tables for the direct-boot platforms (ACPI 6.3):
+ *   RSDP (revision 2) -> XSDT -> FADT (hardware-reduced) -> DSDT
+ *                            \-> MADT
+ * The FADT points at the sleep control/status and reset registers
+ * (system I/O, ports in core/layout.h); the DSDT has \_S5 for power-off,
+ * COM1, and one LNRO0005 device per virtio-mmio transport.
+ *
+ * acpi_build() is pure (fills a host buffer) so tests can parse the result;
+ * acpi_install() builds for a VM and copies the tables to LAYOUT_ACPI, where
+ * the RSDP sits on a 16-byte boundary inside the E0000-FFFFF scan area. */
+#ifndef GAMUT_BOOT_ACPI_H
+#define GAMUT_BOOT_ACPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct vm;
+struct vm_mmio_desc;
+
+struct acpi_config {
+	unsigned ncpus; /* one Local APIC per vCPU, APIC ID = index */
+	const struct vm_mmio_desc *mmio;
+	unsigned nr_mmio;
+	/* A PC platform: the MADT says dual 8259s are present (PCAT_COMPAT)
+	 * and the FADT says an 8042 and a CMOS RTC exist.  Off for the
+	 * microvm platform, so Linux does not probe for them. */
+	bool pc;
+};
+
+/* Table signatures' offsets inside the built image (for tests). */
+#define ACPI_RSDP_OFF 0
+
+/* Builds every table into buf (cap bytes) as if buf were at guest address
+ * `base`; *used gets the bytes written.  -1 when cap is too small. */
+int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf,
+	       size_t cap, size_t *used, struct gerr *err);
+
+/* Builds the tables for vm (its vCPUs, its vm->mmio_desc[] and platform)
+ * and writes them at LAYOUT_ACPI.  Call after every device has described
+ * itself (boot_load does). */
+int acpi_install(struct vm *vm, struct gerr *err);
+
+/* The byte that makes `len` bytes sum to zero. */
+uint8_t acpi_checksum(const uint8_t *p, size_t len);
+
+#endif
