@@ -102,7 +102,12 @@ $(BUILD)/gamut-pv-cc: guest/pv/gamut-pv-cc $(PV_SDK)/include/.stamp $(PV_SDK)/li
 		      $(PV_SDK)/lib/libgamutpv.a
 	cp $< $@
 
-pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE)
+pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE) \
+	     $(BUILD)/gamut-workload.pv
+
+# The spectrum workload as a PV guest (`gamut spectrum`'s pv row).
+$(BUILD)/gamut-workload.pv: workload/workload.c $(BUILD)/gamut-pv-cc
+	$(PVCC) -O2 $< -o $@
 
 $(BUILD)/pv-examples/%.pv: examples/pv/%.c $(BUILD)/gamut-pv-cc
 	@mkdir -p $(@D)
