@@ -153,6 +153,14 @@ clean:
 FUZZ_CC	   ?= clang
 FUZZ_FLAGS := -g -O1 -std=c17 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined
 fuzz: $(BUILD)/fuzz/fuzz_virtq
+# PV: the image parser, and the hypercall ABI over the whole library.
+fuzz: $(BUILD)/fuzz/fuzz_pv_image $(BUILD)/fuzz/fuzz_pv_hypercall
+$(BUILD)/fuzz/fuzz_pv_image: fuzz/fuzz_pv_image.c src/pv/pv_image.c src/core/err.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude $^ -o $@
+$(BUILD)/fuzz/fuzz_pv_hypercall: fuzz/fuzz_pv_hypercall.c tests/unit/test_pv_fixture.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude $(PKG_CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread -lm
 $(BUILD)/fuzz/fuzz_virtq: fuzz/fuzz_virtq.c src/virtio/virtq.c src/core/gmem.c src/core/err.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@

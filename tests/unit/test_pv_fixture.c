@@ -10,6 +10,7 @@
 #include "core/mode.h"
 
 static struct x86_state fake_state;
+uint64_t pvt_mem_bytes = PVT_MEM;
 
 static int fake_get(struct vcpu *v, struct x86_state *st, struct gerr *err)
 {
@@ -104,14 +105,14 @@ int pvt_init(struct pvt *t)
 	vm->cfg.cpu = "test";
 	vm->cfg.ncpus = vm->ncpus = 1;
 	vm->cfg.console = CONSOLE_NONE;
-	vm->cfg.mem_bytes = PVT_MEM;
+	vm->cfg.mem_bytes = pvt_mem_bytes;
 	vm->backend = &state_only_backend;
 	vm->vcpu[0].vm = vm;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 	if (evloop_init(&vm->loop, &t->err) < 0 ||
-	    gmem_init(&vm->mem, PVT_MEM, false, &t->err) < 0)
+	    gmem_init(&vm->mem, pvt_mem_bytes, false, &t->err) < 0)
 		return -1;
 	/* The real device set of --mode pv: the console and the PV platform. */
 	if (device_create_all(vm, &t->err) < 0) {
