@@ -186,6 +186,9 @@ static int64_t hc_device_info(struct pv_call *c, void *blk)
 		a->flags = d->readonly ? PV_DEVF_READONLY : 0;
 		a->sector_size = PV_SECTOR_SIZE;
 		a->capacity = d->sectors;
+	} else {
+		memcpy(a->mac, d->mac, sizeof(a->mac));
+		a->mtu = d->mtu;
 	}
 	return 0;
 }
@@ -285,8 +288,10 @@ void pv_destroy(struct pv *pv)
 	if (!pv)
 		return;
 	bus_unregister(&pv->vm->pio, PV_PORT_BASE);
-	for (unsigned i = 0; i < PV_MAX_DEVICES; i++)
+	for (unsigned i = 0; i < PV_MAX_DEVICES; i++) {
+		pv_net_close(&pv->dev[i]);
 		pv_blk_close(&pv->dev[i]);
+	}
 	pv_event_fini(pv);
 	pv_mmu_destroy(&pv->mmu);
 	free(pv);
