@@ -116,7 +116,12 @@ $(BUILD)/gamut-pv-cc: guest/pv/gamut-pv-cc $(PV_SDK)/include/.stamp $(PV_SDK)/li
 		      $(PV_SDK)/lib/libgamutpv.a
 	cp $< $@
 
-pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE)
+pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE) \
+	     $(BUILD)/gamut-workload.pv
+
+# The spectrum workload as a PV guest (`gamut spectrum`'s pv row).
+$(BUILD)/gamut-workload.pv: workload/workload.c $(BUILD)/gamut-pv-cc
+	$(PVCC) -O2 $< -o $@
 
 $(BUILD)/pv-examples/%.pv: examples/pv/%.c $(BUILD)/gamut-pv-cc
 	@mkdir -p $(@D)
@@ -170,8 +175,10 @@ $(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# FUZZ_EXTRA_<target>: more sources one target needs (a test fixture).
+FUZZ_EXTRA_fuzz_pv_hypercall := tests/unit/test_pv_fixture.c
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/fuzz/libgamut.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -Wl,--whole-archive $(BUILD)/fuzz/libgamut.a -Wl,--no-whole-archive $(LDLIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_EXTRA_fuzz_$*) -Wl,--whole-archive $(BUILD)/fuzz/libgamut.a -Wl,--no-whole-archive $(LDLIBS) -o $@
 
 # Millions of differential cases of the software CPU against the host CPU.
 $(BUILD)/difftest-cpu: $(BUILD)/tests/difftest/fuzz_cpu.o $(DT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libgamut.a
