@@ -7,6 +7,7 @@ PKGS=(
 	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
 	python3 util-linux kmod zstd xz-utils file
+	syslinux syslinux-common mtools fdisk
 )
 missing=()
 for p in "${PKGS[@]}"; do
