@@ -8,6 +8,7 @@ PKGS=(
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
 	python3 util-linux kmod zstd xz-utils file
 	syslinux syslinux-common mtools fdisk
+	qemu-system-x86
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -18,7 +18,10 @@ OUT=$(cd "$OUT" && pwd)
 # builds them as modules; the names are as modprobe takes them.
 WANT="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
 
-stamp=$(cat "$KIT/build.sh" "$KIT/init" "$KIT/extract-vmlinux.sh" | sha256sum | cut -c1-16)
+# KIT_EXTRA: host programs (static) to put in the initramfs's /bin, such as
+# the spectrum workload.
+EXTRA=${KIT_EXTRA:-}
+stamp=$(cat "$KIT/build.sh" "$KIT/init" "$KIT/extract-vmlinux.sh" $EXTRA | sha256sum | cut -c1-16)
 if [ -s "$OUT/vmlinux" ] && [ -s "$OUT/bzImage" ] && [ -s "$OUT/initramfs.cpio.gz" ] &&
 	[ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "guest kit: up to date in $OUT"
@@ -60,6 +63,9 @@ config=$OUT/pkg/kernel/boot/config-$kver
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,etc,tmp,lib/modules/$kver}
 cp "$OUT/pkg/busybox/bin/busybox" "$root/bin/busybox"
 cp "$KIT/init" "$root/init"
+for f in $EXTRA; do
+	cp "$f" "$root/bin/"
+done
 chmod 755 "$root/init" "$root/bin/busybox"
 ln -sf busybox "$root/bin/sh"
 # The kernel opens /dev/console for init before /init runs; that needs a

@@ -132,6 +132,14 @@ static void console_readable(void *opaque, uint32_t events)
 		console_deliver(c, buf, (size_t)n);
 }
 
+/* Only a controlling terminal has a foreground process group. */
+static bool console_in_background(int fd)
+{
+	pid_t fg = tcgetpgrp(fd);
+
+	return fg >= 0 && fg != getpgrp();
+}
+
 static int console_open(struct console *c, const struct vm_config *cfg,
 			struct gerr *err)
 {
@@ -149,6 +157,10 @@ static int console_open(struct console *c, const struct vm_config *cfg,
 	case CONSOLE_STDIO:
 		c->out_fd = STDOUT_FILENO;
 		c->is_tty = isatty(STDIN_FILENO);
+		/* In the background, touching the terminal would stop gamut
+		 * (SIGTTOU/SIGTTIN): leave it alone and take no input. */
+		if (c->is_tty && console_in_background(STDIN_FILENO))
+			return 0;
 		if (c->is_tty)
 			console_tty_raw(STDIN_FILENO);
 		/* epoll refuses regular files and /dev/null: such an stdin
