@@ -55,10 +55,9 @@ $(BUILD)/bios/bios.bin: $(BIOS_ASM)
 	@mkdir -p $(@D)
 	@echo "  NASM    $@"
 	@nasm -f bin -I src/bios/ -o $@ src/bios/bios.asm
-$(BUILD)/src/bios/bios_image.o: $(BUILD)/bios/bios.bin
-$(BUILD)/src/bios/bios_image.o: CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
-$(BUILD)/fuzz/obj/src/bios/bios_image.o: $(BUILD)/bios/bios.bin
-$(BUILD)/fuzz/obj/src/bios/bios_image.o: CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
+BIOS_IMAGE_OBJ := $(BUILD)/src/bios/bios_image.o $(BUILD)/fuzz/obj/src/bios/bios_image.o
+$(BIOS_IMAGE_OBJ): $(BUILD)/bios/bios.bin
+$(BIOS_IMAGE_OBJ): CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
 
 # The spectrum workload, native and static (also copied into the guest kit).
 $(BUILD)/gamut-workload: workload/workload.c
