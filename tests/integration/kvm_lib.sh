@@ -82,6 +82,7 @@ nested_run() {
 	done
 	cp "$GAMUT" "$BUILD/unit-tests" "$root/t/build/"
 	cp -rL "$BUILD/guests" "$root/t/build/"
+	[ -d "$BUILD/pv-examples" ] && cp -rL "$BUILD/pv-examples" "$root/t/build/"
 	mkdir -p "$root/t/tests"
 	cp -r "$(dirname "$0")" "$root/t/tests/integration"
 	for m in "$@"; do cp "$NESTED_KIT/$m" "$root/kit/"; done
