@@ -16,7 +16,7 @@
 #include "core/vm.h"
 #include "cpu/emu/lapic.h"
 
-#define MAX_LEAF 0x15u
+#define MAX_LEAF 0x16u
 #define MAX_XLEAF 0x80000008u
 
 static void put_str(uint32_t *r, const char *s)
@@ -29,7 +29,6 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 	static const char brand[48] = "gamut software x86-64 CPU";
 	unsigned ncpus = c->vm ? c->vm->ncpus : 1;
 
-	(void)sub;
 	r[0] = r[1] = r[2] = r[3] = 0;
 	switch (leaf) {
 	case 0:
@@ -48,6 +47,14 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		       (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26); /* MMX FXSR SSE SSE2 */
 		if (ncpus > 1)
 			r[3] |= 1u << 28; /* HTT: the count in EBX is meaningful */
+		return;
+	case 7:
+		if (sub == 0)
+			r[3] = 1u << 29; /* IA32_ARCH_CAPABILITIES (msr.c) */
+		return;
+	case 0x16: /* base, maximum and bus MHz */
+		r[0] = r[1] = (uint32_t)(LAPIC_BUS_HZ / 1000000);
+		r[2] = 100;
 		return;
 	case 0x15: /* TSC = crystal * EBX / EAX; ECX: crystal Hz */
 		r[0] = 1;
