@@ -43,6 +43,7 @@ bits 32
 bits 64
 entry64:
         mov r15, rsi                    ; keep the zero page
+        mov esp, 0x80000                ; the entry leaves RSP undefined
         lea rax, [rel entry64]
         cmp rax, LOAD + 0x200
         je .at_load

@@ -8,6 +8,7 @@ bits 32
 section .text
 global _start
 _start:
+        mov esp, 0x80000                ; the entry leaves ESP undefined
         mov esi, msg
         call puts
         mov ecx, 100000                 ; wait (bounded) for an empty input buffer

@@ -8,6 +8,7 @@ bits 32
 section .text
 global _start
 _start:
+        mov esp, 0x80000                ; the entry leaves ESP undefined
         mov ebp, ebx                    ; keep start_info
         mov esi, hello
         call puts

@@ -15,6 +15,7 @@ bits 32
 section .text
 global _start
 _start:
+        mov esp, 0x80000                ; the entry leaves ESP undefined
         mov ebp, ebx
         mov esi, hello
         call puts
