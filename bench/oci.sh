@@ -82,19 +82,35 @@ min_memory() {
 	echo "> 32 MiB"
 }
 
+# crun 1.8 refuses a hybrid host (v1 controllers plus a v2 hierarchy); it
+# is measured in a private mount namespace without that v2 mount, which
+# makes the host look like pure v1 to it.
+export T N
+export -f probe loop_ms create_rss_kib set_mem min_memory
+hidev2() {
+	unshare -m --propagation private bash -c \
+		'umount /sys/fs/cgroup/unified 2>/dev/null; "$@"' hidev2 "$@"
+}
+
 printf "%-10s %18s %12s %16s %18s\n" runtime "$N x run (ms)" "per run" "create peak RSS" "min --memory"
-base=
+base= hidden=
 for entry in "${runtimes[@]}"; do
 	name=${entry%%:*} bin=${entry#*:}
+	wrap=
 	why=$(probe "$bin" "$name")
+	if [ -n "$why" ] && [ "$name" = crun ] && [ -z "$(hidev2 probe "$bin" "$name")" ]; then
+		wrap=hidev2 why= hidden=yes
+		name="crun*"
+	fi
 	if [ -n "$why" ]; then
 		printf "%-10s cannot run here: %s\n" "$name" "$why"
 		continue
 	fi
-	ms=$(loop_ms "$bin" "$name") || { printf "%-10s failed in the loop\n" "$name"; continue; }
+	ms=$($wrap loop_ms "$bin" "$name") || { printf "%-10s failed in the loop\n" "$name"; continue; }
 	[ -z "$base" ] && base=$ms
-	rss=$(create_rss_kib "$bin" "$name")
-	mem=$(min_memory "$bin" "$name")
+	rss=$($wrap create_rss_kib "$bin" "$name")
+	mem=$($wrap min_memory "$bin" "$name")
 	printf "%-10s %18s %9.2f ms %12s KiB %18s   (%.2fx gamut-oci time)\n" "$name" "$ms" \
 		"$(echo "$ms / $N" | bc -l)" "$rss" "$mem" "$(echo "$ms / $base" | bc -l)"
 done
+[ -n "$hidden" ] && echo "(* crun refuses this hybrid cgroup host; measured with the v2 mount hidden)"
