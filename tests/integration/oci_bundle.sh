@@ -66,6 +66,11 @@ echo '{"memory":{"limit":67108864}}' >"$T/res.json"
 oci update --resources "$T/res.json" "$PFX-lc"
 mem=$(cat /sys/fs/cgroup/memory/gamut-oci/$PFX-lc/memory.limit_in_bytes 2>/dev/null || echo unknown)
 [ -d /sys/fs/cgroup/memory ] && check "update --resources memory" 67108864 "$mem"
+oci update --memory 48m --pids-limit 33 "$PFX-lc"
+[ -d /sys/fs/cgroup/pids ] && check "update --pids-limit" 33 \
+	"$(cat /sys/fs/cgroup/pids/gamut-oci/$PFX-lc/pids.max)"
+[ -d /sys/fs/cgroup/memory ] && check "update --memory 48m" 50331648 \
+	"$(cat /sys/fs/cgroup/memory/gamut-oci/$PFX-lc/memory.limit_in_bytes)"
 oci kill --all "$PFX-lc" KILL
 check "state after kill" stopped "$(wait_status "$PFX-lc" stopped)"
 out=$(oci kill "$PFX-lc" TERM 2>&1)
