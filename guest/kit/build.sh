@@ -21,7 +21,7 @@ WANT="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
 # KIT_EXTRA: host programs (static) to put in the initramfs's /bin, such as
 # the spectrum workload.
 EXTRA=${KIT_EXTRA:-}
-stamp=$(cat "$KIT/build.sh" "$KIT/init" "$KIT/extract-vmlinux.sh" $EXTRA | sha256sum | cut -c1-16)
+stamp=$(cat "$KIT/build.sh" "$KIT/init" "$KIT/udhcpc.script" "$KIT/extract-vmlinux.sh" $EXTRA | sha256sum | cut -c1-16)
 if [ -s "$OUT/vmlinux" ] && [ -s "$OUT/bzImage" ] && [ -s "$OUT/initramfs.cpio.gz" ] &&
 	[ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "guest kit: up to date in $OUT"
@@ -72,6 +72,10 @@ config=$OUT/pkg/kernel/boot/config-$kver
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,etc,tmp,lib/modules/$kver}
 cp "$OUT/pkg/busybox/bin/busybox" "$root/bin/busybox"
 cp "$KIT/init" "$root/init"
+# udhcpc configures nothing without its event script.
+mkdir -p "$root/usr/share/udhcpc"
+cp "$KIT/udhcpc.script" "$root/usr/share/udhcpc/default.script"
+chmod 755 "$root/usr/share/udhcpc/default.script"
 for f in $EXTRA; do
 	cp "$f" "$root/bin/"
 done

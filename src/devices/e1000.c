@@ -6,6 +6,7 @@
 
 #include "core/device.h"
 #include "core/vm.h"
+#include "net/net.h"
 
 #define EECD_SK	  0x01
 #define EECD_CS	  0x02
@@ -256,6 +257,8 @@ static void e1000_write(struct e1000 *e, unsigned off, uint32_t v)
 		e1000_set_reg(e, off, v & 0xffff);
 		if (off == E1000_TDT)
 			e1000_tx_doorbell(e);
+		if (off == E1000_RDT && e->rx_ready)
+			e->rx_ready(e->rx_ready_opaque); /* buffers: retry held frames */
 		break;
 	case E1000_RDLEN: case E1000_TDLEN:
 		e1000_set_reg(e, off, v & 0xfff80);
@@ -351,24 +354,91 @@ void e1000_destroy(struct e1000 *e)
 	free(e);
 }
 
-/* The device class: one e1000 per --net on machines with emulated I/O.
- * The frames go to the net backends of src/net/, which this tree does not
- * have yet: until it does, asking for a network on `hvm` is an error. */
+/* The device class: one e1000 per --net on machines with emulated I/O,
+ * each on its net backend (src/net: TAP or user-mode). */
+struct e1000_nic {
+	struct e1000 *e;
+	struct net_backend *nb;
+};
+
+struct e1000_set {
+	struct e1000_nic nic[CONFIG_MAX_NETS];
+	unsigned n;
+};
+
+static void e1000_nic_tx(void *opaque, const uint8_t *frame, size_t len)
+{
+	struct e1000_nic *nic = opaque;
+	struct iovec iov = { (void *)frame, len };
+
+	net_send(nic->nb, &iov, 1);
+}
+
+static bool e1000_nic_rx(void *opaque, const void *frame, size_t len)
+{
+	struct e1000_nic *nic = opaque;
+
+	return e1000_receive(nic->e, frame, len) == 0;
+}
+
+static void e1000_nic_rx_ready(void *opaque)
+{
+	struct e1000_nic *nic = opaque;
+
+	if (nic->nb)
+		net_rx_ready(nic->nb);
+}
+
+static void e1000_class_destroy(void *state)
+{
+	struct e1000_set *set = state;
+
+	if (!set)
+		return;
+	for (unsigned i = 0; i < set->n; i++) {
+		if (set->nic[i].nb)
+			net_close(set->nic[i].nb);
+		if (set->nic[i].e)
+			pci_unregister(&set->nic[i].e->pci);
+		e1000_destroy(set->nic[i].e);
+	}
+	free(set);
+}
+
 static int e1000_class_create(struct vm *vm, void **state, struct gerr *err)
 {
 	const struct mode_preset *m = vm->cfg.mode;
+	struct pci_bus *bus = pci_bus_find(vm);
+	struct e1000_set *set;
 
-	(void)state;
 	if (!m || m->platform != PLATFORM_PC || m->io != IO_EMULATED ||
-	    !vm->cfg.nr_nets || !pci_bus_find(vm))
+	    !vm->cfg.nr_nets || !bus)
 		return 0;
-	return gerr_set(err, "--net on --mode %s: the net backends (TAP, user) "
-			"are not built yet", m->name);
+	set = calloc(1, sizeof(*set));
+	if (!set)
+		return gerr_set(err, "out of memory");
+	*state = set;
+	for (unsigned i = 0; i < vm->cfg.nr_nets; i++) {
+		struct e1000_nic *nic = &set->nic[i];
+		uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, (uint8_t)(0x56 + i) };
+
+		set->n = i + 1;
+		nic->e = e1000_create(vm, bus, mac, e1000_nic_tx, nic, err);
+		if (!nic->e)
+			return -1;
+		nic->e->rx_ready = e1000_nic_rx_ready;
+		nic->e->rx_ready_opaque = nic;
+		nic->nb = net_open(&vm->cfg.net[i], &vm->loop, e1000_nic_rx, nic, err);
+		if (!nic->nb)
+			return -1;
+	}
+	return 0;
 }
 
 static const struct device_class e1000_class = {
 	.name = "e1000",
 	.stage = DEVICE_STAGE_IO,
 	.create = e1000_class_create,
+	.destroy = e1000_class_destroy,
 };
 DEVICE_CLASS(e1000_class);

@@ -97,6 +97,9 @@ struct e1000 {
 	bool tx_tse, tx_ixsm, tx_txsm, tx_drop;
 	e1000_tx_fn tx_fn;
 	void *tx_opaque;
+	/* Optional: the guest gave receive buffers (RDT written). */
+	void (*rx_ready)(void *opaque);
+	void *rx_ready_opaque;
 	uint64_t bad_desc;	   /* descriptors refused (outside RAM, bad) */
 	uint8_t rxbuf[E1000_MAX_FRAME + 64];
 };

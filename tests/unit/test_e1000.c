@@ -402,3 +402,27 @@ TEST(e1000_rx_buffers_outside_ram_refused)
 	CHECK(e1000_receive(n.e, f, 3) == 0);
 	nict_destroy(&n);
 }
+
+static int ready_calls;
+
+static void count_ready(void *opaque)
+{
+	(void)opaque;
+	ready_calls++;
+}
+
+/* Frames the backend held for lack of buffers are retried when the
+ * driver hands buffers back (RDT write). */
+TEST(e1000_rdt_write_signals_rx_ready)
+{
+	struct nict n;
+
+	CHECK(nict_init(&n) == 0);
+	ready_calls = 0;
+	n.e->rx_ready = count_ready;
+	rx_ring(&n, 0x10000, 8, 0x40000);
+	CHECK(ready_calls >= 1);
+	wr(&n, E1000_RDT, 5);
+	CHECK(ready_calls >= 2);
+	nict_destroy(&n);
+}
