@@ -60,6 +60,7 @@ struct pv {
 	unsigned trap_depth;
 
 	pthread_mutex_t lock;  /* events, timer */
+	pthread_mutex_t ring_lock; /* rings the event loop also serves (net RX) */
 	pthread_cond_t cond;
 	uint64_t timer_deadline; /* 0: disarmed */
 	int timer_fd;	       /* evloop timer, -1 without an event loop */

@@ -3,8 +3,8 @@
  * receive buffers the guest posts are filled from the event loop when
  * frames arrive, and gamut stops watching the TAP device while the guest
  * has no buffer posted (so the kernel queues frames instead of gamut
- * dropping them).  The RX ring is shared by two threads: `lock` orders
- * them. */
+ * dropping them).  The RX ring is shared by two threads: `ring_lock`
+ * orders them. */
 #include "pv/pv.h"
 
 #include <errno.h>
@@ -184,9 +184,9 @@ static void net_rx_ready(void *opaque, uint32_t events)
 	struct pv_device *d = opaque;
 
 	(void)events;
-	pthread_mutex_lock(&d->pv->lock);
+	pthread_mutex_lock(&d->pv->ring_lock);
 	net_rx_fill(d->pv, d);
-	pthread_mutex_unlock(&d->pv->lock);
+	pthread_mutex_unlock(&d->pv->ring_lock);
 }
 
 int64_t pv_net_notify(struct pv *pv, unsigned index, unsigned queue)
@@ -197,9 +197,9 @@ int64_t pv_net_notify(struct pv *pv, unsigned index, unsigned queue)
 	if (queue == PV_QUEUE_TX)
 		return net_tx(pv, d, &d->q[PV_QUEUE_TX]);
 	/* New RX buffers: watch the device again; the event loop fills them. */
-	pthread_mutex_lock(&pv->lock);
+	pthread_mutex_lock(&pv->ring_lock);
 	if (evloop_mod(&pv->vm->loop, d->fd, EPOLLIN) < 0)
 		rc = -PV_EIO;
-	pthread_mutex_unlock(&pv->lock);
+	pthread_mutex_unlock(&pv->ring_lock);
 	return rc;
 }
