@@ -20,12 +20,15 @@ endif
 LIB_SRC	 := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC	 := $(shell find src/cli -name '*.c' | sort)
 UNIT_SRC := $(shell find tests/unit -name '*.c' | sort)
+# The software CPU's differential tester (library part) joins the unit tests.
+DT_SRC	 := $(shell find tests/difftest -name 'dt_*.c' | sort)
+UNIT_SRC += $(DT_SRC)
 LIB_OBJ	 := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ	 := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 
-.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz
+.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz fuzz-cpu emu-mips
 all: $(BUILD)/gamut $(BUILD)/unit-tests $(BUILD)/gamut-workload test-guests
 
 $(BUILD)/%.o: %.c
@@ -45,6 +48,16 @@ $(BUILD)/gamut: $(CLI_OBJ) $(BUILD)/libgamut.a
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libgamut.a
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
+
+# The legacy BIOS (16-bit, nasm), embedded by src/bios/bios_image.c.
+BIOS_ASM := $(wildcard src/bios/*.asm)
+$(BUILD)/bios/bios.bin: $(BIOS_ASM)
+	@mkdir -p $(@D)
+	@echo "  NASM    $@"
+	@nasm -f bin -I src/bios/ -o $@ src/bios/bios.asm
+BIOS_IMAGE_OBJ := $(BUILD)/src/bios/bios_image.o $(BUILD)/fuzz/obj/src/bios/bios_image.o
+$(BIOS_IMAGE_OBJ): $(BUILD)/bios/bios.bin
+$(BIOS_IMAGE_OBJ): CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
 
 # The spectrum workload, native and static (also copied into the guest kit).
 $(BUILD)/gamut-workload: workload/workload.c
@@ -129,7 +142,7 @@ quick: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: deps
-	@$(MAKE) -s all
+	@$(MAKE) -s all guest-kit
 	@tests/run.sh $(BUILD)
 
 asan:
@@ -144,23 +157,43 @@ spectrum: deps all guest-kit
 bench: deps all guest-kit
 	@bench/run.sh $(BUILD)
 
+# libFuzzer targets: fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME, linked
+# against the library rebuilt with clang's coverage and ASan/UBSan.
+FUZZ_CC	  ?= clang
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_OBJ  := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CFLAGS = $(filter-out -O2 -fsanitize=%,$(CFLAGS)) -O1 $(FUZZ_SAN)
+fuzz: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# FUZZ_EXTRA_<target>: more sources one target needs (a test fixture).
+FUZZ_EXTRA_fuzz_pv_hypercall := tests/unit/test_pv_fixture.c
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/fuzz/libgamut.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_EXTRA_fuzz_$*) -Wl,--whole-archive $(BUILD)/fuzz/libgamut.a -Wl,--no-whole-archive $(LDLIBS) -o $@
+
+# Millions of differential cases of the software CPU against the host CPU.
+$(BUILD)/difftest-cpu: $(BUILD)/tests/difftest/fuzz_cpu.o $(DT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libgamut.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+$(BUILD)/emu-mips: $(BUILD)/tests/difftest/mips.o $(BUILD)/libgamut.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+# Guest MIPS of the software CPU on an integer loop.
+emu-mips: $(BUILD)/emu-mips
+	$(BUILD)/emu-mips
+
+fuzz-cpu: $(BUILD)/difftest-cpu
+	$(BUILD)/difftest-cpu $(or $(COUNT),2000000) $(or $(SEED),1)
+
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
-
-# Fuzz targets (clang + libFuzzer): `make fuzz`, then run build/fuzz/fuzz_X.
-FUZZ_CC	   ?= clang
-FUZZ_FLAGS := -g -O1 -std=c17 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined
-fuzz: $(BUILD)/fuzz/fuzz_virtq
-# PV: the image parser, and the hypercall ABI over the whole library.
-fuzz: $(BUILD)/fuzz/fuzz_pv_image $(BUILD)/fuzz/fuzz_pv_hypercall
-$(BUILD)/fuzz/fuzz_pv_image: fuzz/fuzz_pv_image.c src/pv/pv_image.c src/core/err.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude $^ -o $@
-$(BUILD)/fuzz/fuzz_pv_hypercall: fuzz/fuzz_pv_hypercall.c tests/unit/test_pv_fixture.c $(LIB_SRC)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Iinclude $(PKG_CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread -lm
-$(BUILD)/fuzz/fuzz_virtq: fuzz/fuzz_virtq.c src/virtio/virtq.c src/core/gmem.c src/core/err.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/fuzz/obj/src/*/*.d $(BUILD)/fuzz/obj/src/*/*/*.d)
