@@ -264,7 +264,8 @@ static int ioapic_create(struct vm *vm, void **state, struct gerr *err)
 	struct ioapic *io;
 
 	*state = NULL;
-	if (vm->irqchip_in_backend)
+	/* KVM brings its own; a PV machine has no interrupt hardware at all. */
+	if (vm->irqchip_in_backend || vm->cfg.mode->platform == PLATFORM_PV)
 		return 0;
 	io = calloc(1, sizeof(*io));
 	if (!io)

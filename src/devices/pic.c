@@ -355,7 +355,8 @@ static int pic_create(struct vm *vm, void **state, struct gerr *err)
 	struct pic *p;
 
 	*state = NULL;
-	if (vm->irqchip_in_backend)
+	/* KVM brings its own; a PV machine has no interrupt hardware at all. */
+	if (vm->irqchip_in_backend || vm->cfg.mode->platform == PLATFORM_PV)
 		return 0;
 	p = calloc(1, sizeof(*p));
 	if (!p)
