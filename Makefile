@@ -20,12 +20,15 @@ endif
 LIB_SRC	 := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC	 := $(shell find src/cli -name '*.c' | sort)
 UNIT_SRC := $(shell find tests/unit -name '*.c' | sort)
+# The software CPU's differential tester (library part) joins the unit tests.
+DT_SRC	 := $(shell find tests/difftest -name 'dt_*.c' | sort)
+UNIT_SRC += $(DT_SRC)
 LIB_OBJ	 := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ	 := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 
-.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz
+.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz fuzz-cpu emu-mips
 all: $(BUILD)/gamut $(BUILD)/unit-tests $(BUILD)/gamut-workload test-guests
 
 $(BUILD)/%.o: %.c
@@ -112,7 +115,12 @@ $(BUILD)/gamut-pv-cc: guest/pv/gamut-pv-cc $(PV_SDK)/include/.stamp $(PV_SDK)/li
 		      $(PV_SDK)/lib/libgamutpv.a
 	cp $< $@
 
-pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE)
+pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE) \
+	     $(BUILD)/gamut-workload.pv
+
+# The spectrum workload as a PV guest (`gamut spectrum`'s pv row).
+$(BUILD)/gamut-workload.pv: workload/workload.c $(BUILD)/gamut-pv-cc
+	$(PVCC) -O2 $< -o $@
 
 $(BUILD)/pv-examples/%.pv: examples/pv/%.c $(BUILD)/gamut-pv-cc
 	@mkdir -p $(@D)
@@ -134,7 +142,7 @@ quick: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: deps
-	@$(MAKE) -s all
+	@$(MAKE) -s all guest-kit
 	@tests/run.sh $(BUILD)
 
 asan:
@@ -166,8 +174,24 @@ $(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# FUZZ_EXTRA_<target>: more sources one target needs (a test fixture).
+FUZZ_EXTRA_fuzz_pv_hypercall := tests/unit/test_pv_fixture.c
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/fuzz/libgamut.a
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -Wl,--whole-archive $(BUILD)/fuzz/libgamut.a -Wl,--no-whole-archive $(LDLIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_EXTRA_fuzz_$*) -Wl,--whole-archive $(BUILD)/fuzz/libgamut.a -Wl,--no-whole-archive $(LDLIBS) -o $@
+
+# Millions of differential cases of the software CPU against the host CPU.
+$(BUILD)/difftest-cpu: $(BUILD)/tests/difftest/fuzz_cpu.o $(DT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libgamut.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+$(BUILD)/emu-mips: $(BUILD)/tests/difftest/mips.o $(BUILD)/libgamut.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+# Guest MIPS of the software CPU on an integer loop.
+emu-mips: $(BUILD)/emu-mips
+	$(BUILD)/emu-mips
+
+fuzz-cpu: $(BUILD)/difftest-cpu
+	$(BUILD)/difftest-cpu $(or $(COUNT),2000000) $(or $(SEED),1)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -244,6 +244,7 @@ int cmd_run(int argc, char **argv)
 		free(vm);
 		return cli_fail(&err);
 	}
+	err.msg[0] = '\0';
 	ret = vm_run(vm, &err);
 	vm_destroy(vm);
 	free(vm);

@@ -252,7 +252,8 @@ static int job_prepare(struct create_job *j, const char *root,
 		return -1;
 	j->dir_made = true;
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", j->st.dir);
-	if (mkfifo(fifo, 0622))
+	/* 0622 whatever the umask: init may run as another (mapped) uid. */
+	if (mkfifo(fifo, 0622) || chmod(fifo, 0622))
 		return gerr_errno(err, errno, "%s", fifo);
 	j->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
 	if (j->fifo_fd < 0)

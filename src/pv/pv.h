@@ -28,14 +28,22 @@ struct pv_queue {
 	uint32_t rsp_prod;
 };
 
+struct pv;
+
 struct pv_device {
 	uint32_t type; /* enum pv_device_type */
 	char name[PV_NAME_MAX];
-	int fd;	       /* block: the disk file */
+	int fd;	       /* block: the disk file; net: the TAP device */
 	bool readonly;
 	uint64_t sectors;
 	const char *path;
 	struct pv_queue q[2];
+	/* net */
+	struct pv *pv;
+	unsigned index;
+	uint8_t mac[6];
+	uint16_t mtu;
+	bool watched;  /* fd is on the event loop */
 };
 
 struct pv {
@@ -105,6 +113,12 @@ void pv_event_fini(struct pv *pv);
 int pv_blk_open(struct pv_device *d, const char *path, bool readonly,
 		struct gerr *err);
 void pv_blk_close(struct pv_device *d);
+
+/* Network devices over TAP (pv_net.c). */
+int pv_net_open(struct pv *pv, unsigned index, const char *ifname,
+		struct gerr *err);
+void pv_net_close(struct pv_device *d);
+int64_t pv_net_notify(struct pv *pv, unsigned index, unsigned queue);
 
 /* vCPU state access from a hypercall (the vCPU's own thread); on failure
  * the VM is stopped with the reason and -1 returned. */

@@ -53,8 +53,10 @@ int64_t pv_hc_ring_setup(struct pv_call *c, void *blk)
 	if (!pv_guest_range(c->pv, a->ring, PV_RING_BYTES(a->order)))
 		return -PV_EFAULT;
 	q = &d->q[a->queue];
+	pthread_mutex_lock(&c->pv->lock); /* the RX path runs on the event loop */
 	*q = (struct pv_queue){ true, a->ring, a->order, 0, 0 };
 	gmem_write(c->pv->mem, a->ring, zero, sizeof(zero));
+	pthread_mutex_unlock(&c->pv->lock);
 	return 0;
 }
 
@@ -156,7 +158,7 @@ int64_t pv_hc_ring_notify(struct pv_call *c, void *blk)
 	d = &c->pv->dev[a->device];
 	if (a->queue > 1 || !d->q[a->queue].ready)
 		return -PV_EINVAL;
-	if (d->type != PV_DEV_BLOCK)
-		return -PV_ENOSYS;
+	if (d->type == PV_DEV_NET)
+		return pv_net_notify(c->pv, a->device, a->queue);
 	return blk_notify(c->pv, a->device, &d->q[a->queue]);
 }

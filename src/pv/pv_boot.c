@@ -74,9 +74,24 @@ static int attach_devices(struct pv *pv, struct gerr *err)
 	const struct pv_manifest *m = &pv->img.manifest;
 	bool attached[PV_MAX_DEVICES] = { false };
 
-	if (cfg->nr_nets)
-		return gerr_set(err, "--net %s: PV networking is not built yet",
-				cfg->net[0].name ? cfg->net[0].name : "");
+	for (unsigned i = 0; i < cfg->nr_nets; i++) {
+		const struct net_config *nc = &cfg->net[i];
+		int d = nc->name ? pv_manifest_find(m, PV_DEV_NET, nc->name) : -1;
+
+		if (!nc->name)
+			return gerr_set(err, "--net: PV mode needs NAME=tap:IFNAME, NAME a net device the guest declares");
+		if (d < 0)
+			return gerr_set(err, "--net %s=...: the guest image declares no net device named '%s'",
+					nc->name, nc->name);
+		if (attached[d])
+			return gerr_set(err, "--net %s: given twice", nc->name);
+		if (nc->kind != NET_TAP)
+			return gerr_set(err, "--net %s=user: user-mode networking for PV guests is not built yet (use tap:IFNAME)",
+					nc->name);
+		if (pv_net_open(pv, (unsigned)d, nc->ifname, err) < 0)
+			return gerr_prefix(err, "--net %s: ", nc->name);
+		attached[d] = true;
+	}
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		const struct disk_config *dc = &cfg->disk[i];
 		int d = dc->name ? pv_manifest_find(m, PV_DEV_BLOCK, dc->name) : -1;

@@ -11,16 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "console/console.h"
 #include "core/layout.h"
 #include "core/vm.h"
-
-/* The console lands with the platform devices; until it is linked in, PV
- * console output goes to gamut's standard output. */
-#pragma weak console_get
-#pragma weak console_write
 
 _Static_assert(PV_PORT_BASE == LAYOUT_PORT_PV_BASE, "PV port base");
 
@@ -75,24 +69,15 @@ static int64_t hc_exit(struct pv_call *c, void *blk)
 	return 0;
 }
 
-static void console_out(struct pv *pv, const void *buf, size_t len)
+static int console_out(struct pv *pv, const void *buf, size_t len)
 {
 	struct gerr err;
-	struct console *con;
+	struct console *con = console_get(pv->vm, &err);
 
-	if (console_get && console_write && (con = console_get(pv->vm, &err))) {
-		console_write(con, buf, len);
-		return;
-	}
-	if (pv->vm->cfg.console == CONSOLE_NONE)
-		return;
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(STDOUT_FILENO, (const char *)buf + off, len - off);
-
-		if (n <= 0)
-			return;
-		off += (size_t)n;
-	}
+	if (!con)
+		return -1;
+	console_write(con, buf, len);
+	return 0;
 }
 
 static int64_t hc_console(struct pv_call *c, void *blk)
@@ -107,7 +92,8 @@ static int64_t hc_console(struct pv_call *c, void *blk)
 	if (!pv_guest_range(c->pv, a->buf, a->len) ||
 	    !(p = gmem_ptr(c->pv->mem, a->buf, a->len)))
 		return -PV_EFAULT;
-	console_out(c->pv, p, a->len);
+	if (console_out(c->pv, p, a->len) < 0)
+		return -PV_EIO;
 	return (int64_t)a->len;
 }
 
@@ -200,6 +186,9 @@ static int64_t hc_device_info(struct pv_call *c, void *blk)
 		a->flags = d->readonly ? PV_DEVF_READONLY : 0;
 		a->sector_size = PV_SECTOR_SIZE;
 		a->capacity = d->sectors;
+	} else {
+		memcpy(a->mac, d->mac, sizeof(a->mac));
+		a->mtu = d->mtu;
 	}
 	return 0;
 }
@@ -299,8 +288,10 @@ void pv_destroy(struct pv *pv)
 	if (!pv)
 		return;
 	bus_unregister(&pv->vm->pio, PV_PORT_BASE);
-	for (unsigned i = 0; i < PV_MAX_DEVICES; i++)
+	for (unsigned i = 0; i < PV_MAX_DEVICES; i++) {
+		pv_net_close(&pv->dev[i]);
 		pv_blk_close(&pv->dev[i]);
+	}
 	pv_event_fini(pv);
 	pv_mmu_destroy(&pv->mmu);
 	free(pv);

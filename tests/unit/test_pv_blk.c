@@ -240,7 +240,18 @@ TEST(pv_blk_attachment_follows_the_manifest)
 	CHECK(pvt_load(&t, img, len) < 0);
 	CHECK(strstr(t.err.msg, "cannot open"));
 	pvt_fini(&t);
-	CHECK(pvt_init(&t) == 0); /* networking is refused, not faked */
+	CHECK(pvt_init(&t) == 0); /* a net device the image does not declare */
+	t.vm->cfg.net[0] = (struct net_config){ NET_TAP, "pvt0", "lan" };
+	t.vm->cfg.nr_nets = 1;
+	CHECK(pvt_load(&t, img, len) < 0);
+	CHECK(strstr(t.err.msg, "no net device named 'lan'"));
+	pvt_fini(&t);
+	{
+		static const struct pvt_dev net[] = { { PV_DEV_NET, "lan" } };
+
+		len = pvt_image(img, net, 1);
+	}
+	CHECK(pvt_init(&t) == 0); /* user-mode networking is refused, not faked */
 	t.vm->cfg.net[0] = (struct net_config){ NET_USER, NULL, "lan" };
 	t.vm->cfg.nr_nets = 1;
 	CHECK(pvt_load(&t, img, len) < 0);

@@ -2,6 +2,7 @@
 #include "test_pv_fixture.h"
 
 #include <elf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "core/mode.h"
 
 static struct x86_state fake_state;
+uint64_t pvt_mem_bytes = PVT_MEM;
 
 static int fake_get(struct vcpu *v, struct x86_state *st, struct gerr *err)
 {
@@ -103,16 +105,22 @@ int pvt_init(struct pvt *t)
 	vm->cfg.cpu = "test";
 	vm->cfg.ncpus = vm->ncpus = 1;
 	vm->cfg.console = CONSOLE_NONE;
-	vm->cfg.mem_bytes = PVT_MEM;
+	vm->cfg.mem_bytes = pvt_mem_bytes;
 	vm->backend = &state_only_backend;
-	vm->loop.epfd = vm->loop.wakefd = -1;
 	vm->vcpu[0].vm = vm;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
-	if (gmem_init(&vm->mem, PVT_MEM, false, &t->err) < 0)
+	if (evloop_init(&vm->loop, &t->err) < 0 ||
+	    gmem_init(&vm->mem, pvt_mem_bytes, false, &t->err) < 0)
 		return -1;
-	return pv_create(vm, &t->pv, &t->err);
+	/* The real device set of --mode pv: the console and the PV platform. */
+	if (device_create_all(vm, &t->err) < 0) {
+		fprintf(stderr, "pvt_init: %s\n", t->err.msg);
+		return -1;
+	}
+	t->pv = device_state(vm, "pv");
+	return t->pv ? 0 : -1;
 }
 
 int pvt_load(struct pvt *t, const uint8_t *buf, size_t len)
@@ -138,8 +146,9 @@ void pvt_fini(struct pvt *t)
 {
 	if (!t->vm)
 		return;
-	pv_destroy(t->pv);
+	device_destroy_all(t->vm);
 	gmem_destroy(&t->vm->mem);
+	evloop_destroy(&t->vm->loop);
 	bus_destroy(&t->vm->pio);
 	bus_destroy(&t->vm->mmio);
 	pthread_mutex_destroy(&t->vm->stop_lock);

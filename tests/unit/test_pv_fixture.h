@@ -43,6 +43,9 @@ struct pvt {
 	struct gerr err;
 };
 
+/* Guest RAM for pvt_init (PVT_MEM unless a caller, the fuzzer, changes it). */
+extern uint64_t pvt_mem_bytes;
+
 /* Creates the VM and the PV platform (no image loaded). */
 int pvt_init(struct pvt *t);
 /* Loads buf; returns pv_load's result (message in t->err). */

@@ -371,3 +371,20 @@ TEST(pv_native_trap_handlers_resume)
 	CHECK_EQ(rc, 0);
 	CHECK(strstr(out, "trap_handlers: ok"));
 }
+
+TEST(pv_native_spectrum_workload_matches_native)
+{
+	char native[256], cmd[300], *done;
+	const char *build = getenv("BUILD");
+	FILE *p;
+	int rc;
+
+	RUN_OR_SKIP(rc, "gamut-workload.pv", NULL, "20");
+	CHECK_EQ(rc, 0);
+	snprintf(cmd, sizeof(cmd), "%s/gamut-workload 20 | grep done", build ? build : "build");
+	p = popen(cmd, "r");
+	CHECK(p && fgets(native, sizeof(native), p));
+	pclose(p);
+	done = strstr(native, "done ");
+	CHECK(done && strstr(out, done));
+}

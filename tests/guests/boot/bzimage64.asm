@@ -43,6 +43,7 @@ bits 32
 bits 64
 entry64:
         mov r15, rsi                    ; keep the zero page
+        lea rsp, [rel stack_top]        ; boot.rst leaves the stack to us
         lea rax, [rel entry64]
         cmp rax, LOAD + 0x200
         je .at_load
@@ -209,4 +210,7 @@ DEFINE_PUTS rsi
 hello:  db "bzImage guest: entered in 64-bit mode", 10, 0
 pass:   db "bzImage guest: PASS", 10, 0
 want_cmdline: db "bz-test-cmdline", 0
+        align 16
+        times 1024 db 0
+stack_top:
         times 4096 - ($ - $$) db 0

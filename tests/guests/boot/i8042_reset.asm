@@ -8,6 +8,7 @@ bits 32
 section .text
 global _start
 _start:
+        mov esp, stack_top              ; the PVH ABI leaves the stack to us
         mov esi, msg
         call puts
         mov ecx, 100000                 ; wait (bounded) for an empty input buffer
@@ -26,5 +27,10 @@ _start:
 
 DEFINE_PUTS esi
 msg:    db "i8042 guest: resetting", 10, 0
+
+section .bss
+        alignb 16
+        resb 4096
+stack_top:
 
 PVH_NOTE _start

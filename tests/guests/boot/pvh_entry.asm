@@ -8,6 +8,7 @@ bits 32
 section .text
 global _start
 _start:
+        mov esp, stack_top              ; the PVH ABI leaves the stack to us
         mov ebp, ebx                    ; keep start_info
         mov esi, hello
         call puts
@@ -184,5 +185,10 @@ pass:   db "PVH guest: PASS", 10, 0
 want_cmdline: db "pvh-test-cmdline", 0
 gdtr:   dw 0
         dd 0
+
+section .bss
+        alignb 16
+        resb 4096
+stack_top:
 
 PVH_NOTE _start

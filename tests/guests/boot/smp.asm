@@ -15,6 +15,7 @@ bits 32
 section .text
 global _start
 _start:
+        mov esp, stack_top              ; the PVH ABI leaves the stack to us
         mov ebp, ebx
         mov esi, hello
         call puts
@@ -129,5 +130,10 @@ bits 32
 hello:  db "SMP guest: starting APs", 10, 0
 pass:   db "SMP guest: PASS", 10, 0
 ncpus:  dd 0
+
+section .bss
+        alignb 16
+        resb 4096
+stack_top:
 
 PVH_NOTE _start

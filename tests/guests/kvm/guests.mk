@@ -2,4 +2,4 @@
 all: $(BUILD)/kvm/smp.elf
 $(BUILD)/kvm/%.elf: kvm/%.S kvm/guest.ld
 	@mkdir -p $(@D)
-	$(CC) -nostdlib -static -no-pie -Wl,-T,kvm/guest.ld -Wl,--build-id=none -o $@ $<
+	$(CC) -nostdlib -static -Wl,-T,kvm/guest.ld -Wl,--build-id=none -o $@ $<

@@ -75,6 +75,19 @@ int pv_blk_read(struct pv_blk *b, uint64_t sector, void *buf, size_t len);
 int pv_blk_write(struct pv_blk *b, uint64_t sector, const void *buf, size_t len);
 int pv_blk_flush(struct pv_blk *b);
 
+/* Network devices: Ethernet frames over a TX and an RX ring.  Receive
+ * buffers stay posted to gamut; pv_net_recv copies a frame out and posts
+ * the buffer again. */
+#define PV_NET_FRAME_MAX 1514
+struct pv_net;
+struct pv_net *pv_net_open(const char *name);
+void pv_net_mac(const struct pv_net *n, uint8_t mac[6]);
+/* 0 or -PV_E*; the frame is copied, so buf may be reused at once. */
+int pv_net_send(struct pv_net *n, const void *frame, size_t len);
+/* Waits until a frame arrives or monotonic deadline_ns passes; returns
+ * its length (at most cap bytes are copied), 0 on timeout, or -PV_E*. */
+int pv_net_recv(struct pv_net *n, void *buf, size_t cap, uint64_t deadline_ns);
+
 /* ---- the manifest: declare devices the guest wants, by name ----
  *   PV_MANIFEST(PV_BLOCK("data"), PV_BLOCK("logs"));
  * at file scope, once per program. */
