@@ -74,6 +74,10 @@ ata_detect:
 	inc bl
 	jmp .next
 .done:
+	cmp byte [es:EBDA_NDRIVES], 0
+	jne .count
+	call pvdisk_detect
+.count:
 	mov al, [es:EBDA_NDRIVES]
 	mov dx, BDA_SEG
 	mov es, dx
@@ -171,6 +175,8 @@ ata_rw:
 	push di
 	mov dx, EBDA_SEG
 	mov fs, dx
+	cmp byte [fs:EBDA_PVDISK], 0
+	jne .pv
 	mov [fs:EBDA_LBA], eax
 	mov [fs:EBDA_COUNT], cx
 	mov word [fs:EBDA_DONE], 0
@@ -194,6 +200,44 @@ ata_rw:
 	mov es, dx
 	jmp .loop
 .ok:	xor ah, ah
+	jmp .out
+.pv:	; the whole request in one command on the PV port
+	mov [fs:EBDA_DONE], cx
+	mov si, es
+	movzx esi, si
+	shl esi, 4
+	movzx edx, di
+	add esi, edx			; linear buffer address
+	push eax
+	movzx eax, bl
+	mov dx, PVD + 0x08
+	out dx, eax
+	pop eax
+	mov dx, PVD + 0x14
+	out dx, eax
+	xor eax, eax
+	mov dx, PVD + 0x18
+	out dx, eax
+	movzx eax, cx
+	mov dx, PVD + 0x1c
+	out dx, eax
+	mov eax, esi
+	mov dx, PVD + 0x20
+	out dx, eax
+	movzx eax, bh
+	inc eax				; 1 read, 2 write
+	mov dx, PVD + 0x24
+	out dx, eax
+	in eax, dx
+	test eax, eax
+	jz .ok
+	mov word [fs:EBDA_DONE], 0
+	cmp al, 5			; read-only disk
+	mov ah, 0x03
+	je .pvfail
+	mov ah, 0x04
+.pvfail:
+	stc
 .out:	mov cx, [fs:EBDA_DONE]
 	pop di
 	pop es
@@ -201,3 +245,35 @@ ata_rw:
 	pop esi
 	pop edx
 	ret
+
+; No ATA drive answered: the disks may be on the paravirtual BIOS disk
+; port (bios_disk.h).  ES = EBDA.  Records up to two of them.
+pvdisk_detect:
+	mov dx, PVD
+	in eax, dx
+	cmp eax, PVD_MAGIC
+	jne .out
+	mov dx, PVD + 0x04
+	in eax, dx
+	cmp eax, 2
+	jbe .n
+	mov eax, 2
+.n:	mov [es:EBDA_NDRIVES], al
+	mov byte [es:EBDA_PVDISK], 1
+	xor bx, bx
+.l:	cmp bl, [es:EBDA_NDRIVES]
+	jae .out
+	movzx eax, bl
+	mov dx, PVD + 0x08
+	out dx, eax
+	mov dx, PVD + 0x0c
+	in eax, dx
+	movzx si, bl
+	shl si, 3
+	mov [es:EBDA_SECTORS + si], eax
+	mov dx, PVD + 0x10
+	in eax, dx
+	mov [es:EBDA_SECTORS + 4 + si], eax
+	inc bl
+	jmp .l
+.out:	ret

@@ -107,3 +107,9 @@ F_EAX	equ 32
 	mov bp, sp
 	IRET_CF
 %endmacro
+
+; The paravirtual BIOS disk port (bios_disk.h): used when no ATA drive
+; answers (modes whose disks are virtio-blk).
+EBDA_PVDISK	equ 0x3e	; u8: 1 when the disks are on the PV port
+PVD		equ 0x510
+PVD_MAGIC	equ 0x44565047	; "GPVD"

@@ -17,7 +17,7 @@ timeout 300 "$GAMUT" run --mode hvm --cpu emu --mem 64 --console stdio \
 rc=$?
 cat "$tmp/out"
 if grep -q "not built yet" "$tmp/out"; then
-	echo "needs what gamut reports as not built: $(grep -o 'not built yet.*' "$tmp/out" | head -1)"
+	grep -m1 "not built yet" "$tmp/out" | sed "s/^gamut: //"
 	exit 77
 fi
 [ $rc -eq 124 ] && { echo "timed out"; exit 1; }

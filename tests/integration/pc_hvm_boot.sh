@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# End to end on `--mode hvm --cpu emu`: a bootable disk image built here
+# (MBR partition table, syslinux's MBR and a FAT partition with syslinux,
+# the guest kit's Debian kernel and initramfs plus ata_piix/sd_mod, an ext4
+# data partition) boots through gamut's BIOS; the guest writes a file on
+# the ATA disk, syncs and reboots; a second boot reads it back, and the
+# host checks the file in the image too.
+#
+# The kernel runs with acpi=off: gamut's ACPI tables do not describe the PC
+# platform's PCI bus and 8259s yet (docs/pc.md, known gaps).  The network
+# half (ping/HTTP over e1000) needs a kernel with the e1000 driver, which
+# the kit's cloud kernel lacks: it is reported as not covered.
+set -u
+. tests/integration/pc_lib.sh
+pc_need_tools
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Can this gamut run the mode at all?  (The mode or the software CPU may
+# not be built in this tree.)
+probe=$BUILD/guests/bios/services.img
+[ -f "$probe" ] || pc_skip "test guest $probe is not built"
+cp "$probe" "$tmp/probe.img"
+timeout 120 "$GAMUT" run --mode hvm --cpu emu --mem 64 --console stdio \
+	--disk "$tmp/probe.img" </dev/null >"$tmp/probe.out" 2>&1
+if grep -q "not built yet" "$tmp/probe.out"; then
+	pc_skip "$(grep -m1 'not built yet' "$tmp/probe.out" | sed 's/^gamut: //')"
+fi
+
+pc_kit
+pc_initramfs "$tmp/initrd.gz"
+base="console=ttyS0 acpi=off quiet"
+write="$pc_wait_disk; mkdir -p /mnt; mount /dev/sda2 /mnt && echo gamut-pc-\$((6*7)) >/mnt/probe && sync && umount /mnt && echo PC-WROTE-OK; reboot -f"
+read_back="$pc_wait_disk; mkdir -p /mnt; mount -o ro /dev/sda2 /mnt && echo PC-READ-\$(cat /mnt/probe); reboot -f"
+pc_disk "$tmp/disk.img" "$KIT/bzImage" "$tmp/initrd.gz" "$base gamut.cmd=\"$write\""
+
+boot() { # name
+	timeout 1500 "$GAMUT" run --mode hvm --cpu emu --mem 256 --console stdio \
+		--disk "$tmp/disk.img" </dev/null >"$tmp/$1.out" 2>&1
+	echo $? >"$tmp/$1.rc"
+	cat "$tmp/$1.out"
+}
+boot first
+grep -q "^gamut BIOS" "$tmp/first.out" || { echo "no BIOS banner"; exit 1; }
+grep -q "SYSLINUX" "$tmp/first.out" || { echo "syslinux did not start"; exit 1; }
+grep -q "PC-WROTE-OK" "$tmp/first.out" || { echo "first boot: the write on /dev/sda2 failed"; exit 1; }
+[ "$(cat "$tmp/first.rc")" = 0 ] || { echo "first boot: exit status $(cat "$tmp/first.rc")"; exit 1; }
+
+# The host sees the file in the image (the guest's sync reached the disk).
+dd if="$tmp/disk.img" of="$tmp/p2.img" bs=512 skip=$PC_P2_START status=none
+[ "$(debugfs -R 'cat /probe' "$tmp/p2.img" 2>/dev/null)" = "gamut-pc-42" ] ||
+	{ echo "the file is not in the image"; exit 1; }
+
+pc_set_append "$tmp/disk.img" "$base gamut.cmd=\"$read_back\""
+boot second
+grep -q "PC-READ-gamut-pc-42" "$tmp/second.out" || { echo "second boot did not read the file back"; exit 1; }
+echo "hvm: BIOS -> syslinux -> Linux on ata_piix, write/sync/reboot/read back"
+echo "not covered here: ping/HTTP over e1000 (the kit kernel has no e1000 driver)"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `--mode hvm-pv` and `--mode pvhvm` on `--cpu emu`: the same PC, with the
+# disk as virtio-blk on PCI, booting the same kind of image as pc_hvm_boot.sh
+# (syslinux on a partitioned disk).  The BIOS reaches the disk through its
+# paravirtual disk port (there is no IDE controller in these modes); Linux
+# must bind virtio_blk through virtio-pci and write and read a file on
+# /dev/vda2.  (pvhvm's PV clock is checked by pc_pvhvm_kvmclock.sh.)
+set -u
+. tests/integration/pc_lib.sh
+pc_need_tools
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+probe=$BUILD/guests/bios/services.img
+[ -f "$probe" ] || pc_skip "test guest $probe is not built"
+cp "$probe" "$tmp/probe.img"
+timeout 120 "$GAMUT" run --mode hvm-pv --cpu emu --mem 64 --console stdio \
+	--disk "$tmp/probe.img" </dev/null >"$tmp/probe.out" 2>&1
+if grep -q "not built yet" "$tmp/probe.out"; then
+	pc_skip "$(grep -m1 'not built yet' "$tmp/probe.out" | sed 's/^gamut: //')"
+fi
+pc_kit
+pc_initramfs "$tmp/initrd.gz"
+wait_vda='i=0; while [ ! -b /dev/vda2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done'
+cmd="$wait_vda; ls /sys/bus/virtio/drivers/virtio_blk | grep -q virtio && echo PV-BLK-BOUND; ls /sys/bus/pci/drivers/virtio-pci | grep -q 0000 && echo PV-ON-PCI; mkdir -p /mnt; mount /dev/vda2 /mnt && echo pv-\$((6*7)) >/mnt/f && sync && umount /mnt && mount -o ro /dev/vda2 /mnt && echo PV-READ-\$(cat /mnt/f); echo CLOCK-\$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource); reboot -f"
+pc_disk "$tmp/disk.img" "$KIT/bzImage" "$tmp/initrd.gz" "console=ttyS0 acpi=off quiet gamut.cmd=\"$cmd\""
+
+fail=0
+for mode in hvm-pv pvhvm; do
+	timeout 1500 "$GAMUT" run --mode $mode --cpu emu --mem 256 --console stdio \
+		--disk "$tmp/disk.img" </dev/null >"$tmp/$mode.out" 2>&1
+	rc=$?
+	cat "$tmp/$mode.out"
+	for want in "^gamut BIOS" "SYSLINUX" "PV-BLK-BOUND" "PV-ON-PCI" "PV-READ-pv-42"; do
+		grep -q "$want" "$tmp/$mode.out" || { echo "$mode: no '$want'"; fail=1; }
+	done
+	[ $rc -eq 0 ] || { echo "$mode: exit status $rc"; fail=1; }
+	echo "$mode: guest clocksource $(sed -n 's/.*CLOCK-//p' "$tmp/$mode.out" | tr -d '\r')"
+done
+exit $fail
