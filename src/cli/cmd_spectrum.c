@@ -154,6 +154,8 @@ static void row_vm(struct row *r, const struct mode_preset *m,
 				    "--initrd", initrd, "--cmdline", cmdline,
 				    "--console", "stdio", NULL },
 		o->timeout_s);
+	if (r->ran && m->platform == PLATFORM_PC)
+		snprintf(r->note, NOTE_MAX, "booted with acpi=off (PC ACPI lacks the PCI bridge)");
 }
 
 static void fmt_ms(char *buf, size_t n, double ms)
