@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DT_CODE	     0x4000000000ull
+#define DT_CODE	     0x40000000ull /* low enough for ASan's layout too */
 #define DT_DATA	     (DT_CODE + 0x1000)
 #define DT_DATA_SIZE 0x2000u
 #define DT_BASE_REG  15

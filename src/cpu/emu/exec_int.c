@@ -1,4 +1,7 @@
 /* The one-byte opcode map: integer, control flow, stack, I/O. */
+#include <sched.h>
+
+#include "core/vm.h"
 #include "cpu/emu/alu.h"
 #include "cpu/emu/cpu.h"
 #include "cpu/emu/rmw.h"
@@ -517,8 +520,13 @@ void exec_onebyte(struct emu_cpu *c, const struct insn *d, uint64_t next)
 			c->rip = branch_target(c, d, next + d->imm);
 		return;
 	case 0x90 ... 0x97:
-		if (op == 0x90 && !(d->rex & 1))
-			return; /* NOP, PAUSE */
+		if (op == 0x90 && !(d->rex & 1)) {
+			/* PAUSE in a spin loop: let the vCPU it waits for run
+			 * when vCPUs outnumber free host CPUs. */
+			if (d->rep == 0xf3 && c->vm && c->vm->ncpus > 1)
+				sched_yield();
+			return;
+		}
 		xchg_acc(c, d);
 		return;
 	case 0xb0 ... 0xb7:
