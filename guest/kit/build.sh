@@ -18,15 +18,27 @@ OUT=$(cd "$OUT" && pwd)
 # builds them as modules; the names are as modprobe takes them.
 WANT="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
 
-stamp=$(cat "$KIT/build.sh" "$KIT/init" "$KIT/extract-vmlinux.sh" | sha256sum | cut -c1-16)
+# KIT_EXTRA: host programs (static) to put in the initramfs's /bin, such as
+# the spectrum workload.
+EXTRA=${KIT_EXTRA:-}
+stamp=$(cat "$KIT/build.sh" "$KIT/init" "$KIT/udhcpc.script" "$KIT/extract-vmlinux.sh" $EXTRA | sha256sum | cut -c1-16)
 if [ -s "$OUT/vmlinux" ] && [ -s "$OUT/bzImage" ] && [ -s "$OUT/initramfs.cpio.gz" ] &&
 	[ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$stamp" ]; then
 	echo "guest kit: up to date in $OUT"
 	exit 0
 fi
 
-kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -1)
+cloud_kernel_pkg() {
+	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -1
+}
+kpkg=$(cloud_kernel_pkg)
+if [ -z "$kpkg" ]; then
+	# A fresh machine has no package lists yet.
+	echo "guest kit: apt-get update"
+	if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi
+	kpkg=$(cloud_kernel_pkg)
+fi
 [ -n "$kpkg" ] || {
 	echo "guest kit: apt does not know linux-image-cloud-amd64; run 'apt-get update' first" >&2
 	exit 1
@@ -60,6 +72,13 @@ config=$OUT/pkg/kernel/boot/config-$kver
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,etc,tmp,lib/modules/$kver}
 cp "$OUT/pkg/busybox/bin/busybox" "$root/bin/busybox"
 cp "$KIT/init" "$root/init"
+# udhcpc configures nothing without its event script.
+mkdir -p "$root/usr/share/udhcpc"
+cp "$KIT/udhcpc.script" "$root/usr/share/udhcpc/default.script"
+chmod 755 "$root/usr/share/udhcpc/default.script"
+for f in $EXTRA; do
+	cp "$f" "$root/bin/"
+done
 chmod 755 "$root/init" "$root/bin/busybox"
 ln -sf busybox "$root/bin/sh"
 # The kernel opens /dev/console for init before /init runs; that needs a

@@ -132,6 +132,14 @@ static void console_readable(void *opaque, uint32_t events)
 		console_deliver(c, buf, (size_t)n);
 }
 
+/* Only a controlling terminal has a foreground process group. */
+static bool console_in_background(int fd)
+{
+	pid_t fg = tcgetpgrp(fd);
+
+	return fg >= 0 && fg != getpgrp();
+}
+
 static int console_open(struct console *c, const struct vm_config *cfg,
 			struct gerr *err)
 {
@@ -146,17 +154,24 @@ static int console_open(struct console *c, const struct vm_config *cfg,
 					  cfg->console_path);
 		c->own_out = true;
 		return 0;
-	case CONSOLE_STDIO:
+	case CONSOLE_STDIO: {
+		struct gerr ignored;
+
 		c->out_fd = STDOUT_FILENO;
 		c->is_tty = isatty(STDIN_FILENO);
+		/* In the background, touching the terminal would stop gamut
+		 * (SIGTTOU/SIGTTIN): leave it alone and take no input. */
+		if (c->is_tty && console_in_background(STDIN_FILENO))
+			return 0;
 		if (c->is_tty)
 			console_tty_raw(STDIN_FILENO);
 		/* epoll refuses regular files and /dev/null: such an stdin
 		 * simply gives the guest no input. */
 		if (evloop_add(&c->vm->loop, STDIN_FILENO, EPOLLIN, console_readable,
-			       c, err) == 0)
+			       c, &ignored) == 0)
 			c->in_fd = STDIN_FILENO;
 		return 0;
+	}
 	}
 	return gerr_set(err, "console: unknown kind %d", (int)cfg->console);
 }

@@ -27,6 +27,8 @@ static void debug_exit_io(void *opaque, uint64_t off, void *data, unsigned len,
 static int debug_exit_create(struct vm *vm, void **state, struct gerr *err)
 {
 	*state = NULL;
+	if (vm->cfg.mode->platform == PLATFORM_PV)
+		return 0; /* a PV machine emulates no ports at all */
 	return bus_register(&vm->pio, LAYOUT_PORT_DEBUG_EXIT, 4, debug_exit_io, vm,
 			    "debug-exit", err);
 }

@@ -8,6 +8,7 @@
  * input 2 as a level. */
 #include "devices/pic.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,9 @@ struct pic {
 	struct pic_chip chip[2]; /* 0 master, 1 slave */
 	struct pic_port port[3];
 	unsigned nr_ports; /* registered on the bus */
-	bool output;
+	/* The master's INT output: written under the lock, read without it
+	 * (the software CPU may poll pic_pending at every instruction). */
+	atomic_bool output;
 };
 
 static void pic_chip_set_line(struct pic_chip *c, unsigned irq, int level)
@@ -99,7 +102,7 @@ static int pic_chip_irq(const struct pic_chip *c, bool master)
 /* Recomputes the cascade and the output; true when the output rose. */
 static bool pic_update(struct pic *p)
 {
-	bool before = p->output;
+	bool before = atomic_load_explicit(&p->output, memory_order_relaxed), after;
 
 	/* The cascade is a level signal: master IRR 2 follows the slave's
 	 * output, so a slave request that vanishes leaves no stale edge. */
@@ -107,8 +110,9 @@ static bool pic_update(struct pic *p)
 		p->chip[0].irr |= 1u << PIC_CASCADE;
 	else
 		p->chip[0].irr &= (uint8_t)~(1u << PIC_CASCADE);
-	p->output = pic_chip_irq(&p->chip[0], true) >= 0;
-	return p->output && !before;
+	after = pic_chip_irq(&p->chip[0], true) >= 0;
+	atomic_store_explicit(&p->output, after, memory_order_release);
+	return after && !before;
 }
 
 static void pic_unlock_and_kick(struct pic *p, bool rose)
@@ -172,14 +176,8 @@ int pic_ack(void *opaque)
 bool pic_pending(void *opaque)
 {
 	struct pic *p = opaque;
-	bool out;
 
-	if (!p)
-		return false;
-	pthread_mutex_lock(&p->lock);
-	out = p->output;
-	pthread_mutex_unlock(&p->lock);
-	return out;
+	return p && atomic_load_explicit(&p->output, memory_order_acquire);
 }
 
 /* Keeps the wiring (ELCR, input levels): after ICW1 an edge input needs
@@ -335,7 +333,7 @@ static void pic_reset(void *state)
 		 * otherwise land IRQs on exception vectors. */
 		p->chip[i].imr = 0xff;
 	}
-	p->output = false;
+	atomic_store(&p->output, false);
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -13,7 +13,8 @@
  *                  nothing, as a spurious interrupt would be ignored).
  * When the INT output rises the PIC calls vm_kick(vm, 0): the PIC is
  * wired to the bootstrap processor's LINT0 (ExtINT).
- * All three are safe from any thread. */
+ * All three are safe from any thread; pic_pending takes no lock, so it is
+ * cheap enough to poll at instruction boundaries. */
 #ifndef GAMUT_DEVICES_PIC_H
 #define GAMUT_DEVICES_PIC_H
 

@@ -250,6 +250,12 @@ static void pit_write_count(struct pit *p, unsigned i, uint8_t v)
 		if (!c->write_msb) {
 			c->write_lsb = v;
 			c->write_msb = true;
+			/* Mode 0 stops counting (OUT low) until the MSB. */
+			if (c->mode == 0 && c->counting) {
+				c->counting = false;
+				if (i == 0)
+					pit_arm_ch0(p);
+			}
 			return;
 		}
 		c->write_msb = false;

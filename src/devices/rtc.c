@@ -27,6 +27,9 @@
 #define RTC_PORT 0x70
 #define NS 1000000000ull
 #define RTC_UIP_NS 244000ull
+/* The update timer fires this long after the second boundary, so a
+ * guest reading the time from its handler already sees the new second. */
+#define RTC_TICK_SLACK_NS 500000ull
 #define RTC_MIN_PERIOD_NS (NS / 1024) /* periodic rates above 1 kHz are capped */
 
 enum {
@@ -214,7 +217,7 @@ static void rtc_arm(struct rtc *r)
 	if (r->tfd_second >= 0) {
 		now = r->now(r->now_opaque);
 		if ((b & (B_UIE | B_AIE)) && !(b & B_SET))
-			evloop_timer_set(r->tfd_second, NS - now % NS, NS);
+			evloop_timer_set(r->tfd_second, NS - now % NS + RTC_TICK_SLACK_NS, NS);
 		else
 			evloop_timer_set(r->tfd_second, 0, 0);
 	}

@@ -1,10 +1,12 @@
 /* The virtio-mmio transport, version 2 (virtio 1.x spec 4.2).
  *
  * Instance i sits at LAYOUT_VIRTIO_MMIO_BASE + i * LAYOUT_VIRTIO_MMIO_SIZE
- * on interrupt line LAYOUT_IRQ_VIRTIO_BASE + i, and is described to the
- * guest through the ACPI DSDT as "LNRO0005" (Debian kernels find virtio-mmio
- * devices only there).  The line is level-triggered: high while
- * InterruptStatus is non-zero.  The backend's irqfd fast path is not used:
+ * on interrupt line LAYOUT_IRQ_VIRTIO_BASE + i % MMIO_NR_LINES, and is
+ * described to the guest through the ACPI DSDT as "LNRO0005" (Debian
+ * kernels find virtio-mmio devices only there).  The line is
+ * level-triggered: high while InterruptStatus is non-zero.  The IOAPIC has
+ * 24 pins, so lines 16-23 serve all slots: from the ninth device on, slots
+ * share lines, wire-ORed (Linux's virtio-mmio driver takes a shared IRQ).  The backend's irqfd fast path is not used:
  * it only pulses a line, which loses an interrupt raised while the guest is
  * still handling the previous one on a level-triggered pin.  Its ioeventfd
  * fast path is used for QueueNotify when the backend has one. */
@@ -23,6 +25,7 @@
 #define MMIO_VERSION	 2
 #define MMIO_VENDOR	 0x554d4147 /* "GAMU" */
 #define MMIO_HID	 "LNRO0005"
+#define MMIO_NR_LINES	 8 /* IOAPIC pins 16-23 */
 
 enum mmio_reg {
 	REG_MAGIC = 0x000,
@@ -61,20 +64,77 @@ struct mmio_kick {
 	int fd; /* ioeventfd, or -1 */
 };
 
+/* One interrupt line and the instances on it: high while any of them
+ * asserts it. */
+struct mmio_line {
+	struct vm *vm;
+	unsigned line;
+	unsigned users, high;
+	struct mmio_line *next;
+};
+
 struct virtio_mmio {
 	struct virtio_dev *d;
 	struct vm *vm;
 	uint64_t base;
 	unsigned line;
+	struct mmio_line *lp;
+	bool asserted; /* this instance's contribution to the line */
 	uint32_t dev_features_sel, drv_features_sel, queue_sel;
-	pthread_mutex_t irq_lock; /* leaf: keeps isr and line level in step */
 	struct mmio_kick kick[VIRTIO_MAX_QUEUES];
 };
 
-/* Drives the line from the interrupt status (irq_lock held). */
+/* Leaf lock for every line's level; taken last, held briefly. */
+static pthread_mutex_t mmio_line_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mmio_line *mmio_lines;
+
+static struct mmio_line *mmio_line_get(struct vm *vm, unsigned line)
+{
+	struct mmio_line *l;
+
+	pthread_mutex_lock(&mmio_line_lock);
+	for (l = mmio_lines; l; l = l->next)
+		if (l->vm == vm && l->line == line)
+			break;
+	if (!l && (l = calloc(1, sizeof(*l)))) {
+		*l = (struct mmio_line){ vm, line, 0, 0, mmio_lines };
+		mmio_lines = l;
+	}
+	if (l)
+		l->users++;
+	pthread_mutex_unlock(&mmio_line_lock);
+	return l;
+}
+
+static void mmio_line_put(struct mmio_line *l)
+{
+	pthread_mutex_lock(&mmio_line_lock);
+	if (--l->users == 0) {
+		for (struct mmio_line **p = &mmio_lines; *p; p = &(*p)->next) {
+			if (*p == l) {
+				*p = l->next;
+				break;
+			}
+		}
+		free(l);
+	}
+	pthread_mutex_unlock(&mmio_line_lock);
+}
+
+/* Brings the line in step with InterruptStatus.  The status is read under
+ * the lock, so whichever thread syncs last leaves the right level. */
 static void mmio_irq_sync(struct virtio_mmio *m)
 {
-	vm_irq_set(m->vm, m->line, atomic_load(&m->d->isr) != 0);
+	bool want;
+
+	pthread_mutex_lock(&mmio_line_lock);
+	want = atomic_load(&m->d->isr) != 0;
+	if (want != m->asserted) {
+		m->asserted = want;
+		if (want ? m->lp->high++ == 0 : --m->lp->high == 0)
+			vm_irq_set(m->vm, m->line, want);
+	}
+	pthread_mutex_unlock(&mmio_line_lock);
 }
 
 static void mmio_interrupt(struct virtio_dev *d, uint32_t why, unsigned q)
@@ -82,18 +142,14 @@ static void mmio_interrupt(struct virtio_dev *d, uint32_t why, unsigned q)
 	struct virtio_mmio *m = d->transport;
 
 	(void)q;
-	pthread_mutex_lock(&m->irq_lock);
 	atomic_fetch_or(&d->isr, why);
 	mmio_irq_sync(m);
-	pthread_mutex_unlock(&m->irq_lock);
 }
 
 static void mmio_ack(struct virtio_mmio *m, uint32_t v)
 {
-	pthread_mutex_lock(&m->irq_lock);
 	atomic_fetch_and(&m->d->isr, ~v);
 	mmio_irq_sync(m);
-	pthread_mutex_unlock(&m->irq_lock);
 }
 
 static uint32_t mmio_features(struct virtio_mmio *m)
@@ -228,11 +284,8 @@ static void mmio_write(struct virtio_mmio *m, uint64_t reg, uint32_t v)
 		return;
 	case REG_STATUS:
 		virtio_status_write(d, v);
-		if (v == 0) {
-			pthread_mutex_lock(&m->irq_lock);
+		if (v == 0)
 			mmio_irq_sync(m);
-			pthread_mutex_unlock(&m->irq_lock);
-		}
 		return;
 	}
 	pthread_mutex_lock(&d->lock);
@@ -332,7 +385,11 @@ static void mmio_detach(struct virtio_dev *d)
 		evloop_del(&m->vm->loop, m->kick[q].fd);
 		close(m->kick[q].fd);
 	}
-	pthread_mutex_destroy(&m->irq_lock);
+	if (m->asserted) {
+		atomic_store(&d->isr, 0);
+		mmio_irq_sync(m);
+	}
+	mmio_line_put(m->lp);
 	free(m);
 	d->transport = NULL;
 }
@@ -367,14 +424,18 @@ int virtio_mmio_attach(struct vm *vm, struct virtio_dev *d, struct gerr *err)
 	m->d = d;
 	m->vm = vm;
 	m->base = LAYOUT_VIRTIO_MMIO_BASE + slot * LAYOUT_VIRTIO_MMIO_SIZE;
-	m->line = LAYOUT_IRQ_VIRTIO_BASE + slot;
-	pthread_mutex_init(&m->irq_lock, NULL);
+	m->line = LAYOUT_IRQ_VIRTIO_BASE + slot % MMIO_NR_LINES;
+	m->lp = mmio_line_get(vm, m->line);
+	if (!m->lp) {
+		free(m);
+		return gerr_set(err, "%s: out of memory", d->name);
+	}
 	if (bus_register(&vm->mmio, m->base, LAYOUT_VIRTIO_MMIO_SIZE, mmio_io, m,
 			 d->name, err) < 0 ||
 	    vm_describe_mmio(vm, MMIO_HID, m->base, LAYOUT_VIRTIO_MMIO_SIZE,
 			     m->line, err) < 0) {
 		bus_unregister(&vm->mmio, m->base);
-		pthread_mutex_destroy(&m->irq_lock);
+		mmio_line_put(m->lp);
 		free(m);
 		return -1;
 	}

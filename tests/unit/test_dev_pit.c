@@ -230,3 +230,27 @@ TEST(dev_pit_absent_with_backend_irqchip)
 	CHECK_EQ(fake_inb(f, 0x61), 0xff);
 	fake_vm_free(f);
 }
+
+TEST(dev_pit_mode0_lsb_write_stops_counting)
+{
+	void *pit;
+	struct fake_vm *f = pit_vm(&pit, true);
+
+	CHECK(f);
+	fake_outb(f, 0x61, 0x01);
+	fake_outb(f, 0x43, 0xb0);
+	fake_outb(f, 0x42, 10);
+	fake_outb(f, 0x42, 0);
+	test_ns += ticks_ns(20);
+	CHECK_EQ(fake_inb(f, 0x61) & 0x20, 0x20);
+	fake_outb(f, 0x42, 0x00); /* LSB of a new count: OUT low, stopped */
+	CHECK_EQ(fake_inb(f, 0x61) & 0x20, 0);
+	test_ns += ticks_ns(1000);
+	CHECK_EQ(fake_inb(f, 0x61) & 0x20, 0);
+	fake_outb(f, 0x42, 0x01); /* MSB: 0x100 from now */
+	test_ns += ticks_ns(0xff);
+	CHECK_EQ(fake_inb(f, 0x61) & 0x20, 0);
+	test_ns += ticks_ns(1);
+	CHECK_EQ(fake_inb(f, 0x61) & 0x20, 0x20);
+	fake_vm_free(f);
+}

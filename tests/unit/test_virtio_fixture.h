@@ -4,7 +4,9 @@
 #ifndef GAMUT_TEST_VIRTIO_FIXTURE_H
 #define GAMUT_TEST_VIRTIO_FIXTURE_H
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/device.h"
 #include "core/layout.h"
@@ -72,6 +74,69 @@ static inline void fx_destroy(const char *name, void *state)
 	     c < __stop_gamut_devices; c++)
 		if (!strcmp((*c)->name, name) && (*c)->destroy)
 			(*c)->destroy(state);
+}
+
+/* Like fx_create, and records the instance in vm->devices so that
+ * device_state() finds it (the console layer looks itself up that way).
+ * device_destroy_all() then releases everything recorded. */
+static inline int fx_attach(struct vm *vm, const char *name, void **state,
+			    struct gerr *err)
+{
+	extern const struct device_class *const __start_gamut_devices[];
+	extern const struct device_class *const __stop_gamut_devices[];
+
+	for (const struct device_class *const *c = __start_gamut_devices;
+	     c < __stop_gamut_devices; c++) {
+		struct vm_device *d;
+
+		if (strcmp((*c)->name, name))
+			continue;
+		d = realloc(vm->devices, (vm->nr_devices + 1) * sizeof(*d));
+		if (!d)
+			return gerr_set(err, "out of memory");
+		vm->devices = d;
+		if ((*c)->create(vm, state, err) < 0)
+			return -1;
+		d[vm->nr_devices++] = (struct vm_device){ *c, *state };
+		return 0;
+	}
+	return gerr_set(err, "no device class %s", name);
+}
+
+struct fx_wait {
+	struct vm *vm;
+	int tfd, ticks;
+	bool (*done)(void *opaque);
+	void *opaque;
+};
+
+static void fx_wait_tick(void *opaque, uint32_t events)
+{
+	struct fx_wait *w = opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(w->tfd, &n, sizeof(n)) != sizeof(n))
+		return;
+	if (w->done(w->opaque) || --w->ticks <= 0)
+		evloop_quit(&w->vm->loop);
+}
+
+/* Runs the VM's event loop until done(opaque) or about `ms` milliseconds. */
+static inline void fx_run_until(struct vm *vm, bool (*done)(void *), void *opaque,
+				int ms)
+{
+	struct fx_wait w = { vm, -1, ms / 5, done, opaque };
+	struct gerr err;
+
+	w.tfd = evloop_timer_add(&vm->loop, fx_wait_tick, &w, &err);
+	if (w.tfd < 0)
+		return;
+	evloop_timer_set(w.tfd, 5000000, 5000000);
+	atomic_store(&vm->loop.quit, false);
+	evloop_run(&vm->loop, &err);
+	evloop_del(&vm->loop, w.tfd);
+	close(w.tfd);
 }
 
 /* Driver-side register access on virtio-mmio slot `slot`. */

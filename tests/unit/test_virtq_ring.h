@@ -18,28 +18,41 @@
 
 struct test_ring {
 	struct guest_mem *mem;
+	uint64_t desc, avail, used; /* ring addresses */
 	uint16_t size;
 	uint16_t avail_idx;
 	uint16_t used_seen;
 };
 
-static inline void tr_init(struct test_ring *r, struct guest_mem *mem,
-			   struct virtq *vq, uint16_t size)
+/* A second ring for two-queue devices lives this far above the first. */
+#define TR_RING2 0x8000ull
+
+static inline void tr_init_at(struct test_ring *r, struct guest_mem *mem,
+			      struct virtq *vq, uint16_t size, uint64_t off)
 {
 	r->mem = mem;
 	r->size = size;
 	r->avail_idx = r->used_seen = 0;
-	memset(mem->region[0].host, 0, 0x10000);
+	r->desc = TR_DESC + off;
+	r->avail = TR_AVAIL + off;
+	r->used = TR_USED + off;
+	memset(mem->region[0].host + r->desc, 0, 0x4000);
 	vq->size = size;
-	vq->desc_gpa = TR_DESC;
-	vq->avail_gpa = TR_AVAIL;
-	vq->used_gpa = TR_USED;
+	vq->desc_gpa = r->desc;
+	vq->avail_gpa = r->avail;
+	vq->used_gpa = r->used;
+}
+
+static inline void tr_init(struct test_ring *r, struct guest_mem *mem,
+			   struct virtq *vq, uint16_t size)
+{
+	tr_init_at(r, mem, vq, size, 0);
 }
 
 static inline void tr_desc(struct test_ring *r, unsigned i, uint64_t addr,
 			   uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint64_t d = TR_DESC + 16ull * i;
+	uint64_t d = r->desc + 16ull * i;
 
 	gmem_write_u64(r->mem, d, addr);
 	gmem_write_u32(r->mem, d + 8, len);
@@ -62,22 +75,22 @@ static inline void tr_table(struct test_ring *r, uint64_t table, unsigned i,
 
 static inline void tr_avail(struct test_ring *r, uint16_t head)
 {
-	gmem_write_u16(r->mem, TR_AVAIL + 4 + 2ull * (r->avail_idx % r->size), head);
+	gmem_write_u16(r->mem, r->avail + 4 + 2ull * (r->avail_idx % r->size), head);
 	r->avail_idx++;
-	gmem_write_u16(r->mem, TR_AVAIL + 2, r->avail_idx);
+	gmem_write_u16(r->mem, r->avail + 2, r->avail_idx);
 }
 
 static inline void tr_set_avail_idx(struct test_ring *r, uint16_t idx)
 {
 	r->avail_idx = idx;
-	gmem_write_u16(r->mem, TR_AVAIL + 2, idx);
+	gmem_write_u16(r->mem, r->avail + 2, idx);
 }
 
 static inline uint16_t tr_used_idx(struct test_ring *r)
 {
 	uint16_t v = 0;
 
-	gmem_read_u16(r->mem, TR_USED + 2, &v);
+	gmem_read_u16(r->mem, r->used + 2, &v);
 	return v;
 }
 
@@ -85,7 +98,7 @@ static inline uint16_t tr_used_idx(struct test_ring *r)
 static inline void tr_used(struct test_ring *r, unsigned n, uint32_t *id,
 			   uint32_t *len)
 {
-	uint64_t e = TR_USED + 4 + 8ull * (n % r->size);
+	uint64_t e = r->used + 4 + 8ull * (n % r->size);
 
 	gmem_read_u32(r->mem, e, id);
 	gmem_read_u32(r->mem, e + 4, len);
@@ -94,14 +107,14 @@ static inline void tr_used(struct test_ring *r, unsigned n, uint32_t *id,
 /* EVENT_IDX fields: used_event (driver writes) and avail_event (device). */
 static inline void tr_set_used_event(struct test_ring *r, uint16_t v)
 {
-	gmem_write_u16(r->mem, TR_AVAIL + 4 + 2ull * r->size, v);
+	gmem_write_u16(r->mem, r->avail + 4 + 2ull * r->size, v);
 }
 
 static inline uint16_t tr_avail_event(struct test_ring *r)
 {
 	uint16_t v = 0;
 
-	gmem_read_u16(r->mem, TR_USED + 4 + 8ull * r->size, &v);
+	gmem_read_u16(r->mem, r->used + 4 + 8ull * r->size, &v);
 	return v;
 }
 
