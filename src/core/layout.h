@@ -6,7 +6,7 @@
 #define LAYOUT_GDT		0x00000500ull
 #define LAYOUT_BOOT_PARAMS	0x00007000ull /* Linux zero page */
 #define LAYOUT_PVH_START_INFO	0x00006000ull /* hvm_start_info + modlist + memmap */
-#define LAYOUT_PML4		0x00009000ull /* identity page tables: 9000..c000 */
+#define LAYOUT_PML4		0x00009000ull /* identity page tables: 9000..efff (4 GiB, 2 MiB pages) */
 #define LAYOUT_CMDLINE		0x00020000ull
 #define LAYOUT_CMDLINE_MAX	0x00010000ull
 #define LAYOUT_MPTABLE		0x0009fc00ull

@@ -3,7 +3,8 @@
 # software CPU with AMD-V emulated (-cpu max,+svm,+npt) boots the guest
 # kit's kernel, which loads kvm-amd; inside it gamut runs the boot test
 # guests (PVH entry state, 64-bit bzImage entry, i8042 reset, SMP bring-up)
-# and the kit's own Debian kernel through both the PVH entry (vmlinux) and
+# and boot_errors.sh (the one-line refusals), and the kit's own Debian
+# kernel through both the PVH entry (vmlinux) and
 # the 64-bit boot protocol (bzImage) on --cpu kvm.  QEMU emulates every
 # instruction at one speed, so the nested Linux boot takes seconds, not the
 # hours a CPL-0-trapping nested KVM would.  Skips without qemu or the kit.
@@ -23,7 +24,7 @@ mods=$(find "$kit/pkg/kernel/lib/modules" -path '*/kernel/*' \
 
 root=$(mktemp -d)
 trap 'rm -rf "$root" "$root.cpio.gz"' EXIT
-mkdir -p "$root/bin" "$root/mods" "$root/t/g" "$root/t/kit"
+mkdir -p "$root/bin" "$root/mods" "$root/t/guests/boot" "$root/t/kit"
 cp "$kit/pkg/busybox/bin/busybox" "$root/bin/busybox"
 for m in $mods; do
 	case $m in
@@ -33,12 +34,15 @@ for m in $mods; do
 	esac
 done
 cp "$GAMUT" "$root/t/gamut"
-cp "$guests"/*.elf "$guests"/bzimage64.bin "$guests"/initrd.img "$root/t/g/"
+cp "$guests"/*.elf "$guests"/bzimage64.bin "$guests"/initrd.img "$root/t/guests/boot/"
+# boot_errors.sh (bash) checks the one-line refusals on the nested KVM too.
+cp "$(dirname "$0")/boot_lib.sh" "$(dirname "$0")/boot_errors.sh" "$root/t/"
+cp "$(command -v bash)" "$root/bin/bash"
 cp "$kit/vmlinux" "$kit/bzImage" "$kit/initramfs.cpio.gz" "$root/t/kit/"
 # A disk the Linux guest must find through the DSDT (virtio-mmio) and read.
 printf 'GAMUTDISK' >"$root/t/disk.img"
 truncate -s 1M "$root/t/disk.img"
-for lib in $(ldd "$GAMUT" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+for lib in $(ldd "$GAMUT" "$(command -v bash)" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
 done
@@ -61,15 +65,18 @@ run() { # name, then gamut run options
 	echo "nested: $n rc=$?"
 	sed "s/^/$n| /" /tmp/$n
 }
-run pvh_entry --kernel g/pvh_entry.elf --initrd g/initrd.img --cmdline pvh-test-cmdline --mem 64
-run bzimage64 --kernel g/bzimage64.bin --initrd g/initrd.img --cmdline bz-test-cmdline --mem 64
-run i8042 --kernel g/i8042_reset.elf --mem 32
-run smp --kernel g/smp.elf --cpus 4 --mem 32
+run pvh_entry --kernel guests/boot/pvh_entry.elf --initrd guests/boot/initrd.img --cmdline pvh-test-cmdline --mem 64
+run bzimage64 --kernel guests/boot/bzimage64.bin --initrd guests/boot/initrd.img --cmdline bz-test-cmdline --mem 64
+run i8042 --kernel guests/boot/i8042_reset.elf --mem 32
+run smp --kernel guests/boot/smp.elf --cpus 4 --mem 32
 for k in vmlinux bzImage; do
 	run linux_$k --kernel kit/$k --initrd kit/initramfs.cpio.gz --mem 256 --cpus 2 \
 		--disk disk.img,ro \
 		--cmdline 'console=ttyS0 reboot=k panic=-1 gamut.cmd="echo gamut-linux-$((6*7)); head -c 9 /dev/vda; echo"'
 done
+GAMUT=/t/gamut BUILD=/t bash ./boot_errors.sh >/tmp/errors 2>&1
+echo "nested: boot_errors rc=$?"
+sed "s/^/boot_errors| /" /tmp/errors
 echo "nested: done"
 poweroff -f
 INIT
@@ -95,6 +102,7 @@ expect pvh_entry 85 "PVH guest: PASS"
 expect bzimage64 85 "bzImage guest: PASS"
 expect i8042 0 "i8042 guest: resetting"
 expect smp 85 "SMP guest: PASS"
+grep -q "nested: boot_errors rc=0" <<<"$log" || fail "boot_errors.sh on the nested KVM"
 for k in vmlinux bzImage; do
 	expect linux_$k 0 "gamut-linux-42"
 	# Found through the ACPI tables: the virtio-mmio disk, the RTC (PNP0B00),
