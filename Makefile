@@ -9,7 +9,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) \
+CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Iinclude $(PKG_CFLAGS) \
 	   -fno-strict-aliasing -MMD -MP
 LDLIBS	+= $(PKG_LIBS) -lpthread -lm
 ifeq ($(SAN),1)
@@ -20,12 +20,15 @@ endif
 LIB_SRC	 := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC	 := $(shell find src/cli -name '*.c' | sort)
 UNIT_SRC := $(shell find tests/unit -name '*.c' | sort)
+# The software CPU's differential tester (library part) joins the unit tests.
+DT_SRC	 := $(shell find tests/difftest -name 'dt_*.c' | sort)
+UNIT_SRC += $(DT_SRC)
 LIB_OBJ	 := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ	 := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 
-.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz
+.PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz fuzz-cpu emu-mips
 all: $(BUILD)/gamut $(BUILD)/unit-tests $(BUILD)/gamut-workload test-guests
 
 $(BUILD)/%.o: %.c
@@ -46,6 +49,16 @@ $(BUILD)/unit-tests: $(UNIT_OBJ) $(BUILD)/libgamut.a
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(WHOLE) $(LDLIBS)
 
+# The legacy BIOS (16-bit, nasm), embedded by src/bios/bios_image.c.
+BIOS_ASM := $(wildcard src/bios/*.asm)
+$(BUILD)/bios/bios.bin: $(BIOS_ASM)
+	@mkdir -p $(@D)
+	@echo "  NASM    $@"
+	@nasm -f bin -I src/bios/ -o $@ src/bios/bios.asm
+BIOS_IMAGE_OBJ := $(BUILD)/src/bios/bios_image.o $(BUILD)/fuzz/obj/src/bios/bios_image.o
+$(BIOS_IMAGE_OBJ): $(BUILD)/bios/bios.bin
+$(BIOS_IMAGE_OBJ): CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
+
 # The spectrum workload, native and static (also copied into the guest kit).
 $(BUILD)/gamut-workload: workload/workload.c
 	@mkdir -p $(@D)
@@ -56,6 +69,72 @@ $(BUILD)/gamut-workload: workload/workload.c
 test-guests:
 	@$(MAKE) -s -C tests/guests BUILD=$(abspath $(BUILD))/guests
 
+# The PV guest SDK (guest/pv) and gamut-pv-cc, installed next to gamut;
+# the PV examples (examples/pv) built with it.  docs/pv-abi.md section 8.
+PV_CC	 ?= gcc
+PV_SDK	 := $(BUILD)/pv-sdk
+PV_LIB_SRC := $(sort $(wildcard guest/pv/lib/*.c))
+PV_LIB_OBJ := $(PV_LIB_SRC:guest/pv/lib/%.c=$(PV_SDK)/obj/%.o)
+PV_HDRS	 := $(wildcard guest/pv/include/*.h guest/pv/include/gamut/*.h guest/pv/lib/*.h) \
+	    include/gamut/pv_abi.h
+PV_SDK_CFLAGS := -std=gnu17 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-nostdinc -isystem guest/pv/include -isystem include \
+	-isystem $(shell $(PV_CC) -print-file-name=include) -fno-pie -fno-pic \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fcf-protection=none -fno-tree-loop-distribute-patterns
+PV_EXAMPLES := $(patsubst examples/pv/%.c,$(BUILD)/pv-examples/%.pv,$(wildcard examples/pv/*.c))
+PVCC	 = $(abspath $(BUILD))/gamut-pv-cc
+# Hostile PV guests for tests/integration/pv_hostile.sh.
+PV_HOSTILE := $(patsubst tests/guests/pv/%.c,$(BUILD)/guests/pv/%.pv,$(wildcard tests/guests/pv/*.c))
+
+.PHONY: pv-sdk pv-examples
+all: pv-sdk pv-examples
+pv-sdk: $(BUILD)/gamut-pv-cc
+
+$(PV_SDK)/obj/%.o: guest/pv/lib/%.c $(PV_HDRS)
+	@mkdir -p $(@D)
+	$(PV_CC) $(PV_SDK_CFLAGS) -c $< -o $@
+
+$(PV_SDK)/lib/libgamutpv.a: $(PV_LIB_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PV_SDK)/lib/crt0.o: guest/pv/crt0.S
+	@mkdir -p $(@D)
+	$(PV_CC) -c $< -o $@
+
+$(PV_SDK)/include/.stamp: $(PV_HDRS) guest/pv/pv.ld
+	@mkdir -p $(PV_SDK)/include/gamut $(PV_SDK)/lib
+	cp guest/pv/include/*.h $(PV_SDK)/include/
+	cp guest/pv/include/gamut/*.h include/gamut/pv_abi.h $(PV_SDK)/include/gamut/
+	cp guest/pv/pv.ld $(PV_SDK)/lib/
+	@touch $@
+
+$(BUILD)/gamut-pv-cc: guest/pv/gamut-pv-cc $(PV_SDK)/include/.stamp $(PV_SDK)/lib/crt0.o \
+		      $(PV_SDK)/lib/libgamutpv.a
+	cp $< $@
+
+pv-examples: $(PV_EXAMPLES) $(BUILD)/pv-examples/cpubench-native $(PV_HOSTILE) \
+	     $(BUILD)/gamut-workload.pv
+
+# The spectrum workload as a PV guest (`gamut spectrum`'s pv row).
+$(BUILD)/gamut-workload.pv: workload/workload.c $(BUILD)/gamut-pv-cc
+	$(PVCC) -O2 $< -o $@
+
+$(BUILD)/pv-examples/%.pv: examples/pv/%.c $(BUILD)/gamut-pv-cc
+	@mkdir -p $(@D)
+	$(PVCC) -O2 -Wall -Wextra -Werror $< -o $@
+
+$(BUILD)/guests/pv/%.pv: tests/guests/pv/%.c tests/guests/pv/hostile.h $(BUILD)/gamut-pv-cc
+	@mkdir -p $(@D)
+	$(PVCC) -O2 -Wall -Wextra -Werror $< -o $@
+
+# The CPU benchmark, built natively from the same source with the same -O2.
+$(BUILD)/pv-examples/cpubench-native: examples/pv/cpubench.c
+	@mkdir -p $(@D)
+	$(PV_CC) -O2 -Wall -Wextra -Werror $< -o $@
+
 deps:
 	@scripts/install-deps.sh
 
@@ -63,8 +142,7 @@ quick: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 test: deps
-	@$(MAKE) -s all
-	@$(MAKE) -s guest-kit || echo "guest kit not built: the Linux tests will skip"
+	@$(MAKE) -s all guest-kit
 	@tests/run.sh $(BUILD)
 
 asan:
@@ -79,25 +157,43 @@ spectrum: deps all guest-kit
 bench: deps all guest-kit
 	@bench/run.sh $(BUILD)
 
+# libFuzzer targets: fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME, linked
+# against the library rebuilt with clang's coverage and ASan/UBSan.
+FUZZ_CC	  ?= clang
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_OBJ  := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CFLAGS = $(filter-out -O2 -fsanitize=%,$(CFLAGS)) -O1 $(FUZZ_SAN)
+fuzz: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# FUZZ_EXTRA_<target>: more sources one target needs (a test fixture).
+FUZZ_EXTRA_fuzz_pv_hypercall := tests/unit/test_pv_fixture.c
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(BUILD)/fuzz/libgamut.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_EXTRA_fuzz_$*) -Wl,--whole-archive $(BUILD)/fuzz/libgamut.a -Wl,--no-whole-archive $(LDLIBS) -o $@
+
+# Millions of differential cases of the software CPU against the host CPU.
+$(BUILD)/difftest-cpu: $(BUILD)/tests/difftest/fuzz_cpu.o $(DT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libgamut.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+$(BUILD)/emu-mips: $(BUILD)/tests/difftest/mips.o $(BUILD)/libgamut.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(WHOLE) $(LDLIBS)
+
+# Guest MIPS of the software CPU on an integer loop.
+emu-mips: $(BUILD)/emu-mips
+	$(BUILD)/emu-mips
+
+fuzz-cpu: $(BUILD)/difftest-cpu
+	$(BUILD)/difftest-cpu $(or $(COUNT),2000000) $(or $(SEED),1)
+
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
-
-# Fuzz targets (clang + libFuzzer): `make fuzz`, then run build/fuzz/fuzz_X.
-FUZZ_CC	   ?= clang
-FUZZ_FLAGS := -g -O1 -std=c17 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined
-fuzz: $(BUILD)/fuzz/fuzz_virtq
-$(BUILD)/fuzz/fuzz_virtq: fuzz/fuzz_virtq.c src/virtio/virtq.c src/core/gmem.c src/core/err.c
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@
-
-# Platform devices (fuzz/fuzz_platform_io.c): every device file, no vm.c.
-PLATFORM_FUZZ_SRC := src/core/bus.c src/core/device.c src/core/evloop.c src/core/err.c \
-	src/console/console.c src/devices/uart8250.c src/devices/i8042.c \
-	src/devices/acpi_pm.c src/devices/pic.c src/devices/ioapic.c src/devices/pit.c \
-	src/devices/rtc.c
-fuzz: $(BUILD)/fuzz/fuzz_platform_io
-$(BUILD)/fuzz/fuzz_platform_io: fuzz/fuzz_platform_io.c $(PLATFORM_FUZZ_SRC)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $^ -o $@
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(wildcard $(BUILD)/fuzz/obj/src/*/*.d $(BUILD)/fuzz/obj/src/*/*/*.d)

@@ -4,14 +4,12 @@
  * Whatever the bytes, no device may crash, read or write out of bounds, or
  * produce an interrupt vector or MSI outside the x86 formats.
  *
- * This binary links the devices without src/core/vm.c (which would drag
- * in the boot loaders and CPU backends); the few vm_* functions devices
- * call are defined here as a recording interrupt sink.
+ * The VM has no CPU: its backend is an interrupt sink that checks every
+ * line change and MSI the devices produce.
  *
  * Input: 7-byte records: op, target, len (low 2 bits), value (4 bytes LE).
  *   op % 6: 0 port write, 1 port read, 2 IOAPIC MMIO write, 3 IOAPIC MMIO
  *   read, 4 PIC and IOAPIC input change, 5 PIC INTA + IOAPIC EOI. */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,42 +21,33 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-void vm_stop(struct vm *vm, enum vm_stop_reason why, int exit_status,
-	     const char *fmt, ...)
-{
-	int expected = VM_RUNNING;
-
-	(void)fmt;
-	if (atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)why))
-		vm->exit_status = exit_status;
-}
-
-void vm_kick(struct vm *vm, int cpu)
+/* The interrupt sink: a CPU backend that only checks what devices emit. */
+static void fz_irq_set(struct vm *vm, unsigned line, int level)
 {
 	(void)vm;
-	(void)cpu;
-}
-
-void vm_irq_set(struct vm *vm, unsigned gsi, int level)
-{
-	(void)vm;
-	if (gsi > 23 || (level != 0 && level != 1))
+	if (line > 23 || (level != 0 && level != 1))
 		abort();
 }
 
-void vm_irq_pulse(struct vm *vm, unsigned gsi)
-{
-	vm_irq_set(vm, gsi, 1);
-	vm_irq_set(vm, gsi, 0);
-}
-
-void vm_msi(struct vm *vm, uint64_t addr, uint32_t data)
+static void fz_msi(struct vm *vm, uint64_t addr, uint32_t data)
 {
 	(void)vm;
 	/* The IOAPIC only ever emits the x86 interrupt-message format. */
 	if ((addr & 0xfff00ff3u) != 0xfee00000u || (data & ~0xc7ffu))
 		abort();
 }
+
+static void fz_kick(struct vcpu *v)
+{
+	(void)v;
+}
+
+static const struct cpu_backend fz_backend = {
+	.name = "fuzz",
+	.irq_set = fz_irq_set,
+	.msi = fz_msi,
+	.vcpu_kick = fz_kick,
+};
 
 static const uint16_t fz_ports[] = {
 	0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1, 0x40, 0x41, 0x42, 0x43, 0x61,
@@ -111,6 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!vm)
 		return 0;
+	vm->backend = &fz_backend;
+	pthread_mutex_init(&vm->stop_lock, NULL);
 	vm->cfg.mode = &fz_mode;
 	vm->cfg.console = CONSOLE_NONE;
 	vm->cfg.mem_bytes = 64u << 20;

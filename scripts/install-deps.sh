@@ -7,6 +7,8 @@ PKGS=(
 	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
 	python3 util-linux kmod zstd xz-utils file
+	podman conmon crun runc uidmap slirp4netns fuse-overlayfs bsdutils
+	syslinux syslinux-common mtools fdisk
 	qemu-system-x86
 )
 missing=()

@@ -28,8 +28,17 @@ if [ -s "$OUT/vmlinux" ] && [ -s "$OUT/bzImage" ] && [ -s "$OUT/initramfs.cpio.g
 	exit 0
 fi
 
-kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -1)
+cloud_kernel_pkg() {
+	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -1
+}
+kpkg=$(cloud_kernel_pkg)
+if [ -z "$kpkg" ]; then
+	# A fresh machine has no package lists yet.
+	echo "guest kit: apt-get update"
+	if [ "$(id -u)" -eq 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi
+	kpkg=$(cloud_kernel_pkg)
+fi
 [ -n "$kpkg" ] || {
 	echo "guest kit: apt does not know linux-image-cloud-amd64; run 'apt-get update' first" >&2
 	exit 1

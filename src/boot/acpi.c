@@ -82,8 +82,10 @@ static size_t build_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t dsd
 	uint16_t arch = BOOT_ARCH_NO_VGA;
 
 	if (cfg->pc)
-		arch |= BOOT_ARCH_LEGACY | BOOT_ARCH_8042;
-	else
+		arch |= BOOT_ARCH_LEGACY;
+	if (cfg->pc && cfg->i8042)
+		arch |= BOOT_ARCH_8042;
+	if (!cfg->rtc)
 		arch |= BOOT_ARCH_NO_CMOS_RTC;
 	header(t, "FACP", FADT_SIZE, 6);
 	put32(t + 40, dsdt <= 0xffffffff ? (uint32_t)dsdt : 0);
@@ -155,6 +157,23 @@ static void dsdt_com1(struct aml *a)
 	aml_close(a);
 }
 
+/* The CMOS RTC as a PNP device: with hardware-reduced ACPI Linux has no
+ * legacy PIC, so ISA IRQ 8 reaches rtc_cmos only through a _CRS that ACPI
+ * maps to its IOAPIC pin (without it the driver fails with -EINVAL). */
+static void dsdt_rtc(struct aml *a)
+{
+	aml_device_open(a, "RTC0");
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0B00");
+	aml_name(a, "_CRS");
+	aml_buffer_open(a);
+	aml_res_io(a, 0x70, 2);
+	aml_res_irq_noflags(a, LAYOUT_IRQ_RTC);
+	aml_res_end(a);
+	aml_close(a);
+	aml_close(a);
+}
+
 /* virtio-mmio transports raise a level-triggered, active-high line that
  * stays up until the driver acknowledges InterruptStatus. */
 static void dsdt_mmio(struct aml *a, unsigned i, const struct vm_mmio_desc *d)
@@ -186,7 +205,10 @@ static int build_dsdt(uint8_t *t, size_t cap, const struct acpi_config *cfg,
 	header(t, "DSDT", 0, 2); /* revision 2: 64-bit integers */
 	aml_init(&a, t + HDR_SIZE, cap - HDR_SIZE);
 	aml_scope_open(&a, "\\_SB_");
-	dsdt_com1(&a);
+	if (cfg->com1)
+		dsdt_com1(&a);
+	if (cfg->rtc)
+		dsdt_rtc(&a);
 	for (unsigned i = 0; i < cfg->nr_mmio; i++)
 		dsdt_mmio(&a, i, &cfg->mmio[i]);
 	aml_close(&a);
@@ -251,6 +273,19 @@ int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf,
 	return 0;
 }
 
+/* True when a device has registered the port (the tables describe only
+ * what exists).  Reads the bus table under its lock; no dispatch. */
+static bool port_claimed(struct bus *b, uint64_t port)
+{
+	bool found = false;
+
+	pthread_rwlock_rdlock(&b->lock);
+	for (unsigned i = 0; i < b->nr && !found; i++)
+		found = port >= b->ranges[i].base && port - b->ranges[i].base < b->ranges[i].len;
+	pthread_rwlock_unlock(&b->lock);
+	return found;
+}
+
 int acpi_install(struct vm *vm, struct gerr *err)
 {
 	struct acpi_config cfg = {
@@ -258,6 +293,9 @@ int acpi_install(struct vm *vm, struct gerr *err)
 		.mmio = vm->mmio_desc,
 		.nr_mmio = vm->nr_mmio_desc,
 		.pc = vm->cfg.mode && vm->cfg.mode->platform == PLATFORM_PC,
+		.i8042 = port_claimed(&vm->pio, LAYOUT_PORT_I8042 + 4),
+		.rtc = port_claimed(&vm->pio, 0x70), /* CMOS index port */
+		.com1 = port_claimed(&vm->pio, LAYOUT_PORT_COM1),
 	};
 	uint8_t *dst = gmem_ptr_w(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
 	size_t used;

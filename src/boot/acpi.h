@@ -25,9 +25,14 @@ struct acpi_config {
 	const struct vm_mmio_desc *mmio;
 	unsigned nr_mmio;
 	/* A PC platform: the MADT says dual 8259s are present (PCAT_COMPAT)
-	 * and the FADT says an 8042 and a CMOS RTC exist.  Off for the
-	 * microvm platform, so Linux does not probe for them. */
+	 * and the FADT sets LEGACY_DEVICES. */
 	bool pc;
+	/* What the FADT and DSDT describe, from the devices that exist:
+	 * a CMOS RTC at 0x70 (DSDT RTC0, PNP0B00; else the FADT says "no
+	 * CMOS RTC"), a UART at 0x3f8 (DSDT COM1, PNP0501), an 8042 at
+	 * 0x60/0x64 (FADT 8042 flag, on a PC only: on the microvm it serves
+	 * the reset line, and Linux need not probe a keyboard there). */
+	bool i8042, rtc, com1;
 };
 
 /* Table signatures' offsets inside the built image (for tests). */

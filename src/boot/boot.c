@@ -2,6 +2,7 @@
  * kernel file's format. */
 #include "boot/boot.h"
 
+#include "bios/bios_boot.h"
 #include "boot/bzimage.h"
 #include "boot/elf.h"
 #include "boot/loader.h"
@@ -41,7 +42,6 @@ int boot_load(struct vm *vm, struct x86_state *bsp, struct gerr *err)
 	if (accepted & (BOOT_PVH | BOOT_LINUX64))
 		return direct_boot(vm, bsp, err);
 	if (accepted & BOOT_BIOS)
-		return gerr_set(err, "mode %s: the legacy BIOS boot is not built yet",
-				vm->cfg.mode->name);
+		return bios_boot_load(vm, bsp, err);
 	return gerr_set(err, "no boot protocol for this mode");
 }

@@ -206,8 +206,12 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 	}
 	if (optind < argc)
 		return gerr_set(err, "run: unexpected argument '%s'", argv[optind]);
-	if (!cfg->kernel)
+	/* A BIOS mode can boot the first disk's MBR instead of a kernel. */
+	if (!cfg->kernel && !(cfg->mode->boot & BOOT_BIOS))
 		return gerr_set(err, "run: --kernel FILE is required (see gamut run --help)");
+	if (!cfg->kernel && !cfg->nr_disks)
+		return gerr_set(err, "run: --mode %s boots --kernel FILE or the MBR of --disk FILE: give one",
+				cfg->mode->name);
 	if (!cfg->cpu)
 		cfg->cpu = host_default_cpu();
 	if (cfg->mode->not_built)
@@ -240,6 +244,7 @@ int cmd_run(int argc, char **argv)
 		free(vm);
 		return cli_fail(&err);
 	}
+	err.msg[0] = '\0';
 	ret = vm_run(vm, &err);
 	vm_destroy(vm);
 	free(vm);

@@ -154,7 +154,9 @@ static int console_open(struct console *c, const struct vm_config *cfg,
 					  cfg->console_path);
 		c->own_out = true;
 		return 0;
-	case CONSOLE_STDIO:
+	case CONSOLE_STDIO: {
+		struct gerr ignored;
+
 		c->out_fd = STDOUT_FILENO;
 		c->is_tty = isatty(STDIN_FILENO);
 		/* In the background, touching the terminal would stop gamut
@@ -166,9 +168,10 @@ static int console_open(struct console *c, const struct vm_config *cfg,
 		/* epoll refuses regular files and /dev/null: such an stdin
 		 * simply gives the guest no input. */
 		if (evloop_add(&c->vm->loop, STDIN_FILENO, EPOLLIN, console_readable,
-			       c, err) == 0)
+			       c, &ignored) == 0)
 			c->in_fd = STDIN_FILENO;
 		return 0;
+	}
 	}
 	return gerr_set(err, "console: unknown kind %d", (int)cfg->console);
 }

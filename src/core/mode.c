@@ -61,7 +61,7 @@ static const struct mode_preset pv = {
 	.platform = PLATFORM_PV,
 	.io = IO_PV_RINGS,
 	.pv = 0,
-	.not_built = "the PV ABI is not built yet",
+	.not_built = NULL,
 	.t_boot = "direct, gamut PV ABI", .t_platform = "none",
 	.t_io = "PV rings", .t_timers = "PV events",
 	.t_cpu = "paravirtual (ring 3, hypercalls, PV MMU)",

@@ -1,13 +1,15 @@
 /* virtio-blk (spec 5.2) over a raw image: one device per --disk.
  *
- * Requests are served synchronously on the thread that delivered the
- * notification (a vCPU, or the event loop with ioeventfd).  FLUSH is
+ * Each disk has an I/O thread: a notification (from a vCPU, or from the
+ * event loop with ioeventfd) only wakes it, so the vCPU goes back to the
+ * guest and the event loop never waits for the disk.  FLUSH is
  * fdatasync(), so a write the guest flushed is on the host disk even if
  * gamut dies right after.  A request with a bad sector range or a length
  * that is not whole sectors gets IOERR; a chain too malformed to carry a
  * status byte marks the device as needing a reset. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,13 @@ struct blk {
 	bool ro;
 	uint64_t sectors;
 	unsigned index;
+	/* The I/O thread and its wake-up. */
+	pthread_t worker;
+	bool worker_started;
+	pthread_mutex_t kick_lock;
+	pthread_cond_t kick_cond;
+	bool kicked, stop;
+	struct virtq_chain chain; /* the I/O thread's current request */
 };
 
 struct blk_set {
@@ -178,24 +187,54 @@ static int blk_request(struct blk *b, const struct virtq_chain *c,
 	return 0;
 }
 
-static void blk_notify(struct virtio_dev *d, unsigned q)
+/* Serves every available request (I/O thread). */
+static void blk_process(struct blk *b, struct virtq_chain *c)
 {
-	struct blk *b = d->opaque;
-	struct virtq *vq = &d->vq[q];
-	struct virtq_chain *c = malloc(sizeof(*c));
+	struct virtq *vq = &b->dev.vq[0];
 	uint32_t used;
 
-	if (!c)
-		return; /* the driver kicks again; nothing is lost */
 	while (virtq_pop(vq, c) == 1) {
 		if (blk_request(b, c, &used) < 0) {
-			virtio_needs_reset(d, "request without header or status byte");
+			virtio_needs_reset(&b->dev, "request without header or status byte");
 			break;
 		}
 		virtq_push(vq, c, used);
 	}
-	free(c);
-	virtio_used(d, q);
+	virtio_used(&b->dev, 0);
+}
+
+static void *blk_worker(void *arg)
+{
+	struct blk *b = arg;
+
+	pthread_mutex_lock(&b->kick_lock);
+	while (!b->stop) {
+		if (!b->kicked) {
+			pthread_cond_wait(&b->kick_cond, &b->kick_lock);
+			continue;
+		}
+		b->kicked = false;
+		pthread_mutex_unlock(&b->kick_lock);
+		blk_process(b, &b->chain);
+		pthread_mutex_lock(&b->kick_lock);
+	}
+	pthread_mutex_unlock(&b->kick_lock);
+	return NULL;
+}
+
+static void blk_kick(struct blk *b, bool stop)
+{
+	pthread_mutex_lock(&b->kick_lock);
+	b->kicked = true;
+	b->stop |= stop;
+	pthread_cond_signal(&b->kick_cond);
+	pthread_mutex_unlock(&b->kick_lock);
+}
+
+static void blk_notify(struct virtio_dev *d, unsigned q)
+{
+	(void)q;
+	blk_kick(d->opaque, false);
 }
 
 static const struct virtio_dev_ops blk_ops = {
@@ -204,10 +243,16 @@ static const struct virtio_dev_ops blk_ops = {
 
 static void blk_free(struct blk *b)
 {
+	if (b->worker_started) {
+		blk_kick(b, true);
+		pthread_join(b->worker, NULL);
+	}
 	if (b->dev.tops)
 		virtio_detach(&b->dev);
 	if (b->fd >= 0)
 		close(b->fd);
+	pthread_cond_destroy(&b->kick_cond);
+	pthread_mutex_destroy(&b->kick_lock);
 	free(b);
 }
 
@@ -241,6 +286,8 @@ static int blk_add(struct vm *vm, struct blk_set *set, unsigned i,
 		return gerr_set(err, "virtio-blk: out of memory");
 	b->fd = -1;
 	b->index = i;
+	pthread_mutex_init(&b->kick_lock, NULL);
+	pthread_cond_init(&b->kick_cond, NULL);
 	if (blk_open(b, &vm->cfg.disk[i], err) < 0) {
 		blk_free(b);
 		return -1;
@@ -265,6 +312,9 @@ static int blk_add(struct vm *vm, struct blk_set *set, unsigned i,
 		return -1;
 	}
 	set->blk[set->n++] = b;
+	if (pthread_create(&b->worker, NULL, blk_worker, b) != 0)
+		return gerr_set(err, "%s: cannot start its I/O thread", b->dev.name);
+	b->worker_started = true;
 	return 0;
 }
 

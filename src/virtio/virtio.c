@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/vm.h"
+#include "virtio/pci.h"
 #include "virtio/transport.h"
 
 /* Ring features every gamut device offers: the virtqueue code does them. */
@@ -38,7 +39,8 @@ int virtio_attach(struct vm *vm, struct virtio_dev *d, struct gerr *err)
 			return 0;
 		break;
 	case IO_VIRTIO_PCI:
-		gerr_set(err, "%s: virtio over PCI is not built yet", d->name);
+		if (virtio_pci_attach(vm, d, err) == 0)
+			return 0;
 		break;
 	default:
 		gerr_set(err, "%s: mode %s has no virtio transport", d->name,

@@ -1,4 +1,5 @@
 # Shared by tests/integration/kvm_*.sh (sourced, not run: not executable).
+
 # kvm_require: exits 77 with the reason unless `gamut info` finds KVM usable.
 kvm_require() {
 	local json reason
@@ -11,4 +12,80 @@ print("" if k["usable"] else k["reason"])')
 		echo "$reason"
 		exit 77
 	fi
+}
+
+# A real KVM inside QEMU's software CPU with AMD-V emulated (-cpu
+# max,+svm,+npt), for hosts without /dev/kvm: the guest kit's Debian kernel
+# boots, loads kvm-amd, and runs a script with this tree's gamut, unit
+# tests, test guests and integration tests under /t (bash and busybox
+# tools; no python3).
+#
+# nested_require: exits 77 unless qemu and the guest kit are there.
+nested_require() {
+	NESTED_KIT="$BUILD/kit"
+	NESTED_QEMU=$(command -v qemu-system-x86_64) ||
+		{ echo "qemu-system-x86_64 not installed (scripts/install-deps.sh installs it)"; exit 77; }
+	[ -f "$NESTED_KIT/bzImage" ] || { echo "no guest kit kernel in $NESTED_KIT (make guest-kit)"; exit 77; }
+	NESTED_MODS=$(find "$NESTED_KIT/pkg/kernel/lib/modules" -path '*/kernel/*' \
+		\( -name 'irqbypass.ko*' -o -name 'kvm.ko*' -o -name 'kvm-amd.ko*' \) 2>/dev/null)
+	[ "$(printf '%s\n' "$NESTED_MODS" | grep -c .)" -eq 3 ] ||
+		{ echo "the guest kit kernel has no kvm, kvm-amd and irqbypass modules"; exit 77; }
+	NESTED_BUSYBOX=/bin/busybox
+	[ -x "$NESTED_BUSYBOX" ] || NESTED_BUSYBOX="$NESTED_KIT/pkg/busybox/bin/busybox"
+	[ -x "$NESTED_BUSYBOX" ] || { echo "no static busybox (busybox-static)"; exit 77; }
+}
+
+# nested_run SCRIPT LOG [KITFILES...]: runs SCRIPT (sh, in /t, with
+# GAMUT, BUILD and GAMUT_KIT set) in the nested VM; LOG gets the console
+# output without carriage returns.  Lines "nested: ..." are the script's.
+nested_run() {
+	local script=$1 log=$2 root lib m
+	shift 2
+	root=$(mktemp -d)
+	mkdir -p "$root/bin" "$root/mods" "$root/t/build" "$root/kit"
+	cp "$NESTED_BUSYBOX" "$root/bin/busybox"
+	cp /bin/bash "$root/bin/bash"
+	for m in $NESTED_MODS; do
+		case $m in
+		*.ko) cp "$m" "$root/mods/" ;;
+		*.ko.xz) xz -dc "$m" >"$root/mods/$(basename "${m%.xz}")" ;;
+		*.ko.zst) zstd -qdc "$m" >"$root/mods/$(basename "${m%.zst}")" ;;
+		esac
+	done
+	cp "$GAMUT" "$BUILD/unit-tests" "$root/t/build/"
+	cp -rL "$BUILD/guests" "$root/t/build/"
+	mkdir -p "$root/t/tests"
+	cp -r "$(dirname "$0")" "$root/t/tests/integration"
+	for m in "$@"; do cp "$NESTED_KIT/$m" "$root/kit/"; done
+	for lib in $(ldd "$GAMUT" "$BUILD/unit-tests" /bin/bash | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	cp "$script" "$root/t/nested.sh"
+	cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mkdir -p /dev /proc /sys /tmp
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+for m in irqbypass kvm kvm-amd; do insmod /mods/$m.ko || echo "nested: insmod $m failed"; done
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -c /dev/kvm ] && break; sleep 0.2; done
+[ -c /dev/kvm ] && echo "nested: /dev/kvm ready"
+cd /t
+GAMUT=/t/build/gamut BUILD=build GAMUT_KIT=/kit sh /t/nested.sh
+echo "nested: done"
+poweroff -f
+INIT
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$root.cpio.gz"
+	timeout 800 "$NESTED_QEMU" -machine q35 -cpu max,+svm,+npt -smp 1 -m 2048 \
+		-nographic -no-reboot -kernel "$NESTED_KIT/bzImage" -initrd "$root.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 | tr -d '\r' >"$log"
+	echo "qemu exited ${PIPESTATUS[0]}"
+	rm -rf "$root" "$root.cpio.gz"
+	grep -q "nested: /dev/kvm ready" "$log" || { echo "FAIL: kvm-amd did not load under QEMU"; return 1; }
+	grep -q "nested: done" "$log" || { echo "FAIL: the nested run did not finish"; return 1; }
 }

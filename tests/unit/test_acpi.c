@@ -53,7 +53,8 @@ static const struct vm_mmio_desc mmio[3] = {
 
 static int build(unsigned ncpus, unsigned nr_mmio, bool pc)
 {
-	struct acpi_config cfg = { ncpus, mmio, nr_mmio, pc };
+	/* A PC has the legacy devices; the microvm variant here has none. */
+	struct acpi_config cfg = { ncpus, mmio, nr_mmio, pc, pc, pc, true };
 	struct gerr err;
 	size_t used;
 
@@ -115,12 +116,22 @@ TEST(acpi_fadt_hw_reduced)
 	CHECK_EQ(f[128], LAYOUT_ACPI_RESET_VALUE);
 	CHECK(f[244] == 1 && f[245] == 8 && fx_get64(f + 248) == LAYOUT_PORT_ACPI_SLEEP_CTL);
 	CHECK(f[256] == 1 && f[257] == 8 && fx_get64(f + 260) == LAYOUT_PORT_ACPI_SLEEP_STS);
-	CHECK_EQ(fx_get16(f + 109) & 0x2, 0);  /* no 8042 on the microvm */
-	CHECK(fx_get16(f + 109) & (1u << 5)); /* no CMOS RTC */
+	CHECK_EQ(fx_get16(f + 109) & 0x2, 0);  /* no 8042 device: no flag */
+	CHECK(fx_get16(f + 109) & (1u << 5)); /* no RTC device: "no CMOS RTC" */
 	CHECK(build(1, 0, true) == 0);
 	f = find("FACP");
-	CHECK(fx_get16(f + 109) & 0x2); /* PC: 8042 present */
+	CHECK(fx_get16(f + 109) & 0x2); /* 8042 present */
 	CHECK_EQ(fx_get16(f + 109) & (1u << 5), 0);
+	CHECK(fx_get16(f + 109) & 0x1); /* PC: legacy devices */
+	{
+		/* An RTC is described for PNP (ISA IRQ 8 through _CRS). */
+		const uint8_t *d = find("DSDT");
+		const uint8_t rtc[] = { 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 1, 2, 0x22, 0x00, 0x01 };
+
+		CHECK(memfind(d, fx_get32(d + 4), "RTC0", 4));
+		CHECK(memfind(d, fx_get32(d + 4), rtc, sizeof(rtc)));
+		CHECK(memfind(d, fx_get32(d + 4), "\x0c\x41\xd0\x0b\x00", 5)); /* PNP0B00 */
+	}
 }
 
 TEST(acpi_madt)
@@ -174,6 +185,7 @@ TEST(acpi_dsdt_devices)
 	CHECK(memfind(d, len, s5, sizeof(s5)));
 	CHECK(memfind(d, len, com1, sizeof(com1)));
 	CHECK(memfind(d, len, "\x0c\x41\xd0\x05\x01", 5)); /* EisaId PNP0501 */
+	CHECK(!memfind(d, len, "RTC0", 4)); /* no RTC in this configuration */
 	for (unsigned i = 0; i < 3; i++) {
 		fx_put32(mem + 4, (uint32_t)mmio[i].base);
 		fx_put32(mem + 8, (uint32_t)mmio[i].size);
@@ -236,9 +248,23 @@ TEST(acpi_aml_pkglength)
 	CHECK_EQ(aml_eisaid_value("PNP0501"), 0x0105d041);
 }
 
+TEST(acpi_dsdt_without_uart)
+{
+	struct acpi_config cfg = { 1, mmio, 1, false, false, false, false };
+	struct gerr err;
+	size_t used;
+	const uint8_t *d;
+
+	CHECK(acpi_build(&cfg, BASE, tbl, sizeof(tbl), &used, &err) == 0);
+	d = find("DSDT");
+	CHECK(d && sum_ok(d, fx_get32(d + 4)));
+	CHECK(!memfind(d, fx_get32(d + 4), "COM1", 4));
+	CHECK(memfind(d, fx_get32(d + 4), "VR00", 4));
+}
+
 TEST(acpi_too_small_buffer)
 {
-	struct acpi_config cfg = { 1, mmio, 3, false };
+	struct acpi_config cfg = { 1, mmio, 3, false, false, false, true };
 	struct gerr err;
 	size_t used;
 
@@ -246,4 +272,20 @@ TEST(acpi_too_small_buffer)
 	CHECK(acpi_build(&cfg, BASE, tbl, 0x200, &used, &err) == -1);
 	cfg.ncpus = 0;
 	CHECK(acpi_build(&cfg, BASE, tbl, sizeof(tbl), &used, &err) == -1);
+}
+
+TEST(acpi_microvm_i8042_not_advertised)
+{
+	/* The microvm's i8042 serves the reset line; Linux is not told to
+	 * probe a keyboard controller there. */
+	struct acpi_config cfg = { 1, mmio, 0, false, true, true, true };
+	struct gerr err;
+	size_t used;
+	const uint8_t *f;
+
+	CHECK(acpi_build(&cfg, BASE, tbl, sizeof(tbl), &used, &err) == 0);
+	f = find("FACP");
+	CHECK(f);
+	CHECK_EQ(fx_get16(f + 109) & 0x3, 0);
+	CHECK_EQ(fx_get16(f + 109) & (1u << 5), 0); /* the RTC exists */
 }

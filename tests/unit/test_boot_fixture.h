@@ -25,6 +25,8 @@ static inline int fx_vm(struct vm *vm, const char *mode, uint64_t mem_mib)
 	struct gerr err;
 
 	memset(vm, 0, sizeof(*vm));
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
 	vm->cfg.mode = mode_find(mode);
 	vm->cfg.mem_bytes = mem_mib << 20;
 	vm->cfg.ncpus = vm->ncpus = 1;

@@ -163,12 +163,50 @@ TEST(boot_pvh_initrd_too_big)
 	gmem_destroy(&vm.mem);
 }
 
-TEST(boot_mode_without_loader)
+/* BOOT_BIOS modes go through the BIOS loader (src/bios, tested in
+ * test_bios.c): the boot vCPU starts at the reset vector. */
+TEST(boot_bios_mode_starts_at_reset_vector)
 {
 	struct x86_state st;
 	struct gerr err = { "" };
 
 	CHECK(fx_vm(&vm, "hvm", 4) == 0);
-	CHECK(boot_load(&vm, &st, &err) == -1 && strstr(err.msg, "not built yet"));
+	bus_init(&vm.mmio, "mmio");
+	CHECK(boot_load(&vm, &st, &err) == 0);
+	CHECK_EQ(st.rip, 0xfff0);
+	CHECK_EQ(st.seg[X86_CS].selector, 0xf000);
+	CHECK_EQ(st.seg[X86_CS].base, 0xf0000);
+	bus_destroy(&vm.mmio);
+	gmem_destroy(&vm.mem);
+}
+
+/* The nasm-built test guests (make test-guests) go through the loaders. */
+TEST(boot_test_guests_load)
+{
+	const char *dir = "build/guests/boot";
+	const char *pvh[] = { "pvh_entry.elf", "i8042_reset.elf", "smp.elf" };
+	char kernel[256], initrd[256];
+	struct x86_state st;
+	struct gerr err = { "" };
+
+	snprintf(initrd, sizeof(initrd), "%s/initrd.img", dir);
+	if (access(initrd, R_OK))
+		SKIP("test guests not built (make test-guests)");
+	CHECK(fx_vm(&vm, "pvh", 64) == 0);
+	vm.cfg.initrd = initrd;
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(kernel, sizeof(kernel), "%s/%s", dir, pvh[i]);
+		vm.cfg.kernel = kernel;
+		CHECK(boot_load(&vm, &st, &err) == 0);
+		CHECK_EQ(st.rip, 0x100000);
+		CHECK_EQ(st.gpr[X86_RBX], LAYOUT_PVH_START_INFO);
+	}
+	snprintf(kernel, sizeof(kernel), "%s/bzimage64.bin", dir);
+	vm.cfg.kernel = kernel;
+	CHECK(boot_load(&vm, &st, &err) == 0);
+	CHECK_EQ(st.rip, LAYOUT_KERNEL_64 + 0x200);
+	/* The 64-bit entry code sits where RIP points. */
+	CHECK(!memcmp(gmem_ptr(&vm.mem, st.rip, 3), "\x49\x89\xf7", 3)); /* mov r15, rsi */
+	vm.cfg.initrd = NULL;
 	gmem_destroy(&vm.mem);
 }

@@ -58,6 +58,18 @@ static void blk_fx_done(struct blk_fx *f)
 	unlink(f->path);
 }
 
+/* The disk's I/O thread answers asynchronously: waits (up to 2 s) until
+ * the used index reaches `idx` or the device asks for a reset. */
+static void blk_wait(struct blk_fx *f, uint16_t idx)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (tr_used_idx(&f->r) == idx ||
+		    (mm_rd(&f->vm, 0, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
+			return;
+		usleep(1000);
+	}
+}
+
 /* Submits one request through descriptors 0..2 and returns its status
  * byte (0xee if the device did not answer); *used gets the used length. */
 static int blk_req(struct blk_fx *f, uint32_t type, uint64_t sector,
@@ -78,6 +90,7 @@ static int blk_req(struct blk_fx *f, uint32_t type, uint64_t sector,
 	tr_desc(&f->r, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	tr_avail(&f->r, 0);
 	mm_wr(&f->vm, 0, 0x50, 0);
+	blk_wait(f, (uint16_t)(before + 1));
 	if (tr_used_idx(&f->r) != (uint16_t)(before + 1))
 		return 0xee;
 	tr_used(&f->r, before, &id, used);
@@ -185,6 +198,7 @@ TEST(virtio_blk_hostile_requests)
 	tr_desc(&f.r, 3, HDR, 16, 0, 0);
 	tr_avail(&f.r, 3);
 	mm_wr(&f.vm, 0, 0x50, 0);
+	blk_wait(&f, 1);
 	CHECK(mm_rd(&f.vm, 0, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	CHECK_EQ(tr_used_idx(&f.r), 0);
 	blk_fx_done(&f);
@@ -194,6 +208,7 @@ TEST(virtio_blk_hostile_requests)
 	tr_desc(&f.r, 4, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	tr_avail(&f.r, 3);
 	mm_wr(&f.vm, 0, 0x50, 0);
+	blk_wait(&f, 1);
 	CHECK(mm_rd(&f.vm, 0, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	blk_fx_done(&f);
 	/* Data buffer outside RAM: the queue breaks, the file is untouched. */
@@ -205,6 +220,7 @@ TEST(virtio_blk_hostile_requests)
 	tr_desc(&f.r, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	tr_avail(&f.r, 0);
 	mm_wr(&f.vm, 0, 0x50, 0);
+	blk_wait(&f, 1);
 	CHECK(mm_rd(&f.vm, 0, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	/* After the driver resets and sets up again, requests work. */
 	CHECK(mm_negotiate(&f.vm, 0, ~0ull) & VIRTIO_STATUS_FEATURES_OK);

@@ -75,6 +75,10 @@ static int crash_with_rip(struct kvm_vcpu *v, struct gerr *err)
 	    kvm_ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -1;
 	snprintf(why, sizeof(why), "%s", err->msg);
+	/* On AMD, KVM reinitializes a vCPU after a shutdown exit: the state
+	 * then is the reset state, not where the guest died. */
+	if (regs.rip == 0xfff0 && sregs.cs.base == 0xffff0000)
+		return gerr_set(err, "%s (the guest's RIP is lost: KVM reset the vCPU)", why);
 	return gerr_set(err, "%s at RIP %#llx (CS base %#llx)", why,
 			(unsigned long long)regs.rip, (unsigned long long)sregs.cs.base);
 }

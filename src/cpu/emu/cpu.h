@@ -1,0 +1,299 @@
+/* The software x86-64 CPU: internal state shared by the emu/ files.
+ *
+ * One struct emu_cpu per vCPU, touched only by its own thread, except
+ * `events` (atomic), the LAPIC's IRR (atomic bit operations) and the
+ * halt condition variable, which other threads use to kick it.
+ *
+ * Faults: an instruction that faults calls emu_raise(), which longjmps back
+ * to the run loop (emu_run); the loop restores RIP to the instruction start
+ * and delivers the exception.  Executors therefore do every memory access
+ * that can fault before they change registers. */
+#ifndef GAMUT_CPU_EMU_CPU_H
+#define GAMUT_CPU_EMU_CPU_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/bus.h"
+#include "core/gmem.h"
+#include "cpu/emu/decode.h"
+#include "cpu/x86_state.h"
+
+struct vm;
+struct emu_lapic;
+struct emu_dcache;
+
+/* Exceptions. */
+enum {
+	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
+	EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11,
+	EXC_SS = 12, EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17,
+	EXC_MC = 18, EXC_XM = 19,
+};
+
+/* Lazy flags: the last flag-setting ALU operation, evaluated on demand. */
+enum lf_op {
+	LF_NONE,	/* rflags holds the arithmetic flags */
+	LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+};
+
+struct lazy_flags {
+	uint64_t res, a, b;
+	uint8_t op;	/* enum lf_op */
+	uint8_t size;	/* operand size in bytes */
+	uint8_t cin;	/* carry in (ADC/SBB), CF kept by INC/DEC */
+};
+
+#define FL_CF  0x0001ull
+#define FL_PF  0x0004ull
+#define FL_AF  0x0010ull
+#define FL_ZF  0x0040ull
+#define FL_SF  0x0080ull
+#define FL_TF  0x0100ull
+#define FL_IF  0x0200ull
+#define FL_DF  0x0400ull
+#define FL_OF  0x0800ull
+#define FL_IOPL 0x3000ull
+#define FL_NT  0x4000ull
+#define FL_RF  0x10000ull
+#define FL_VM  0x20000ull
+#define FL_AC  0x40000ull
+#define FL_VIF 0x80000ull
+#define FL_VIP 0x100000ull
+#define FL_ID  0x200000ull
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+/* Software TLB: two direct-mapped arrays (supervisor, user), each entry
+ * mapping one guest-virtual page to a host pointer, with separate tags for
+ * read, write and execute so the hit test is one compare. */
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_NONE (~0ull)
+
+struct tlb_entry {
+	uint64_t tag_r, tag_w, tag_x; /* virtual page, or TLB_NONE */
+	uint8_t *host;		      /* host address of the page */
+	uint64_t gpa;		      /* guest-physical page */
+	bool global;
+};
+
+/* x87/MMX/SSE state.  The eight x87 registers are kept raw, by physical
+ * number, in the FXSAVE slot format (80-bit value in the low 10 bytes; an
+ * MMX register is the low 8 bytes), so MMX aliasing and FXSAVE are copies;
+ * arithmetic converts to the host's long double, which is the same
+ * 80-bit format on x86-64 hosts. */
+struct emu_fpu {
+	uint8_t st[8][16];
+	uint16_t fcw, fsw; /* fsw without TOP, which lives in `top` */
+	uint8_t ftw;	   /* abridged tag: bit i set = physical register i valid */
+	unsigned top;
+	uint16_t fop;
+	uint64_t fip, fdp;
+	uint32_t mxcsr;
+	uint8_t xmm[16][16];
+};
+
+enum emu_exit {
+	EMU_EXIT_COUNT,	   /* ran the requested number of instructions */
+	EMU_EXIT_HLT,	   /* halted (test API: stop at HLT) */
+	EMU_EXIT_SHUTDOWN, /* triple fault */
+	EMU_EXIT_STOP,	   /* the VM is stopping, or a kick asked to return */
+	EMU_EXIT_EXCEPTION, /* test API (exc_exit): an exception was raised */
+};
+
+enum emu_runstate { EMU_RUNNING, EMU_HALTED, EMU_WAIT_SIPI };
+
+struct emu_cpu {
+	/* Architectural state. */
+	uint64_t r[16];
+	uint64_t rip;
+	uint64_t rflags; /* arithmetic bits valid only when lf.op == LF_NONE */
+	struct lazy_flags lf;
+	struct x86_segment seg[X86_NR_SREGS];
+	struct x86_segment ldt, tr;
+	struct x86_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	unsigned cpl;
+	unsigned code_size; /* enum dec_mode: from CS and EFER.LMA */
+	/* MSRs. */
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, misc_enable;
+	uint64_t apic_base, tsc_offset, mtrr_def, mtrr_fixed[11], mtrr_var[16];
+	struct emu_fpu fpu;
+
+	/* Execution. */
+	uint64_t insn_rip;	/* start of the instruction being executed */
+	unsigned irq_shadow;	/* STI / MOV SS: no interrupt before next insn */
+	int delivering;		/* nesting depth of exception delivery */
+	unsigned deliver_vec;	/* the vector being delivered */
+	uint64_t dr[8];
+	enum emu_runstate state;
+	jmp_buf fault_jmp;
+	uint64_t icount;
+	bool stop_at_hlt;	/* test API: return on HLT instead of sleeping */
+	bool exc_exit;		/* test API: return exceptions, do not deliver */
+	bool trace;
+	struct tlb_entry tlb[2][TLB_SIZE];
+	struct emu_dcache *dcache;
+
+	/* Wiring. */
+	struct guest_mem *mem;
+	struct bus *pio, *mmio;
+	struct vm *vm; /* NULL for the bare test API */
+	int index;
+	struct emu_lapic *lapic;
+	int events;		/* atomic: EV_* bits set by other threads */
+	bool nmi_pending;
+	uint8_t sipi_vector;
+	/* The exception being raised (emu_raise -> run loop). */
+	unsigned exc_vec;
+	uint32_t exc_err;
+	bool exc_has_err;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+};
+
+#define EV_KICK 1u
+#define EV_IRQ	2u
+#define EV_NMI	4u
+#define EV_INIT 8u
+#define EV_SIPI 16u
+
+/* --- faults (except.c) --- */
+_Noreturn void emu_raise(struct emu_cpu *c, unsigned vec, uint32_t errcode);
+_Noreturn void emu_raise_noerr(struct emu_cpu *c, unsigned vec);
+_Noreturn void emu_raise_pf(struct emu_cpu *c, uint64_t addr, uint32_t err);
+/* Delivers an exception or interrupt through the IDT (or IVT in real
+ * mode).  `soft`: INT n/INT3/INTO (DPL checked, RIP after the insn). */
+void emu_deliver(struct emu_cpu *c, unsigned vec, bool has_err, uint32_t err,
+		 bool soft, uint64_t next_rip);
+/* Checks pending interrupts and delivers one if allowed. */
+void emu_check_irq(struct emu_cpu *c);
+
+/* --- flags (flags.c) --- */
+uint64_t flags_get(struct emu_cpu *c);
+void flags_set(struct emu_cpu *c, uint64_t f, uint64_t mask);
+bool flags_cond(struct emu_cpu *c, unsigned cc);
+static inline bool flag_cf(struct emu_cpu *c) { return flags_get(c) & FL_CF; }
+static inline void lf_set(struct emu_cpu *c, enum lf_op op, unsigned size,
+			  uint64_t res, uint64_t a, uint64_t b)
+{
+	c->lf.op = (uint8_t)op;
+	c->lf.size = (uint8_t)size;
+	c->lf.res = res;
+	c->lf.a = a;
+	c->lf.b = b;
+}
+
+/* --- memory (mmu.c) --- */
+enum { ACC_R = 0, ACC_W = 1, ACC_X = 2 };
+void mmu_flush(struct emu_cpu *c, bool global_too);
+void mmu_flush_page(struct emu_cpu *c, uint64_t va);
+/* Virtual -> guest-physical, raising #PF; `user` = CPL 3 access rights. */
+uint64_t mmu_translate(struct emu_cpu *c, uint64_t va, int acc, bool user);
+/* Host pointer for [va, va+len) within one page, or NULL for MMIO.  Raises
+ * #PF as needed. */
+uint8_t *mmu_host(struct emu_cpu *c, uint64_t va, int acc, bool user,
+		  uint64_t *gpa);
+uint64_t mem_read(struct emu_cpu *c, uint64_t va, unsigned len);
+void mem_write(struct emu_cpu *c, uint64_t va, unsigned len, uint64_t v);
+/* Supervisor (implicit) accesses: descriptor tables, TSS, IDT. */
+uint64_t mem_read_sys(struct emu_cpu *c, uint64_t va, unsigned len);
+void mem_write_sys(struct emu_cpu *c, uint64_t va, unsigned len, uint64_t v);
+void mem_read_buf(struct emu_cpu *c, uint64_t va, void *buf, unsigned len);
+void mem_write_buf(struct emu_cpu *c, uint64_t va, const void *buf,
+		   unsigned len);
+/* Fetches up to `max` instruction bytes at the linear address; returns how
+ * many (fewer at a page that faults; the fault is raised if none). */
+unsigned mem_fetch(struct emu_cpu *c, uint64_t va, uint8_t *buf, unsigned max);
+/* Pointer for an atomic read-modify-write of `len` bytes, or NULL when the
+ * operand is MMIO or crosses a page (then emulated non-atomically). */
+uint8_t *mem_rmw_ptr(struct emu_cpu *c, uint64_t va, unsigned len);
+
+/* --- segments and system state (seg.c) --- */
+void seg_update_mode(struct emu_cpu *c);
+/* Loads a segment register as MOV/POP do (protected-mode checks). */
+void seg_load(struct emu_cpu *c, unsigned sreg, uint16_t sel);
+/* Reads the 8-byte descriptor for `sel` (raises #GP(sel) outside the table). */
+uint64_t seg_read_desc(struct emu_cpu *c, uint16_t sel, uint64_t *hi);
+void seg_from_desc(struct x86_segment *s, uint16_t sel, uint64_t d);
+void seg_far_jump(struct emu_cpu *c, uint16_t sel, uint64_t off, bool call,
+		  unsigned osz, uint64_t next_rip);
+void seg_far_ret(struct emu_cpu *c, unsigned osz, uint16_t pop);
+void seg_iret(struct emu_cpu *c, unsigned osz);
+void cpu_write_cr(struct emu_cpu *c, unsigned n, uint64_t v);
+uint64_t cpu_read_cr(struct emu_cpu *c, unsigned n);
+
+/* --- MSR, CPUID (msr.c, cpuid.c) --- */
+bool msr_read(struct emu_cpu *c, uint32_t idx, uint64_t *v);
+bool msr_write(struct emu_cpu *c, uint32_t idx, uint64_t v);
+void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4]);
+uint64_t cpu_tsc(struct emu_cpu *c);
+
+/* --- execution (exec_*.c) --- */
+/* Executes one decoded instruction; `next` is the RIP after it. */
+void exec_insn(struct emu_cpu *c, const struct insn *d, uint64_t next);
+void exec_onebyte(struct emu_cpu *c, const struct insn *d, uint64_t next);
+void exec_twobyte(struct emu_cpu *c, const struct insn *d, uint64_t next);
+void exec_string(struct emu_cpu *c, const struct insn *d);
+void exec_sse(struct emu_cpu *c, const struct insn *d);
+void exec_x87(struct emu_cpu *c, const struct insn *d);
+void exec_system(struct emu_cpu *c, const struct insn *d, uint64_t next);
+void exec_fxsave(struct emu_cpu *c, uint64_t va);
+void exec_fxrstor(struct emu_cpu *c, uint64_t va);
+void fpu_reset(struct emu_fpu *f);
+
+/* I/O with IOPL / TSS bitmap checks. */
+uint32_t io_in(struct emu_cpu *c, uint16_t port, unsigned len);
+void io_out(struct emu_cpu *c, uint16_t port, unsigned len, uint32_t v);
+
+/* --- operand helpers (exec_util.c) --- */
+uint64_t ea_offset(struct emu_cpu *c, const struct insn *d, uint64_t next);
+uint64_t ea_linear(struct emu_cpu *c, const struct insn *d, uint64_t next);
+/* Linear address of seg:off, wrapped to the address size. */
+uint64_t seg_linear(struct emu_cpu *c, unsigned sreg, uint64_t off,
+		    unsigned asz);
+uint64_t reg_get(struct emu_cpu *c, const struct insn *d, unsigned r,
+		 unsigned size);
+void reg_set(struct emu_cpu *c, const struct insn *d, unsigned r,
+	     unsigned size, uint64_t v);
+uint64_t rm_get(struct emu_cpu *c, const struct insn *d, unsigned size,
+		uint64_t next);
+void rm_set(struct emu_cpu *c, const struct insn *d, unsigned size,
+	    uint64_t v, uint64_t next);
+void push(struct emu_cpu *c, unsigned size, uint64_t v);
+uint64_t pop(struct emu_cpu *c, unsigned size);
+uint64_t stack_read(struct emu_cpu *c, unsigned off, unsigned size);
+unsigned stack_size(struct emu_cpu *c);
+
+static inline uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+static inline uint64_t sign_ext(uint64_t v, unsigned size)
+{
+	unsigned sh = 64 - 8 * size;
+
+	return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* --- lifecycle and run loop (run.c) --- */
+int emu_cpu_init(struct emu_cpu *c, struct guest_mem *mem, struct bus *pio,
+		 struct bus *mmio, struct vm *vm, int index);
+void emu_cpu_fini(struct emu_cpu *c);
+void emu_cpu_reset(struct emu_cpu *c);
+void emu_set_state(struct emu_cpu *c, const struct x86_state *st);
+void emu_get_state(struct emu_cpu *c, struct x86_state *st);
+/* Runs until `max` instructions, HLT (with stop_at_hlt), a triple fault,
+ * or a stop/kick event. */
+enum emu_exit emu_run(struct emu_cpu *c, uint64_t max);
+void emu_kick(struct emu_cpu *c, unsigned ev);
+/* The trace line for one instruction (trace.c). */
+void trace_insn(struct emu_cpu *c, const uint8_t *bytes, unsigned len);
+void trace_unimplemented(struct emu_cpu *c, const uint8_t *bytes,
+			 unsigned len);
+
+#endif

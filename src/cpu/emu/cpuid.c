@@ -1,0 +1,65 @@
+/* CPUID: one coherent model that advertises only what this CPU implements.
+ *
+ * A family-6 Intel-compatible CPU with long mode, NX, 1 GiB pages, PAE,
+ * PSE, PGE, PAT, the TSC (1 GHz, from host monotonic time), RDTSCP, an
+ * xAPIC, CX8/CX16, CMOV, POPCNT, CLFLUSH, x87, MMX, FXSR, SSE and SSE2.
+ * No SSE3+, AVX, XSAVE, x2APIC, MTRR, MCE, SEP, PMU, TSC-deadline. */
+#include "cpu/emu/cpu.h"
+
+#include <string.h>
+
+#include "core/vm.h"
+
+#define MAX_LEAF 0x7u
+#define MAX_XLEAF 0x80000008u
+
+static void put_str(uint32_t *r, const char *s)
+{
+	memcpy(r, s, 16);
+}
+
+void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	static const char brand[48] = "gamut software x86-64 CPU";
+	unsigned ncpus = c->vm ? c->vm->ncpus : 1;
+
+	(void)sub;
+	r[0] = r[1] = r[2] = r[3] = 0;
+	switch (leaf) {
+	case 0:
+		r[0] = MAX_LEAF;
+		memcpy(&r[1], "Genu", 4);
+		memcpy(&r[3], "ineI", 4);
+		memcpy(&r[2], "ntel", 4);
+		return;
+	case 1:
+		r[0] = 0x000006f1; /* family 6, model 15, stepping 1 */
+		r[1] = ((uint32_t)c->index << 24) | (ncpus << 16) | (8 << 8);
+		r[2] = (1u << 13) | (1u << 23) | (1u << 31); /* CX16 POPCNT HV */
+		r[3] = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) |	/* FPU PSE TSC MSR */
+		       (1u << 6) | (1u << 8) | (1u << 9) | (1u << 13) | /* PAE CX8 APIC PGE */
+		       (1u << 15) | (1u << 16) | (1u << 19) |		/* CMOV PAT CLFSH */
+		       (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26); /* MMX FXSR SSE SSE2 */
+		if (ncpus > 1)
+			r[3] |= 1u << 28; /* HTT: the count in EBX is meaningful */
+		return;
+	case 0x80000000:
+		r[0] = MAX_XLEAF;
+		return;
+	case 0x80000001:
+		r[2] = 1u << 0; /* LAHF/SAHF in 64-bit mode */
+		r[3] = (1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) |
+		       (1u << 29); /* SYSCALL NX PDPE1GB RDTSCP LM */
+		return;
+	case 0x80000002: case 0x80000003: case 0x80000004:
+		put_str(r, brand + 16 * (leaf - 0x80000002));
+		return;
+	case 0x80000008:
+		r[0] = 0x3028; /* 40 physical, 48 virtual address bits */
+		return;
+	}
+	if (leaf > MAX_LEAF && leaf < 0x80000000u) {
+		/* Intel returns the highest basic leaf for out-of-range leaves. */
+		cpuid_query(c, MAX_LEAF, sub, r);
+	}
+}

@@ -1,0 +1,135 @@
+/* Operand access shared by the executors: registers (with the legacy
+ * high-byte registers), effective addresses, segments and the stack. */
+#include "cpu/emu/cpu.h"
+
+uint64_t reg_get(struct emu_cpu *c, const struct insn *d, unsigned r,
+		 unsigned size)
+{
+	if (size == 1 && !d->rex && r >= 4 && r < 8)
+		return (c->r[r - 4] >> 8) & 0xff;
+	return c->r[r] & size_mask(size);
+}
+
+void reg_set(struct emu_cpu *c, const struct insn *d, unsigned r,
+	     unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		if (!d->rex && r >= 4 && r < 8)
+			c->r[r - 4] = (c->r[r - 4] & ~0xff00ull) | ((v & 0xff) << 8);
+		else
+			c->r[r] = (c->r[r] & ~0xffull) | (v & 0xff);
+		break;
+	case 2:
+		c->r[r] = (c->r[r] & ~0xffffull) | (v & 0xffff);
+		break;
+	case 4:
+		c->r[r] = v & 0xffffffffu; /* 32-bit writes zero-extend */
+		break;
+	default:
+		c->r[r] = v;
+		break;
+	}
+}
+
+uint64_t ea_offset(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	uint64_t off = (uint64_t)d->disp;
+
+	if (d->riprel)
+		off += next;
+	if (d->base >= 0)
+		off += c->r[d->base];
+	if (d->index >= 0)
+		off += c->r[d->index] << d->scale;
+	return off & size_mask(d->asz);
+}
+
+static unsigned default_seg(const struct insn *d)
+{
+	if (d->seg >= 0)
+		return (unsigned)d->seg;
+	if (d->base == X86_RSP || d->base == X86_RBP)
+		return X86_SS;
+	return X86_DS;
+}
+
+uint64_t seg_linear(struct emu_cpu *c, unsigned sreg, uint64_t off,
+		    unsigned asz)
+{
+	(void)asz;
+	if (c->code_size == DEC_MODE64)
+		return sreg >= X86_FS ? off + c->seg[sreg].base : off;
+	return (c->seg[sreg].base + off) & 0xffffffffu;
+}
+
+uint64_t ea_linear(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	return seg_linear(c, default_seg(d), ea_offset(c, d, next), d->asz);
+}
+
+uint64_t rm_get(struct emu_cpu *c, const struct insn *d, unsigned size,
+		uint64_t next)
+{
+	if (d->mod == 3)
+		return reg_get(c, d, d->rm, size);
+	return mem_read(c, ea_linear(c, d, next), size);
+}
+
+void rm_set(struct emu_cpu *c, const struct insn *d, unsigned size,
+	    uint64_t v, uint64_t next)
+{
+	if (d->mod == 3)
+		reg_set(c, d, d->rm, size, v);
+	else
+		mem_write(c, ea_linear(c, d, next), size, v);
+}
+
+/* Stack address size: 8 in 64-bit mode, else SS.B. */
+unsigned stack_size(struct emu_cpu *c)
+{
+	if (c->code_size == DEC_MODE64)
+		return 8;
+	return c->seg[X86_SS].db ? 4 : 2;
+}
+
+static uint64_t sp_get(struct emu_cpu *c)
+{
+	return c->r[X86_RSP] & size_mask(stack_size(c));
+}
+
+static void sp_set(struct emu_cpu *c, uint64_t v)
+{
+	unsigned ss = stack_size(c);
+
+	if (ss == 8)
+		c->r[X86_RSP] = v;
+	else if (ss == 4)
+		c->r[X86_RSP] = v & 0xffffffffu;
+	else
+		c->r[X86_RSP] = (c->r[X86_RSP] & ~0xffffull) | (v & 0xffff);
+}
+
+void push(struct emu_cpu *c, unsigned size, uint64_t v)
+{
+	uint64_t sp = (sp_get(c) - size) & size_mask(stack_size(c));
+
+	mem_write(c, seg_linear(c, X86_SS, sp, stack_size(c)), size, v);
+	sp_set(c, sp);
+}
+
+uint64_t pop(struct emu_cpu *c, unsigned size)
+{
+	uint64_t sp = sp_get(c);
+	uint64_t v = mem_read(c, seg_linear(c, X86_SS, sp, stack_size(c)), size);
+
+	sp_set(c, sp + size);
+	return v;
+}
+
+uint64_t stack_read(struct emu_cpu *c, unsigned off, unsigned size)
+{
+	uint64_t sp = (sp_get(c) + off) & size_mask(stack_size(c));
+
+	return mem_read(c, seg_linear(c, X86_SS, sp, stack_size(c)), size);
+}

@@ -1,0 +1,327 @@
+/* The interpreter loop: fetch (through the decode cache), execute, take
+ * exceptions and interrupts at instruction boundaries, sleep in HLT. */
+#include "cpu/emu/cpu.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/vm.h"
+#include "cpu/emu/dcache.h"
+#include "cpu/emu/lapic.h"
+
+#define POLL_MASK 1023 /* LAPIC timer checked every 1024 instructions */
+
+void fpu_reset(struct emu_fpu *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->fcw = 0x37f;
+	f->mxcsr = 0x1f80;
+}
+
+void emu_cpu_reset(struct emu_cpu *c)
+{
+	struct x86_state st;
+
+	x86_state_reset(&st);
+	emu_set_state(c, &st);
+	c->efer = 0;
+	c->star = c->lstar = c->cstar = c->sfmask = c->kernel_gs_base = 0;
+	c->pat = 0x0007040600070406ull;
+	c->misc_enable = 1; /* fast strings */
+	fpu_reset(&c->fpu);
+	memset(c->dr, 0, sizeof(c->dr));
+	c->nmi_pending = false;
+	c->delivering = 0;
+	c->irq_shadow = 0;
+	if (c->lapic)
+		lapic_reset(c->lapic);
+}
+
+int emu_cpu_init(struct emu_cpu *c, struct guest_mem *mem, struct bus *pio,
+		 struct bus *mmio, struct vm *vm, int index)
+{
+	memset(c, 0, sizeof(*c));
+	c->mem = mem;
+	c->pio = pio;
+	c->mmio = mmio;
+	c->vm = vm;
+	c->index = index;
+	if (pthread_mutex_init(&c->lock, NULL))
+		return -1;
+	if (pthread_cond_init(&c->wake, NULL)) {
+		pthread_mutex_destroy(&c->lock);
+		return -1;
+	}
+	mmu_flush(c, true);
+	emu_cpu_reset(c);
+	return 0;
+}
+
+void emu_cpu_fini(struct emu_cpu *c)
+{
+	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->lock);
+}
+
+void emu_set_state(struct emu_cpu *c, const struct x86_state *st)
+{
+	memcpy(c->r, st->gpr, sizeof(c->r));
+	c->rip = st->rip;
+	c->lf.op = LF_NONE;
+	c->rflags = (st->rflags | X86_RFLAGS_FIXED) & 0x3f7fd7ull;
+	memcpy(c->seg, st->seg, sizeof(c->seg));
+	c->ldt = st->ldt;
+	c->tr = st->tr;
+	c->gdt = st->gdt;
+	c->idt = st->idt;
+	c->cr0 = st->cr0 | X86_CR0_ET;
+	c->cr2 = st->cr2;
+	c->cr3 = st->cr3;
+	c->cr4 = st->cr4;
+	c->efer = st->efer;
+	if ((c->efer & X86_EFER_LME) && (c->cr0 & X86_CR0_PG))
+		c->efer |= X86_EFER_LMA;
+	if (c->lapic) {
+		lapic_set_tpr(c->lapic, (uint8_t)st->cr8);
+		if (st->apic_base)
+			lapic_set_base(c->lapic, st->apic_base);
+	} else {
+		c->apic_base = st->apic_base;
+	}
+	seg_update_mode(c);
+	if (c->cr0 & X86_CR0_PE)
+		c->cpl = c->seg[X86_SS].dpl; /* SS.DPL is the CPL */
+	if ((c->cr0 & X86_CR0_PE) && c->code_size != DEC_MODE64 &&
+	    !c->seg[X86_SS].present && !c->seg[X86_SS].unusable)
+		c->cpl = c->seg[X86_CS].selector & 3;
+	mmu_flush(c, true);
+	c->state = EMU_RUNNING;
+}
+
+void emu_get_state(struct emu_cpu *c, struct x86_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	memcpy(st->gpr, c->r, sizeof(c->r));
+	st->rip = c->rip;
+	st->rflags = flags_get(c);
+	memcpy(st->seg, c->seg, sizeof(st->seg));
+	st->ldt = c->ldt;
+	st->tr = c->tr;
+	st->gdt = c->gdt;
+	st->idt = c->idt;
+	st->cr0 = c->cr0;
+	st->cr2 = c->cr2;
+	st->cr3 = c->cr3;
+	st->cr4 = c->cr4;
+	st->efer = c->efer;
+	st->cr8 = c->lapic ? lapic_get_tpr(c->lapic) : 0;
+	st->apic_base = c->lapic ? lapic_get_base(c->lapic) : c->apic_base;
+}
+
+void emu_kick(struct emu_cpu *c, unsigned ev)
+{
+	__atomic_fetch_or(&c->events, (int)ev, __ATOMIC_ACQ_REL);
+	pthread_mutex_lock(&c->lock);
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static bool contributory(unsigned v)
+{
+	return v == EXC_DE || (v >= EXC_TS && v <= EXC_GP);
+}
+
+/* Processes kicks; returns true when emu_run must return. */
+static bool handle_events(struct emu_cpu *c)
+{
+	int ev = __atomic_exchange_n(&c->events, 0, __ATOMIC_ACQ_REL);
+
+	if (c->vm && vm_should_stop(c->vm))
+		return true;
+	if (ev & EV_INIT) {
+		emu_cpu_reset(c);
+		c->state = EMU_WAIT_SIPI;
+	}
+	if ((ev & EV_SIPI) && c->state == EMU_WAIT_SIPI) {
+		c->seg[X86_CS].selector = (uint16_t)(c->sipi_vector << 8);
+		c->seg[X86_CS].base = (uint64_t)c->sipi_vector << 12;
+		c->rip = 0;
+		c->state = EMU_RUNNING;
+	}
+	if (ev & EV_NMI)
+		c->nmi_pending = true;
+	if (c->state == EMU_WAIT_SIPI)
+		return false;
+	if (c->nmi_pending ||
+	    (c->lapic && (c->rflags & FL_IF) && lapic_has_interrupt(c->lapic))) {
+		if (c->irq_shadow) {
+			__atomic_fetch_or(&c->events, EV_IRQ, __ATOMIC_ACQ_REL);
+			return false;
+		}
+		c->insn_rip = c->rip;
+		emu_check_irq(c);
+	} else if (c->lapic && lapic_has_interrupt(c->lapic)) {
+		/* Masked by IF for now: look again after the next instruction. */
+		__atomic_fetch_or(&c->events, EV_IRQ, __ATOMIC_ACQ_REL);
+	}
+	return false;
+}
+
+/* Sleeps in HLT or wait-for-SIPI until a kick or the LAPIC timer. */
+static void halt_wait(struct emu_cpu *c)
+{
+	uint64_t dl = c->lapic ? lapic_deadline(c->lapic) : 0;
+	struct timespec ts;
+
+	pthread_mutex_lock(&c->lock);
+	while (!__atomic_load_n(&c->events, __ATOMIC_ACQUIRE)) {
+		if (c->vm && vm_should_stop(c->vm))
+			break;
+		if (dl && c->state == EMU_HALTED) {
+			uint64_t now = emu_now_ns();
+
+			if (now >= dl)
+				break;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)(dl - now);
+			ts.tv_sec += ts.tv_nsec / 1000000000;
+			ts.tv_nsec %= 1000000000;
+			if (pthread_cond_timedwait(&c->wake, &c->lock, &ts) == ETIMEDOUT)
+				break;
+		} else {
+			pthread_cond_wait(&c->wake, &c->lock);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (c->lapic)
+		lapic_poll(c->lapic, 0);
+	__atomic_fetch_or(&c->events, EV_IRQ, __ATOMIC_ACQ_REL);
+}
+
+static uint64_t code_linear(struct emu_cpu *c)
+{
+	if (c->code_size == DEC_MODE64)
+		return c->rip;
+	return (c->seg[X86_CS].base + c->rip) & 0xffffffffu;
+}
+
+static const struct insn *fetch_decode(struct emu_cpu *c, struct insn *tmp)
+{
+	uint64_t lin = code_linear(c);
+	bool user = c->cpl == 3;
+	struct tlb_entry *e = &c->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+	uint8_t buf[15];
+	unsigned n;
+	int r;
+
+	if (c->dcache && e->tag_x == (lin & ~0xfffull)) {
+		const struct insn *d =
+			dcache_lookup(c->dcache, e->gpa | (lin & 0xfff), c->code_size);
+
+		if (d)
+			return d;
+	}
+	n = mem_fetch(c, lin, buf, 15);
+	r = decode_insn(buf, n, (enum dec_mode)c->code_size, tmp);
+	if (r == DEC_MORE) {
+		mmu_translate(c, lin + n, ACC_X, user); /* raises the #PF */
+		r = DEC_BAD;
+	}
+	if (r == DEC_LONG)
+		emu_raise(c, EXC_GP, 0);
+	if (r == DEC_BAD) {
+		if (c->trace)
+			trace_unimplemented(c, buf, n);
+		emu_raise_noerr(c, EXC_UD);
+	}
+	if (c->trace)
+		trace_insn(c, buf, tmp->len);
+	if (c->dcache && (lin & 0xfff) + tmp->len <= 4096 &&
+	    e->tag_x == (lin & ~0xfffull))
+		dcache_store(c, e->gpa | (lin & 0xfff), tmp);
+	return tmp;
+}
+
+void exec_insn(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	if (d->map == DEC_MAP_1B)
+		exec_onebyte(c, d, next);
+	else
+		exec_twobyte(c, d, next);
+}
+
+/* A fault raised while delivering another one: #DF or shutdown. */
+static bool fault_during_delivery(struct emu_cpu *c)
+{
+	unsigned first = c->deliver_vec, second = c->exc_vec;
+
+	c->delivering = 0;
+	if (first == EXC_DF)
+		return false;
+	if ((contributory(first) && contributory(second)) ||
+	    (first == EXC_PF && (contributory(second) || second == EXC_PF))) {
+		c->exc_vec = EXC_DF;
+		c->exc_err = 0;
+		c->exc_has_err = true;
+	}
+	return true;
+}
+
+enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
+{
+	struct insn tmp;
+	uint64_t end = max > UINT64_MAX - c->icount ? UINT64_MAX : c->icount + max;
+
+	if (setjmp(c->fault_jmp)) {
+		c->rip = c->insn_rip;
+		if (c->exc_exit)
+			return EMU_EXIT_EXCEPTION;
+		if (c->delivering && !fault_during_delivery(c))
+			return EMU_EXIT_SHUTDOWN;
+		if (c->exc_vec == EXC_PF || contributory(c->exc_vec) ||
+		    c->exc_vec == EXC_DF)
+			c->icount++; /* a faulting instruction still counts */
+		c->deliver_vec = c->exc_vec;
+		emu_deliver(c, c->exc_vec, c->exc_has_err, c->exc_err, false,
+			    c->insn_rip);
+	}
+	for (;;) {
+		const struct insn *d;
+		uint64_t next;
+
+		if (__builtin_expect(c->events != 0, 0)) {
+			if (handle_events(c))
+				return EMU_EXIT_STOP;
+		}
+		if (__builtin_expect(c->state != EMU_RUNNING, 0)) {
+			/* Test API: HLT ends the run unless a timer will wake it. */
+			if (c->stop_at_hlt && c->state == EMU_HALTED &&
+			    !((c->rflags & FL_IF) && c->lapic && lapic_deadline(c->lapic)))
+				return EMU_EXIT_HLT;
+			halt_wait(c);
+			continue;
+		}
+		if (c->icount >= end)
+			return EMU_EXIT_COUNT;
+		if (__builtin_expect((c->icount & POLL_MASK) == 0, 0)) {
+			if (c->lapic) {
+				lapic_poll(c->lapic, 0);
+				if (lapic_has_interrupt(c->lapic))
+					__atomic_fetch_or(&c->events, EV_IRQ, __ATOMIC_ACQ_REL);
+			}
+			dcache_sync(c);
+		}
+		if (c->irq_shadow)
+			c->irq_shadow--;
+		c->insn_rip = c->rip;
+		c->deliver_vec = ~0u;
+		d = fetch_decode(c, &tmp);
+		next = c->rip + d->len;
+		if (c->code_size != DEC_MODE64)
+			next &= size_mask(c->code_size == DEC_MODE16 && !c->seg[X86_CS].db ? 2 : 4);
+		c->rip = next;
+		exec_insn(c, d, next);
+		c->icount++;
+	}
+}

@@ -1,0 +1,18 @@
+# Boot test guests (tests/guests/boot, nasm): PVH ELFs linked at 1 MiB, a
+# fake bzImage, and the initrd the loaders hand them.
+BOOT_OUT := $(BUILD)/boot
+BOOT_PVH := pvh_entry i8042_reset smp
+all: boot-guests
+boot-guests: $(BOOT_PVH:%=$(BOOT_OUT)/%.elf) $(BOOT_OUT)/bzimage64.bin $(BOOT_OUT)/initrd.img
+$(BOOT_OUT)/%.o: boot/%.asm boot/common.inc
+	@mkdir -p $(@D)
+	nasm -f elf64 -Iboot/ $< -o $@
+$(BOOT_OUT)/%.elf: $(BOOT_OUT)/%.o boot/pvh.ld
+	ld -m elf_x86_64 --no-warn-rwx-segments -T boot/pvh.ld $< -o $@
+$(BOOT_OUT)/bzimage64.bin: boot/bzimage64.asm boot/common.inc
+	@mkdir -p $(@D)
+	nasm -f bin -Iboot/ $< -o $@
+$(BOOT_OUT)/initrd.img:
+	@mkdir -p $(@D)
+	printf 'GAMUTRD!initrd for the boot test guests\n' >$@
+.PHONY: boot-guests

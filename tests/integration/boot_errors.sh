@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Bad boot inputs: one line naming the file and the problem, non-zero exit,
+# and nothing written.  Runs on whichever backend starts a VM here; loader
+# errors come before any guest code runs, so a backend that is present
+# but slow is fine.
+. "$(dirname "$0")/boot_lib.sh"
+cpu=
+for c in kvm emu; do
+	[ -n "$(backend_unavailable "$c")" ] && continue
+	# A command line too long for any kernel: the VM is refused before
+	# guest code runs, whether or not the backend is there.
+	"$GAMUT" run --cpu "$c" --kernel "$GUESTS/pvh_entry.elf" --mem 32 \
+		--cmdline "$(head -c 70000 /dev/zero | tr '\0' x)" >"$tmp/probe" 2>&1
+	grep -q "not built yet" "$tmp/probe" || { cpu=$c; break; }
+done
+if [ -z "$cpu" ]; then
+	echo "no CPU backend can create a VM here (kvm absent, emu not built yet)"
+	exit 77
+fi
+
+expect_error() { # expected text, then gamut run options
+	local want=$1 rc
+	shift
+	"$GAMUT" run --cpu "$cpu" --mem 32 --console none "$@" >"$tmp/out" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" -ne 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] && grep -q -- "$want" "$tmp/out"; then
+		echo "ok   $want"
+	else
+		echo "FAIL expected one line with '$want' and a non-zero exit, got exit $rc:"
+		sed 's/^/    /' "$tmp/out"
+		failed=$((failed + 1))
+	fi
+}
+
+printf 'not a kernel at all' >"$tmp/junk"
+head -c 600 "$GUESTS/bzimage64.bin" >"$tmp/trunc.bin"
+cp "$GUESTS/bzimage64.bin" "$tmp/old.bin"
+printf '\x05\x02' | dd of="$tmp/old.bin" bs=1 seek=$((0x206)) conv=notrunc status=none
+head -c 100 "$GUESTS/pvh_entry.elf" >"$tmp/trunc.elf"
+truncate -s 40M "$tmp/huge.img"
+: >"$tmp/before"; ls -la "$tmp" >"$tmp/before"
+
+expect_error "/nonexistent/kernel: cannot open" --kernel /nonexistent/kernel
+expect_error "$tmp/junk: not a kernel" --kernel "$tmp/junk"
+expect_error "$tmp/trunc.bin: truncated bzImage" --kernel "$tmp/trunc.bin"
+expect_error "$tmp/old.bin: bzImage boot protocol 2.05 is older than 2.06" --kernel "$tmp/old.bin"
+expect_error "$tmp/trunc.elf: " --kernel "$tmp/trunc.elf"
+expect_error "initrd $tmp/huge.img: " --kernel "$GUESTS/pvh_entry.elf" --initrd "$tmp/huge.img"
+expect_error "initrd /nonexistent/initrd: cannot open" --kernel "$GUESTS/pvh_entry.elf" --initrd /nonexistent/initrd
+expect_error "--cmdline: " --kernel "$GUESTS/bzimage64.bin" --cmdline "$(head -c 3000 /dev/zero | tr '\0' x)"
+ls -la "$tmp" | grep -v -e ' out$' -e ' before$' >"$tmp/after"
+grep -v -e ' out$' -e ' before$' "$tmp/before" | diff - "$tmp/after" >/dev/null ||
+	{ echo "FAIL files changed"; failed=$((failed + 1)); }
+[ "$failed" -eq 0 ]

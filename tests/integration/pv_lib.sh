@@ -1,0 +1,47 @@
+# Shared by the pv_*.sh integration tests (sourced, not run): finds a CPU
+# backend that runs PV guests on this host, or skips with the reason.
+: "${BUILD:=build}" "${GAMUT:=$PWD/$BUILD/gamut}"
+PV_EX=$BUILD/pv-examples
+PV_GUESTS=$BUILD/guests/pv
+
+pv_skip() { echo "$1"; exit 77; }
+
+[ -x "$GAMUT" ] || pv_skip "no gamut binary at $GAMUT"
+[ -f "$PV_EX/hello.pv" ] && [ -d "$PV_GUESTS" ] || pv_skip "PV images not built (make pv-examples)"
+
+# The first backend (kvm, then emu; or $PV_CPU) that runs hello.pv.
+pv_pick_cpu() {
+	local why="" out
+	for cpu in ${PV_CPU:-kvm emu}; do
+		if out=$(timeout 120 "$GAMUT" run --mode pv --cpu "$cpu" --kernel "$PV_EX/hello.pv" 2>&1) &&
+		   grep -q "hello from a gamut PV guest" <<<"$out"; then
+			echo "$cpu"
+			return 0
+		fi
+		why="$why --cpu $cpu: $(tail -1 <<<"$out");"
+	done
+	echo "no CPU backend runs PV guests here:$why"
+	return 1
+}
+
+CPU=$(pv_pick_cpu) || pv_skip "$CPU"
+echo "PV guests run on --cpu $CPU"
+
+# pv_run EXPECTED_STATUS PATTERN [gamut run options...]: runs a guest and
+# checks its exit status and that its output (stdout+stderr, as one string:
+# `.*` spans lines) matches the extended regular expression.
+fails=0
+pv_run() {
+	local want=$1 pattern=$2 out rc
+	shift 2
+	out=$(timeout 300 "$GAMUT" run --mode pv --cpu "$CPU" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne "$want" ] || ! grep -zqE -- "$pattern" <<<"$out"; then
+		echo "FAIL: gamut run $* -> status $rc (want $want), output:"
+		sed 's/^/    /' <<<"$out"
+		echo "    (expected to match: $pattern)"
+		fails=$((fails + 1))
+	else
+		echo "ok   $(basename "${*: -1}") -> $rc"
+	fi
+}

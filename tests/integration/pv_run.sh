@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# PV guests end to end: the SDK examples and self-checks run, exit statuses
+# become gamut's, the manifest decides which disks attach, block I/O lands
+# in the image file.
+set -u
+. "$(dirname "$0")/pv_lib.sh"
+
+pv_run 0 "hello from a gamut PV guest \(2 arguments, clock ok\)" \
+	--kernel "$PV_EX/hello.pv" --cmdline "one two"
+pv_run 0 "libc_check: all ok" --kernel "$PV_GUESTS/libc_check.pv"
+pv_run 0 "trap_handlers: ok" --kernel "$PV_GUESTS/trap_handlers.pv"
+pv_run 0 "traps: page fault and divide error handled" --kernel "$PV_EX/traps.pv"
+pv_run 42 "" --kernel "$PV_GUESTS/exit_status.pv"
+pv_run 0 "cpubench: 1 rounds" --kernel "$PV_EX/cpubench.pv" --cmdline 1
+
+disk=$(mktemp /tmp/gamut-pv-XXXXXX.img)
+trap 'rm -f "$disk"' EXIT
+truncate -s 8M "$disk"
+pv_run 0 "blkbench: read 8 MiB" --kernel "$PV_EX/blkbench.pv" \
+	--disk "data=$disk" --cmdline "write 2"
+if [ "$(od -An -tx1 -j $((5 << 20)) -N 4 "$disk" | tr -d ' ')" != 5a5a5a5a ]; then
+	echo "FAIL: the guest's writes are not in $disk"
+	fails=$((fails + 1))
+fi
+pv_run 4 "" --kernel "$PV_EX/blkbench.pv" --disk "data=$disk,ro" --cmdline "write"
+pv_run 1 "declares block device 'data': attach it with --disk data=" \
+	--kernel "$PV_EX/blkbench.pv"
+pv_run 1 "declares no block device named 'logs'" \
+	--kernel "$PV_EX/blkbench.pv" --disk "data=$disk" --disk "logs=$disk"
+objcopy --remove-section .note.gamut-pv "$PV_EX/hello.pv" "$disk.nonote"
+pv_run 1 "not a gamut PV image" --kernel "$disk.nonote"
+rm -f "$disk.nonote"
+head -c 4096 /dev/urandom >"$disk.junk"
+pv_run 1 "not an ELF file" --kernel "$disk.junk"
+rm -f "$disk.junk"
+pv_run 1 "PV mode runs one vCPU" --kernel "$PV_EX/hello.pv" --cpus 2
+[ "$fails" -eq 0 ]
