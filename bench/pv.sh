@@ -3,7 +3,7 @@
 # the CPU-bound guest against the same code run natively, the hypercall
 # round trip and timer event latency, time from `gamut run` to main(), and
 # a sequential read of a 256 MiB image against the host reading the same
-# file.  Medians of 5 runs (3 on the software CPU); figures only, no asserts.
+# file, and UDP ping-pong through a TAP device against host loopback.  Medians of 5 runs (3 on the software CPU); figures only, no asserts.
 set -u
 BUILD=${BUILD:-build}
 GAMUT=${GAMUT:-$PWD/$BUILD/gamut}
@@ -17,6 +17,52 @@ now_ns() { date +%s%N; }
 img=$(mktemp /tmp/gamut-pvbench-XXXXXX.img)
 trap 'rm -f "$img"' EXIT
 dd if=/dev/urandom of="$img" bs=1M count=256 status=none
+
+# UDP ping-pong of 1400-byte datagrams: the PV udpecho guest on a TAP
+# device, next to a host echo server on the loopback interface.
+udp_client() { # HOST PORT COUNT -> "MiB/s round-trip-us"
+	python3 - "$@" <<'PY'
+import socket, sys, time
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+msg = b"x" * 1400
+s.sendto(msg, (host, port)); s.recvfrom(2048)  # warm up (ARP)
+t0 = time.monotonic()
+for _ in range(n):
+    s.sendto(msg, (host, port))
+    s.recvfrom(2048)
+dt = time.monotonic() - t0
+print("%.1f %.0f" % (2 * n * len(msg) / dt / 2**20, dt / n * 1e6))
+PY
+}
+
+net_bench() {
+	local cpu=$1 tap=pvbench$$ gpid lpid host guest
+	if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ] || ! command -v python3 >/dev/null; then
+		echo "PV network: not measured (needs root, /dev/net/tun and python3)"
+		return
+	fi
+	python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 17007))
+while True:
+    d, a = s.recvfrom(2048); s.sendto(d, a)' &
+	lpid=$!
+	"$GAMUT" run --mode pv --cpu "$cpu" --kernel "$EX/udpecho.pv" --net "lan=tap:$tap" \
+		--cmdline 10.0.81.2 >/dev/null 2>&1 &
+	gpid=$!
+	for i in $(seq 100); do ip link show "$tap" >/dev/null 2>&1 && break; sleep 0.1; done
+	ip addr add 10.0.81.1/24 dev "$tap" && ip link set "$tap" up
+	sleep 0.2
+	host=$(udp_client 127.0.0.1 17007 2000)
+	guest=$(udp_client 10.0.81.2 7 2000)
+	python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"quit", ("10.0.81.2", 7))'
+	kill $lpid 2>/dev/null
+	wait $gpid 2>/dev/null
+	kill $gpid 2>/dev/null
+	echo "UDP ping-pong, 1400-byte datagrams (MiB/s both ways, round trip us): host loopback ${host:-failed}, PV guest over TAP ${guest:-failed}"
+}
 
 for cpu in kvm emu; do
 	if ! out=$("$GAMUT" run --mode pv --cpu "$cpu" --kernel "$EX/hello.pv" 2>&1); then
@@ -57,5 +103,5 @@ for cpu in kvm emu; do
 		hm = 256 / (h / 1e6); gm = (g > 0) ? 256 / (g / 1e3) : 0
 		printf "block read 256 MiB (page cache warm): host dd %.0f MiB/s, PV guest %.0f MiB/s, guest/host %.2f\n",
 		       hm, gm, gm / hm }'
+	net_bench "$cpu"
 done
-echo "PV network throughput: not measured (PV networking is not built yet)"

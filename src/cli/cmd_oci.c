@@ -4,6 +4,7 @@
  * `--opt value`, and Go's single-dash long form, are all accepted. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +412,52 @@ static int cmd_exec(int argc, char **argv)
 	return code;
 }
 
+/* "64m", "1g", "1048576" -> bytes; -1 when malformed. */
+static long long parse_bytes(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int shift = 0;
+
+	if (end == s || v < 0)
+		return -1;
+	if (*end && strchr("kK", *end))
+		shift = 10;
+	else if (*end && strchr("mM", *end))
+		shift = 20;
+	else if (*end && strchr("gG", *end))
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v > (LLONG_MAX >> shift))
+		return -1;
+	return v << shift;
+}
+
+/* Builds a linux.resources object from update's flags (0 = not given). */
+static int update_json(char *buf, size_t len, long long memory, long pids,
+		       long shares, long quota, long period, const char *cpus)
+{
+	size_t n = 0;
+
+	n += (size_t)snprintf(buf + n, len - n, "{\"cpu\":{\"shares\":%ld,"
+			      "\"quota\":%ld,\"period\":%ld", shares, quota,
+			      period);
+	if (cpus && n < len)
+		n += (size_t)snprintf(buf + n, len - n, ",\"cpus\":\"%s\"", cpus);
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, "}");
+	if (memory && n < len)
+		n += (size_t)snprintf(buf + n, len - n,
+				      ",\"memory\":{\"limit\":%lld}", memory);
+	if (pids && n < len)
+		n += (size_t)snprintf(buf + n, len - n,
+				      ",\"pids\":{\"limit\":%ld}", pids);
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, "}");
+	return n < len ? 0 : -1;
+}
+
 static int cmd_update(int argc, char **argv)
 {
 	const char *resources = NULL, *memory = NULL, *cpuset = NULL;
@@ -426,9 +473,10 @@ static int cmd_update(int argc, char **argv)
 		{ NULL, 0, 0, NULL },
 	};
 	char json[1024], *buf = NULL;
+	long long mem = 0;
 	struct gerr err;
 	const char *id;
-	size_t len;
+	size_t len = 0;
 	int i = 1, r;
 
 	if (parse_opts(argc, argv, &i, opts, "update") ||
@@ -443,21 +491,13 @@ static int cmd_update(int argc, char **argv)
 			return fail(&err);
 		}
 	} else {
-		len = (size_t)snprintf(json, sizeof(json),
-			"{\"memory\":{%s%s},\"pids\":{\"limit\":%ld},"
-			"\"cpu\":{\"shares\":%ld,\"quota\":%ld,\"period\":%ld%s%s%s}}",
-			memory ? "\"limit\":" : "", memory ? memory : "",
-			pids ? pids : 0, shares, quota, period,
-			cpuset ? ",\"cpus\":\"" : "", cpuset ? cpuset : "",
-			cpuset ? "\"" : "");
-		if (!pids) /* pids.limit 0 would mean "no limit": leave it */
-			len = (size_t)snprintf(json, sizeof(json),
-				"{\"memory\":{%s%s},\"cpu\":{\"shares\":%ld,"
-				"\"quota\":%ld,\"period\":%ld%s%s%s}}",
-				memory ? "\"limit\":" : "", memory ? memory : "",
-				shares, quota, period,
-				cpuset ? ",\"cpus\":\"" : "", cpuset ? cpuset : "",
-				cpuset ? "\"" : "");
+		if (memory && (mem = parse_bytes(memory)) <= 0)
+			return fail_msg("update: bad --memory value");
+		if (cpuset && strspn(cpuset, "0123456789,-") != strlen(cpuset))
+			return fail_msg("update: bad --cpuset-cpus value");
+		if (update_json(json, sizeof(json), mem, pids, shares, quota,
+				period, cpuset))
+			return fail_msg("update: values too long");
 	}
 	r = oci_update(g.root, id, buf ? buf : json, buf ? len : strlen(json),
 		       &err);

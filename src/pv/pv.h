@@ -33,7 +33,7 @@ struct pv;
 struct pv_device {
 	uint32_t type; /* enum pv_device_type */
 	char name[PV_NAME_MAX];
-	int fd;	       /* block: the disk file; net: the TAP device */
+	int fd;	       /* block: the disk file */
 	bool readonly;
 	uint64_t sectors;
 	const char *path;
@@ -43,7 +43,7 @@ struct pv_device {
 	unsigned index;
 	uint8_t mac[6];
 	uint16_t mtu;
-	bool watched;  /* fd is on the event loop */
+	struct net_backend *nb; /* src/net: TAP or user-mode */
 };
 
 struct pv {
@@ -60,6 +60,7 @@ struct pv {
 	unsigned trap_depth;
 
 	pthread_mutex_t lock;  /* events, timer */
+	pthread_mutex_t ring_lock; /* rings the event loop also serves (net RX) */
 	pthread_cond_t cond;
 	uint64_t timer_deadline; /* 0: disarmed */
 	int timer_fd;	       /* evloop timer, -1 without an event loop */
@@ -114,8 +115,10 @@ int pv_blk_open(struct pv_device *d, const char *path, bool readonly,
 		struct gerr *err);
 void pv_blk_close(struct pv_device *d);
 
-/* Network devices over TAP (pv_net.c). */
-int pv_net_open(struct pv *pv, unsigned index, const char *ifname,
+/* Network devices on the src/net backends (pv_net.c). */
+struct net_config;
+struct net_backend;
+int pv_net_open(struct pv *pv, unsigned index, const struct net_config *cfg,
 		struct gerr *err);
 void pv_net_close(struct pv_device *d);
 int64_t pv_net_notify(struct pv *pv, unsigned index, unsigned queue);

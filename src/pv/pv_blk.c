@@ -53,10 +53,10 @@ int64_t pv_hc_ring_setup(struct pv_call *c, void *blk)
 	if (!pv_guest_range(c->pv, a->ring, PV_RING_BYTES(a->order)))
 		return -PV_EFAULT;
 	q = &d->q[a->queue];
-	pthread_mutex_lock(&c->pv->lock); /* the RX path runs on the event loop */
+	pthread_mutex_lock(&c->pv->ring_lock); /* the RX path runs on the event loop */
 	*q = (struct pv_queue){ true, a->ring, a->order, 0, 0 };
 	gmem_write(c->pv->mem, a->ring, zero, sizeof(zero));
-	pthread_mutex_unlock(&c->pv->lock);
+	pthread_mutex_unlock(&c->pv->ring_lock);
 	return 0;
 }
 

@@ -79,16 +79,13 @@ static int attach_devices(struct pv *pv, struct gerr *err)
 		int d = nc->name ? pv_manifest_find(m, PV_DEV_NET, nc->name) : -1;
 
 		if (!nc->name)
-			return gerr_set(err, "--net: PV mode needs NAME=tap:IFNAME, NAME a net device the guest declares");
+			return gerr_set(err, "--net: PV mode needs NAME=tap:IFNAME or NAME=user, NAME a net device the guest declares");
 		if (d < 0)
 			return gerr_set(err, "--net %s=...: the guest image declares no net device named '%s'",
 					nc->name, nc->name);
 		if (attached[d])
 			return gerr_set(err, "--net %s: given twice", nc->name);
-		if (nc->kind != NET_TAP)
-			return gerr_set(err, "--net %s=user: user-mode networking for PV guests is not built yet (use tap:IFNAME)",
-					nc->name);
-		if (pv_net_open(pv, (unsigned)d, nc->ifname, err) < 0)
+		if (pv_net_open(pv, (unsigned)d, nc, err) < 0)
 			return gerr_prefix(err, "--net %s: ", nc->name);
 		attached[d] = true;
 	}

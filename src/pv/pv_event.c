@@ -70,6 +70,7 @@ int pv_event_init(struct pv *pv, struct gerr *err)
 	pthread_condattr_t ca;
 
 	pthread_mutex_init(&pv->lock, NULL);
+	pthread_mutex_init(&pv->ring_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&pv->cond, &ca);
@@ -92,6 +93,7 @@ void pv_event_fini(struct pv *pv)
 	}
 	pthread_cond_destroy(&pv->cond);
 	pthread_mutex_destroy(&pv->lock);
+	pthread_mutex_destroy(&pv->ring_lock);
 }
 
 int64_t pv_hc_timer_set(struct pv_call *c, void *blk)

@@ -223,33 +223,66 @@ static void unmap_pages(struct pv_mmu *m, uint64_t va, uint64_t npages)
 	m->dirty = true;
 }
 
+/* Pages from va up to the end of its page table (one 2 MiB chunk), at
+ * most n: map and its checks work a page table at a time, so a large map
+ * costs one table walk and one guest-memory write per 512 pages. */
+static uint64_t chunk_pages(uint64_t va, uint64_t n)
+{
+	uint64_t left = 512 - ((va >> 12) & 511);
+
+	return n < left ? n : left;
+}
+
+/* True when any of the n pages from va (one chunk) is mapped. */
+static bool chunk_mapped(struct pv_mmu *m, uint64_t va, uint64_t n)
+{
+	uint64_t slot, pte[512];
+
+	if (walk(m, va, false, &slot) < 0)
+		return false; /* no page table: nothing mapped there */
+	if (gmem_read(m->mem, slot, pte, n * 8) < 0)
+		return true;
+	for (uint64_t i = 0; i < n; i++)
+		if (pte[i] & PTE_P)
+			return true;
+	return false;
+}
+
 int pv_mmu_map(struct pv_mmu *m, uint64_t va, uint64_t gpa, uint64_t npages,
 	       uint32_t flags)
 {
 	int rc = check_va(va, npages);
+	uint64_t done = 0;
 
 	if (rc < 0 || (rc = check_flags(flags)) < 0)
 		return rc;
 	if ((gpa & (PV_PAGE_SIZE - 1)) || !guest_frame(m, gpa) ||
 	    npages > (m->frames_end - gpa) / PV_PAGE_SIZE)
 		return -PV_EPERM;
-	for (uint64_t i = 0; i < npages; i++) {
-		if (read_pte(m, va + i * PV_PAGE_SIZE) & PTE_P)
+	for (uint64_t i = 0; i < npages; i += chunk_pages(va + i * PV_PAGE_SIZE, npages - i))
+		if (chunk_mapped(m, va + i * PV_PAGE_SIZE,
+				 chunk_pages(va + i * PV_PAGE_SIZE, npages - i)))
 			return -PV_EEXIST;
+	for (uint64_t i = 0; i < npages; i++) {
 		rc = check_wx(m, frame_index(m, gpa + i * PV_PAGE_SIZE), flags, 0, 0);
 		if (rc < 0)
 			return rc;
 	}
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t slot, e = make_pte(gpa + i * PV_PAGE_SIZE, guest_map_flags(flags));
+	while (done < npages) {
+		uint64_t v = va + done * PV_PAGE_SIZE, n = chunk_pages(v, npages - done);
+		uint64_t slot, pte[512];
 
-		rc = walk(m, va + i * PV_PAGE_SIZE, true, &slot);
+		rc = walk(m, v, true, &slot);
 		if (rc < 0) {
-			unmap_pages(m, va, i);
+			unmap_pages(m, va, done);
 			return rc;
 		}
-		gmem_write_u64(m->mem, slot, e);
-		count(m, e, 1);
+		for (uint64_t i = 0; i < n; i++) {
+			pte[i] = make_pte(gpa + (done + i) * PV_PAGE_SIZE, guest_map_flags(flags));
+			count(m, pte[i], 1);
+		}
+		gmem_write(m->mem, slot, pte, n * 8);
+		done += n;
 	}
 	return 0;
 }

@@ -1,73 +1,49 @@
-/* PV network devices over TAP (docs/pv-abi.md section 7).  Transmit
- * requests are written to the TAP device synchronously inside RING_NOTIFY;
- * receive buffers the guest posts are filled from the event loop when
- * frames arrive, and gamut stops watching the TAP device while the guest
- * has no buffer posted (so the kernel queues frames instead of gamut
- * dropping them).  The RX ring is shared by two threads: `lock` orders
- * them. */
+/* PV network devices (docs/pv-abi.md section 7) on the shared network
+ * backends of src/net (TAP or user-mode).  Transmit requests go to the
+ * backend synchronously inside RING_NOTIFY; frames from the backend fill
+ * the receive buffers the guest posted, on the event-loop thread.  When no
+ * buffer is posted the backend holds the frames (a TAP stops reading) until
+ * the guest posts more and gamut calls net_rx_ready.  The RX ring is shared
+ * by the two threads: `ring_lock` orders them. */
 #include "pv/pv.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "core/vm.h"
+#include "net/net.h"
 
 #define RING_REQ_PROD  0
 #define RING_REQ_EVENT 4
 #define RING_RSP_PROD  8
 #define RING_RSP_EVENT 12
 #define NET_MTU	       1500
-#define NET_FRAME_MAX  (NET_MTU + 14)
+#define PV_FRAME_MAX   (NET_MTU + 14)
 
-static void net_rx_ready(void *opaque, uint32_t events);
+static bool net_rx(void *opaque, const void *frame, size_t len);
 
-int pv_net_open(struct pv *pv, unsigned index, const char *ifname, struct gerr *err)
+int pv_net_open(struct pv *pv, unsigned index, const struct net_config *cfg,
+		struct gerr *err)
 {
 	struct pv_device *d = &pv->dev[index];
-	struct ifreq ifr;
 
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	if (strlen(ifname) >= sizeof(ifr.ifr_name))
-		return gerr_set(err, "tap:%s: interface name too long", ifname);
-	strcpy(ifr.ifr_name, ifname);
-	d->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (d->fd < 0)
-		return gerr_errno(err, errno, "tap:%s: cannot open /dev/net/tun", ifname);
-	if (ioctl(d->fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-
-		pv_blk_close(d);
-		return gerr_errno(err, e, "tap:%s: cannot attach", ifname);
-	}
+	d->pv = pv;
+	d->index = index;
 	/* A locally administered MAC, one per manifest device. */
 	memcpy(d->mac, (uint8_t[]){ 0x52, 0x54, 0x00, 0x70, 0x76, (uint8_t)index }, 6);
 	d->mtu = NET_MTU;
-	d->pv = pv;
-	d->index = index;
-	if (evloop_add(&pv->vm->loop, d->fd, 0, net_rx_ready, d, err) < 0) {
-		pv_blk_close(d);
-		return gerr_prefix(err, "tap:%s: ", ifname);
-	}
-	d->watched = true;
-	return 0;
+	d->nb = net_open(cfg, &pv->vm->loop, net_rx, d, err);
+	return d->nb ? 0 : -1;
 }
 
 void pv_net_close(struct pv_device *d)
 {
-	if (d->watched)
-		evloop_del(&d->pv->vm->loop, d->fd);
-	d->watched = false;
+	if (d->nb)
+		net_close(d->nb);
+	d->nb = NULL;
 }
 
-/* Reads a request slot; false (and the guest stopped) when the ring's
- * producer index ran away. */
+/* The guest's producer index, or false (and the guest stopped) when it ran
+ * away from what gamut consumed. */
 static bool ring_pending(struct pv *pv, struct pv_device *d, struct pv_queue *q,
 			 uint32_t *req_prod)
 {
@@ -101,21 +77,15 @@ static uint64_t slot_gpa(const struct pv_queue *q, uint32_t idx)
 
 static int32_t net_tx_one(struct pv *pv, struct pv_device *d, const struct pv_net_req *r)
 {
-	const void *p;
+	struct iovec iov;
 
-	if (r->len < 14 || r->len > NET_FRAME_MAX)
+	if (r->len < 14 || r->len > PV_FRAME_MAX)
 		return -PV_EINVAL;
-	if (!pv_guest_range(pv, r->buf, r->len) || !(p = gmem_ptr(pv->mem, r->buf, r->len)))
+	if (!pv_guest_range(pv, r->buf, r->len) ||
+	    !(iov.iov_base = (void *)gmem_ptr(pv->mem, r->buf, r->len)))
 		return -PV_EFAULT;
-	for (;;) {
-		ssize_t n = write(d->fd, p, r->len);
-
-		if (n == (ssize_t)r->len)
-			return 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		return -PV_EIO; /* a full TAP queue drops, like a wire */
-	}
+	iov.iov_len = r->len;
+	return net_send(d->nb, &iov, 1) < 0 ? -PV_EIO : 0; /* dropped, like a wire */
 }
 
 static int64_t net_tx(struct pv *pv, struct pv_device *d, struct pv_queue *q)
@@ -140,66 +110,55 @@ static int64_t net_tx(struct pv *pv, struct pv_device *d, struct pv_queue *q)
 	return 0;
 }
 
-/* Fills posted RX buffers from the TAP device; with lock held.  Stops
- * watching the device when no buffer is left. */
-static void net_rx_fill(struct pv *pv, struct pv_device *d)
+/* Puts one frame in the next posted RX buffer; false when none is posted
+ * (the backend keeps the frame).  With ring_lock held. */
+static bool net_rx_locked(struct pv *pv, struct pv_device *d, const void *frame,
+			  size_t len)
 {
 	struct pv_queue *q = &d->q[PV_QUEUE_RX];
+	union pv_ring_slot rsp = { .raw = { 0 } };
 	uint32_t req_prod, old = q->rsp_prod;
-	bool more = true;
+	struct pv_net_req req;
+	uint8_t *p;
 
-	if (!q->ready || vm_should_stop(pv->vm) || !ring_pending(pv, d, q, &req_prod))
-		return;
-	while (q->req_cons != req_prod) {
-		union pv_ring_slot rsp = { .raw = { 0 } };
-		struct pv_net_req req;
-		uint8_t *p;
-		ssize_t n;
-
-		gmem_read(pv->mem, slot_gpa(q, q->req_cons), &req, sizeof(req));
-		rsp.net_rsp.id = req.id;
-		if (req.len < NET_FRAME_MAX || !pv_guest_range(pv, req.buf, req.len) ||
-		    !(p = gmem_ptr_w(pv->mem, req.buf, req.len))) {
-			rsp.net_rsp.status = req.len < NET_FRAME_MAX ? -PV_EINVAL : -PV_EFAULT;
-		} else {
-			n = read(d->fd, p, req.len);
-			if (n < 0) {
-				more = false;
-				break; /* EAGAIN: nothing more to receive now */
-			}
-			rsp.net_rsp.len = (uint32_t)n;
-		}
-		gmem_write(pv->mem, slot_gpa(q, q->req_cons), &rsp, sizeof(rsp));
-		q->req_cons++;
-		q->rsp_prod++;
+	if (vm_should_stop(pv->vm) || len > PV_FRAME_MAX)
+		return true; /* nobody will take it: drop */
+	if (!q->ready || !ring_pending(pv, d, q, &req_prod) || q->req_cons == req_prod)
+		return false;
+	gmem_read(pv->mem, slot_gpa(q, q->req_cons), &req, sizeof(req));
+	rsp.net_rsp.id = req.id;
+	if (req.len < PV_FRAME_MAX)
+		rsp.net_rsp.status = -PV_EINVAL;
+	else if (!pv_guest_range(pv, req.buf, len) || !(p = gmem_ptr_w(pv->mem, req.buf, len)))
+		rsp.net_rsp.status = -PV_EFAULT;
+	else {
+		memcpy(p, frame, len);
+		rsp.net_rsp.len = (uint32_t)len;
 	}
+	gmem_write(pv->mem, slot_gpa(q, q->req_cons), &rsp, sizeof(rsp));
+	q->req_cons++;
+	q->rsp_prod++;
 	ring_publish(pv, d, q, old);
-	/* No buffer left: let the kernel queue frames until the guest posts. */
-	if (q->req_cons == req_prod && more)
-		evloop_mod(&pv->vm->loop, d->fd, 0);
+	return true;
 }
 
-static void net_rx_ready(void *opaque, uint32_t events)
+static bool net_rx(void *opaque, const void *frame, size_t len)
 {
 	struct pv_device *d = opaque;
+	bool taken;
 
-	(void)events;
-	pthread_mutex_lock(&d->pv->lock);
-	net_rx_fill(d->pv, d);
-	pthread_mutex_unlock(&d->pv->lock);
+	pthread_mutex_lock(&d->pv->ring_lock);
+	taken = net_rx_locked(d->pv, d, frame, len);
+	pthread_mutex_unlock(&d->pv->ring_lock);
+	return taken;
 }
 
 int64_t pv_net_notify(struct pv *pv, unsigned index, unsigned queue)
 {
 	struct pv_device *d = &pv->dev[index];
-	int64_t rc = 0;
 
 	if (queue == PV_QUEUE_TX)
 		return net_tx(pv, d, &d->q[PV_QUEUE_TX]);
-	/* New RX buffers: watch the device again; the event loop fills them. */
-	pthread_mutex_lock(&pv->lock);
-	if (evloop_mod(&pv->vm->loop, d->fd, EPOLLIN) < 0)
-		rc = -PV_EIO;
-	pthread_mutex_unlock(&pv->lock);
-	return rc;
+	net_rx_ready(d->nb); /* new buffers: the backend delivers held frames */
+	return 0;
 }

@@ -38,7 +38,9 @@ cp "$GUESTS/bzimage64.bin" "$tmp/old.bin"
 printf '\x05\x02' | dd of="$tmp/old.bin" bs=1 seek=$((0x206)) conv=notrunc status=none
 head -c 100 "$GUESTS/pvh_entry.elf" >"$tmp/trunc.elf"
 truncate -s 40M "$tmp/huge.img"
-: >"$tmp/before"; ls -la "$tmp" >"$tmp/before"
+# What is in $tmp (contents and times), minus this test's own scratch files.
+snapshot() { (cd "$tmp" && ls -l --time-style=full-iso | grep -v -e '^total' -e ' out$' -e ' before$' -e ' after$'); }
+snapshot >"$tmp/before"
 
 expect_error "/nonexistent/kernel: cannot open" --kernel /nonexistent/kernel
 expect_error "$tmp/junk: not a kernel" --kernel "$tmp/junk"
@@ -48,7 +50,7 @@ expect_error "$tmp/trunc.elf: " --kernel "$tmp/trunc.elf"
 expect_error "initrd $tmp/huge.img: " --kernel "$GUESTS/pvh_entry.elf" --initrd "$tmp/huge.img"
 expect_error "initrd /nonexistent/initrd: cannot open" --kernel "$GUESTS/pvh_entry.elf" --initrd /nonexistent/initrd
 expect_error "--cmdline: " --kernel "$GUESTS/bzimage64.bin" --cmdline "$(head -c 3000 /dev/zero | tr '\0' x)"
-ls -la "$tmp" | grep -v -e ' out$' -e ' before$' >"$tmp/after"
-grep -v -e ' out$' -e ' before$' "$tmp/before" | diff - "$tmp/after" >/dev/null ||
+snapshot >"$tmp/after"
+diff "$tmp/before" "$tmp/after" >/dev/null ||
 	{ echo "FAIL files changed"; failed=$((failed + 1)); }
 [ "$failed" -eq 0 ]

@@ -35,6 +35,34 @@ nested_require() {
 	[ -x "$NESTED_BUSYBOX" ] || { echo "no static busybox (busybox-static)"; exit 77; }
 }
 
+# NESTED_TOOLS="python3 mkfs.ext4 ...": host programs copied into the
+# nested root at their own paths, with their libraries (python3 with its
+# standard library), for tests that need more than busybox.
+nested_tools() {
+	local root=$1 t path real lib
+	for t in ${NESTED_TOOLS:-}; do
+		path=
+		for d in /usr/sbin /usr/bin /sbin /bin; do # the system's, not a shim
+			[ -x "$d/$t" ] && { path=$d/$t; break; }
+		done
+		[ -n "$path" ] || path=$(command -v "$t") || { echo "FAIL: $t not installed here"; return 1; }
+		real=$(readlink -f "$path")
+		mkdir -p "$root$(dirname "$real")" "$root$(dirname "$path")"
+		cp "$real" "$root$real"
+		[ "$real" = "$path" ] || ln -sf "$real" "$root$path"
+		for lib in $(ldd "$real" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*'); do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+		case $(basename "$real") in
+		python3*)
+			tar -C / -cf - --exclude=test --exclude=__pycache__ --exclude=idlelib \
+				--exclude=tkinter --exclude=ensurepip --exclude=lib2to3 \
+				"usr/lib/$(basename "$real")" | tar -C "$root" -xf - ;;
+		esac
+	done
+}
+
 # nested_run SCRIPT LOG [KITFILES...]: runs SCRIPT (sh, in /t, with
 # GAMUT, BUILD and GAMUT_KIT set) in the nested VM; LOG gets the console
 # output without carriage returns.  Lines "nested: ..." are the script's.
@@ -54,9 +82,12 @@ nested_run() {
 	done
 	cp "$GAMUT" "$BUILD/unit-tests" "$root/t/build/"
 	cp -rL "$BUILD/guests" "$root/t/build/"
+	[ -d "$BUILD/pv-examples" ] && cp -rL "$BUILD/pv-examples" "$root/t/build/"
 	mkdir -p "$root/t/tests"
 	cp -r "$(dirname "$0")" "$root/t/tests/integration"
 	for m in "$@"; do cp "$NESTED_KIT/$m" "$root/kit/"; done
+	ln -s /kit "$root/t/build/kit" # where tests look for the kit
+	nested_tools "$root" || return 1
 	for lib in $(ldd "$GAMUT" "$BUILD/unit-tests" /bin/bash | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
@@ -65,7 +96,7 @@ nested_run() {
 	cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p /dev /proc /sys /tmp
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1

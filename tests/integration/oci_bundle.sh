@@ -66,6 +66,11 @@ echo '{"memory":{"limit":67108864}}' >"$T/res.json"
 oci update --resources "$T/res.json" "$PFX-lc"
 mem=$(cat /sys/fs/cgroup/memory/gamut-oci/$PFX-lc/memory.limit_in_bytes 2>/dev/null || echo unknown)
 [ -d /sys/fs/cgroup/memory ] && check "update --resources memory" 67108864 "$mem"
+oci update --memory 48m --pids-limit 33 "$PFX-lc"
+[ -d /sys/fs/cgroup/pids ] && check "update --pids-limit" 33 \
+	"$(cat /sys/fs/cgroup/pids/gamut-oci/$PFX-lc/pids.max)"
+[ -d /sys/fs/cgroup/memory ] && check "update --memory 48m" 50331648 \
+	"$(cat /sys/fs/cgroup/memory/gamut-oci/$PFX-lc/memory.limit_in_bytes)"
 oci kill --all "$PFX-lc" KILL
 check "state after kill" stopped "$(wait_status "$PFX-lc" stopped)"
 out=$(oci kill "$PFX-lc" TERM 2>&1)
@@ -91,6 +96,7 @@ feature() { # feature NAME EXPECTED PYTHON-EDIT SHELL-COMMAND
 	check "feature $1" "$2" "$out"
 }
 feature hostname box 'c["hostname"]="box"' 'hostname'
+feature domainname dom 'c["domainname"]="dom"' 'cat /proc/sys/kernel/domainname'
 feature env "v1" 'c["process"]["env"].append("MYVAR=v1")' 'echo $MYVAR'
 feature cwd /tmp 'c["process"]["cwd"]="/tmp"' 'pwd'
 feature user "1000 1001 1001 2000" \
@@ -144,6 +150,15 @@ feature namespace-path "$(readlink /proc/$jpid/ns/net)" \
 	'[n.update(path="/proc/'"$jpid"'/ns/net") for n in c["linux"]["namespaces"] if n["type"]=="network"]' \
 	'readlink /proc/self/ns/net'
 oci delete --force "$PFX-j"
+# --no-pivot (chroot into a moved rootfs) and exec into a user namespace
+make_bundle "$T/np"; set_args "$T/np" sh -c 'ls /bin/busybox' "$M"
+check "run --no-pivot" /bin/busybox "$(oci run --no-pivot -b "$T/np" "$PFX-np" 2>&1)"
+make_bundle "$T/u"; set_args "$T/u" sh -c 'sleep 1000' "$M"
+edit_config "$T/u" 'c["linux"]["namespaces"].append({"type":"user"}); c["linux"]["uidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]; c["linux"]["gidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]; c["mounts"]=[m for m in c["mounts"] if m["destination"] not in ("/sys","/sys/fs/cgroup")]'
+oci create -b "$T/u" "$PFX-u" </dev/null >/dev/null 2>&1 && oci start "$PFX-u"
+check "exec into a user namespace" "0 100000 65536" \
+	"$(oci exec "$PFX-u" sh -c 'head -1 /proc/self/uid_map | tr -s " " | sed "s/^ //"')"
+oci delete --force "$PFX-u"
 # annotations appear in the state
 make_bundle "$T/a"; edit_config "$T/a" 'c["annotations"]={"org.example.k":"v"}'
 oci create -b "$T/a" "$PFX-a" </dev/null >/dev/null 2>&1

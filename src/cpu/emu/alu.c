@@ -3,60 +3,6 @@
  * once: they are rarer and their flag rules are irregular). */
 #include "cpu/emu/alu.h"
 
-uint64_t alu_op(struct emu_cpu *c, unsigned op, unsigned size, uint64_t a,
-		uint64_t b)
-{
-	uint64_t m = size_mask(size), r, cin;
-
-	a &= m;
-	b &= m;
-	switch (op & 7) {
-	case ALU_ADD:
-		r = (a + b) & m;
-		lf_set(c, LF_ADD, size, r, a, b);
-		return r;
-	case ALU_ADC:
-		cin = flag_cf(c);
-		r = (a + b + cin) & m;
-		lf_set(c, LF_ADC, size, r, a, b);
-		c->lf.cin = (uint8_t)cin;
-		return r;
-	case ALU_SBB:
-		cin = flag_cf(c);
-		r = (a - b - cin) & m;
-		lf_set(c, LF_SBB, size, r, a, b);
-		c->lf.cin = (uint8_t)cin;
-		return r;
-	case ALU_SUB:
-	case ALU_CMP:
-		r = (a - b) & m;
-		lf_set(c, LF_SUB, size, r, a, b);
-		return r;
-	case ALU_OR:
-		r = a | b;
-		break;
-	case ALU_AND:
-		r = a & b;
-		break;
-	default:
-		r = a ^ b;
-		break;
-	}
-	lf_set(c, LF_LOGIC, size, r, a, b);
-	return r;
-}
-
-uint64_t alu_incdec(struct emu_cpu *c, bool dec, unsigned size, uint64_t a)
-{
-	uint64_t m = size_mask(size);
-	uint8_t cf = flag_cf(c);
-	uint64_t r = (dec ? a - 1 : a + 1) & m;
-
-	lf_set(c, dec ? LF_DEC : LF_INC, size, r, a & m, 1);
-	c->lf.cin = cf;
-	return r;
-}
-
 /* Sets SF/ZF/PF from a result and CF/OF as given; AF cleared. */
 static void flags_result(struct emu_cpu *c, unsigned size, uint64_t r,
 			 bool cf, bool of, uint64_t mask)

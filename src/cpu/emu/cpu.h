@@ -76,6 +76,7 @@ struct tlb_entry {
 	uint64_t tag_r, tag_w, tag_x; /* virtual page, or TLB_NONE */
 	uint8_t *host;		      /* host address of the page */
 	uint64_t gpa;		      /* guest-physical page */
+	uint32_t *code_gen;	      /* the page's decode-cache generation */
 	bool global;
 };
 
@@ -197,8 +198,10 @@ uint64_t mmu_translate(struct emu_cpu *c, uint64_t va, int acc, bool user);
  * #PF as needed. */
 uint8_t *mmu_host(struct emu_cpu *c, uint64_t va, int acc, bool user,
 		  uint64_t *gpa);
-uint64_t mem_read(struct emu_cpu *c, uint64_t va, unsigned len);
-void mem_write(struct emu_cpu *c, uint64_t va, unsigned len, uint64_t v);
+uint64_t mem_read_slow(struct emu_cpu *c, uint64_t va, unsigned len,
+		       bool user);
+void mem_write_slow(struct emu_cpu *c, uint64_t va, unsigned len,
+		    uint64_t v, bool user);
 /* Supervisor (implicit) accesses: descriptor tables, TSS, IDT. */
 uint64_t mem_read_sys(struct emu_cpu *c, uint64_t va, unsigned len);
 void mem_write_sys(struct emu_cpu *c, uint64_t va, unsigned len, uint64_t v);
@@ -211,6 +214,45 @@ unsigned mem_fetch(struct emu_cpu *c, uint64_t va, uint8_t *buf, unsigned max);
 /* Pointer for an atomic read-modify-write of `len` bytes, or NULL when the
  * operand is MMIO or crosses a page (then emulated non-atomically). */
 uint8_t *mem_rmw_ptr(struct emu_cpu *c, uint64_t va, unsigned len);
+
+/* The TLB hit paths, inline; everything else is mem_*_slow (mmu.c). */
+static inline uint64_t read_fast(struct emu_cpu *c, uint64_t va,
+				 unsigned len, bool user)
+{
+	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
+	uint64_t v = 0;
+
+	if (__builtin_expect(e->tag_r == (va & ~0xfffull) &&
+			     (va & 0xfff) + len <= 4096, 1)) {
+		__builtin_memcpy(&v, e->host + (va & 0xfff), len);
+		return v;
+	}
+	return mem_read_slow(c, va, len, user);
+}
+
+static inline void write_fast(struct emu_cpu *c, uint64_t va, unsigned len,
+			      uint64_t v, bool user)
+{
+	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
+
+	if (__builtin_expect(e->tag_w == (va & ~0xfffull) &&
+			     (va & 0xfff) + len <= 4096, 1)) {
+		__builtin_memcpy(e->host + (va & 0xfff), &v, len);
+		return;
+	}
+	mem_write_slow(c, va, len, v, user);
+}
+
+static inline uint64_t mem_read(struct emu_cpu *c, uint64_t va, unsigned len)
+{
+	return read_fast(c, va, len, c->cpl == 3);
+}
+
+static inline void mem_write(struct emu_cpu *c, uint64_t va, unsigned len,
+			     uint64_t v)
+{
+	write_fast(c, va, len, v, c->cpl == 3);
+}
 
 /* --- segments and system state (seg.c) --- */
 void seg_update_mode(struct emu_cpu *c);
@@ -255,10 +297,6 @@ uint64_t ea_linear(struct emu_cpu *c, const struct insn *d, uint64_t next);
 /* Linear address of seg:off, wrapped to the address size. */
 uint64_t seg_linear(struct emu_cpu *c, unsigned sreg, uint64_t off,
 		    unsigned asz);
-uint64_t reg_get(struct emu_cpu *c, const struct insn *d, unsigned r,
-		 unsigned size);
-void reg_set(struct emu_cpu *c, const struct insn *d, unsigned r,
-	     unsigned size, uint64_t v);
 uint64_t rm_get(struct emu_cpu *c, const struct insn *d, unsigned size,
 		uint64_t next);
 void rm_set(struct emu_cpu *c, const struct insn *d, unsigned size,
@@ -278,6 +316,38 @@ static inline uint64_t sign_ext(uint64_t v, unsigned size)
 	unsigned sh = 64 - 8 * size;
 
 	return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* Registers by operand size; without REX, byte registers 4-7 are AH-BH. */
+static inline uint64_t reg_get(struct emu_cpu *c, const struct insn *d,
+			       unsigned r, unsigned size)
+{
+	if (size == 1 && !d->rex && r >= 4 && r < 8)
+		return (c->r[r - 4] >> 8) & 0xff;
+	return c->r[r] & size_mask(size);
+}
+
+/* 32-bit writes zero-extend; 8/16-bit writes merge. */
+static inline void reg_set(struct emu_cpu *c, const struct insn *d,
+			   unsigned r, unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		if (!d->rex && r >= 4 && r < 8)
+			c->r[r - 4] = (c->r[r - 4] & ~0xff00ull) | ((v & 0xff) << 8);
+		else
+			c->r[r] = (c->r[r] & ~0xffull) | (v & 0xff);
+		break;
+	case 2:
+		c->r[r] = (c->r[r] & ~0xffffull) | (v & 0xffff);
+		break;
+	case 4:
+		c->r[r] = v & 0xffffffffu;
+		break;
+	default:
+		c->r[r] = v;
+		break;
+	}
 }
 
 /* --- lifecycle and run loop (run.c) --- */

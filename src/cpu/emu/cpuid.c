@@ -3,14 +3,20 @@
  * A family-6 Intel-compatible CPU with long mode, NX, 1 GiB pages, PAE,
  * PSE, PGE, PAT, the TSC (1 GHz, from host monotonic time), RDTSCP, an
  * xAPIC, CX8/CX16, CMOV, POPCNT, CLFLUSH, x87, MMX, FXSR, SSE and SSE2.
- * No SSE3+, AVX, XSAVE, x2APIC, MTRR, MCE, SEP, PMU, TSC-deadline. */
+ * No SSE3+, AVX, XSAVE, x2APIC, MTRR, MCE, SEP, PMU, TSC-deadline.
+ *
+ * Leaf 0x15 states the TSC and LAPIC timer clocks (both 1 GHz: emu_now_ns
+ * and LAPIC_BUS_HZ), so a guest needs no PIT calibration: on a busy host a
+ * calibration against a software PIT is unreliable, and the PVH platform
+ * (hardware-reduced ACPI, no legacy PIC) does not route the PIT at all. */
 #include "cpu/emu/cpu.h"
 
 #include <string.h>
 
 #include "core/vm.h"
+#include "cpu/emu/lapic.h"
 
-#define MAX_LEAF 0x7u
+#define MAX_LEAF 0x16u
 #define MAX_XLEAF 0x80000008u
 
 static void put_str(uint32_t *r, const char *s)
@@ -23,7 +29,6 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 	static const char brand[48] = "gamut software x86-64 CPU";
 	unsigned ncpus = c->vm ? c->vm->ncpus : 1;
 
-	(void)sub;
 	r[0] = r[1] = r[2] = r[3] = 0;
 	switch (leaf) {
 	case 0:
@@ -42,6 +47,19 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		       (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26); /* MMX FXSR SSE SSE2 */
 		if (ncpus > 1)
 			r[3] |= 1u << 28; /* HTT: the count in EBX is meaningful */
+		return;
+	case 7:
+		if (sub == 0)
+			r[3] = 1u << 29; /* IA32_ARCH_CAPABILITIES (msr.c) */
+		return;
+	case 0x16: /* base, maximum and bus MHz */
+		r[0] = r[1] = (uint32_t)(LAPIC_BUS_HZ / 1000000);
+		r[2] = 100;
+		return;
+	case 0x15: /* TSC = crystal * EBX / EAX; ECX: crystal Hz */
+		r[0] = 1;
+		r[1] = 1;
+		r[2] = (uint32_t)LAPIC_BUS_HZ;
 		return;
 	case 0x80000000:
 		r[0] = MAX_XLEAF;

@@ -76,9 +76,16 @@ void dcache_free(struct emu_dcache *dc)
 	free(dc);
 }
 
-static inline unsigned slot(uint64_t gpa)
+#define slot dcache_slot
+
+uint32_t *dcache_gen_ptr(struct emu_cpu *c, uint64_t gpage)
 {
-	return (unsigned)((gpa ^ (gpa >> DCACHE_BITS)) & (DCACHE_SIZE - 1));
+	int64_t pg;
+
+	if (!c->dcache)
+		return NULL;
+	pg = page_index(c->dcache->sh->mem, gpage);
+	return pg < 0 ? NULL : &c->dcache->sh->gen[pg];
 }
 
 const struct insn *dcache_lookup(struct emu_dcache *dc, uint64_t gpa,

@@ -58,6 +58,13 @@ const struct insn *dcache_lookup(struct emu_dcache *dc, uint64_t gpa,
 /* Stores a decode made from bytes that lie entirely in gpa's page. */
 void dcache_store(struct emu_cpu *c, uint64_t gpa, const struct insn *d);
 bool dcache_page_has_code(struct emu_cpu *c, uint64_t gpage);
+/* The generation counter of a RAM page (for the TLB), or NULL. */
+uint32_t *dcache_gen_ptr(struct emu_cpu *c, uint64_t gpage);
+
+static inline unsigned dcache_slot(uint64_t gpa)
+{
+	return (unsigned)((gpa ^ (gpa >> DCACHE_BITS)) & (DCACHE_SIZE - 1));
+}
 /* Called from the gmem write hook and from slow-path stores. */
 void dcache_invalidate(struct dcache_shared *sh, uint64_t gpa, uint64_t len);
 /* Drops this vCPU's fast write entries if another page became code. */

@@ -26,6 +26,13 @@ static void alu_form(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	switch (form) {
 	case 0:
 	case 1: /* r/m op= reg */
+		if (d->mod == 3) {
+			v = alu_op(c, op, size, reg_get(c, d, d->rm, size),
+				   reg_get(c, d, d->reg, size));
+			if (op != ALU_CMP)
+				reg_set(c, d, d->rm, size, v);
+			return;
+		}
 		rmw(c, d, next, size, RMW_ALU, op, reg_get(c, d, d->reg, size));
 		return;
 	case 2:
@@ -48,8 +55,16 @@ static void group1(struct emu_cpu *c, const struct insn *d, uint64_t next)
 {
 	unsigned size = d->op == 0x80 || d->op == 0x82 ? 1 : d->osz;
 
-	if (d->lock && d->mod == 3)
-		ud(c);
+	if (d->mod == 3) {
+		uint64_t v;
+
+		if (d->lock)
+			ud(c);
+		v = alu_op(c, insn_subop(d), size, reg_get(c, d, d->rm, size), d->imm);
+		if (insn_subop(d) != ALU_CMP)
+			reg_set(c, d, d->rm, size, v);
+		return;
+	}
 	rmw(c, d, next, size, RMW_ALU, insn_subop(d), d->imm);
 }
 
@@ -63,6 +78,11 @@ static void group2(struct emu_cpu *c, const struct insn *d, uint64_t next)
 		count = 1;
 	else
 		count = (unsigned)c->r[X86_RCX] & 0xff;
+	if (d->mod == 3) {
+		reg_set(c, d, d->rm, size, alu_shift(c, insn_subop(d), size,
+						     reg_get(c, d, d->rm, size), count));
+		return;
+	}
 	rmw(c, d, next, size, RMW_SHIFT, insn_subop(d), count);
 }
 
@@ -113,10 +133,13 @@ static void group5(struct emu_cpu *c, const struct insn *d, uint64_t next)
 
 	switch (insn_subop(d)) {
 	case 0:
-		rmw(c, d, next, size, RMW_INC, 0, 0);
-		return;
 	case 1:
-		rmw(c, d, next, size, RMW_DEC, 0, 0);
+		if (d->mod == 3) {
+			reg_set(c, d, d->rm, size,
+				alu_incdec(c, insn_subop(d), size, reg_get(c, d, d->rm, size)));
+			return;
+		}
+		rmw(c, d, next, size, insn_subop(d) ? RMW_DEC : RMW_INC, 0, 0);
 		return;
 	}
 	if (d->op == 0xfe)
@@ -469,54 +492,47 @@ void exec_onebyte(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	unsigned op = d->op, sz = d->osz;
 	uint64_t v;
 
-	if (op < 0x40 && (op & 7) < 6) {
+	/* One jump table; GNU case ranges keep the opcode map readable. */
+	switch (op) {
+	case 0x00 ... 0x05: case 0x08 ... 0x0d: case 0x10 ... 0x15:
+	case 0x18 ... 0x1d: case 0x20 ... 0x25: case 0x28 ... 0x2d:
+	case 0x30 ... 0x35: case 0x38 ... 0x3d:
 		alu_form(c, d, next);
 		return;
-	}
-	if (op >= 0x40 && op < 0x50) { /* INC/DEC r (16/32-bit modes) */
+	case 0x40 ... 0x4f: { /* INC/DEC r (16/32-bit modes) */
 		unsigned r = op & 7;
 
 		reg_set(c, d, r, sz, alu_incdec(c, op >= 0x48, sz, c->r[r]));
 		return;
 	}
-	if (op >= 0x50 && op < 0x58) {
+	case 0x50 ... 0x57:
 		push(c, sz, c->r[(op & 7) | ((d->rex & 1) << 3)] & size_mask(sz));
 		return;
-	}
-	if (op >= 0x58 && op < 0x60) {
+	case 0x58 ... 0x5f:
 		v = pop(c, sz);
 		reg_set(c, d, (op & 7) | ((d->rex & 1) << 3), sz, v);
 		return;
-	}
-	if (op >= 0x70 && op < 0x80) {
+	case 0x70 ... 0x7f:
 		if (flags_cond(c, op & 15))
 			c->rip = branch_target(c, d, next + d->imm);
 		return;
-	}
-	if (op >= 0x90 && op < 0x98) {
+	case 0x90 ... 0x97:
 		if (op == 0x90 && !(d->rex & 1))
 			return; /* NOP, PAUSE */
 		xchg_acc(c, d);
 		return;
-	}
-	if (op >= 0xb0 && op < 0xb8) {
+	case 0xb0 ... 0xb7:
 		reg_set(c, d, (op & 7) | ((d->rex & 1) << 3), 1, d->imm);
 		return;
-	}
-	if (op >= 0xb8 && op < 0xc0) {
+	case 0xb8 ... 0xbf:
 		reg_set(c, d, (op & 7) | ((d->rex & 1) << 3), sz, d->imm);
 		return;
-	}
-	if ((op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) ||
-	    (op >= 0x6c && op <= 0x6f)) {
+	case 0xa4 ... 0xa7: case 0xaa ... 0xaf: case 0x6c ... 0x6f:
 		exec_string(c, d);
 		return;
-	}
-	if (op >= 0xd8 && op <= 0xdf) {
+	case 0xd8 ... 0xdf:
 		exec_x87(c, d);
 		return;
-	}
-	switch (op) {
 	case 0x06: case 0x07: case 0x0e: case 0x16: case 0x17: case 0x1e:
 	case 0x1f:
 		push_pop_sreg(c, d);

@@ -2,36 +2,6 @@
  * high-byte registers), effective addresses, segments and the stack. */
 #include "cpu/emu/cpu.h"
 
-uint64_t reg_get(struct emu_cpu *c, const struct insn *d, unsigned r,
-		 unsigned size)
-{
-	if (size == 1 && !d->rex && r >= 4 && r < 8)
-		return (c->r[r - 4] >> 8) & 0xff;
-	return c->r[r] & size_mask(size);
-}
-
-void reg_set(struct emu_cpu *c, const struct insn *d, unsigned r,
-	     unsigned size, uint64_t v)
-{
-	switch (size) {
-	case 1:
-		if (!d->rex && r >= 4 && r < 8)
-			c->r[r - 4] = (c->r[r - 4] & ~0xff00ull) | ((v & 0xff) << 8);
-		else
-			c->r[r] = (c->r[r] & ~0xffull) | (v & 0xff);
-		break;
-	case 2:
-		c->r[r] = (c->r[r] & ~0xffffull) | (v & 0xffff);
-		break;
-	case 4:
-		c->r[r] = v & 0xffffffffu; /* 32-bit writes zero-extend */
-		break;
-	default:
-		c->r[r] = v;
-		break;
-	}
-}
-
 uint64_t ea_offset(struct emu_cpu *c, const struct insn *d, uint64_t next)
 {
 	uint64_t off = (uint64_t)d->disp;

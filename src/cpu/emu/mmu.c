@@ -181,6 +181,7 @@ static void tlb_fill(struct emu_cpu *c, uint64_t va, bool user,
 	e->host = host;
 	e->gpa = gpage;
 	e->global = w->g;
+	e->code_gen = dcache_gen_ptr(c, gpage);
 	if (!w->nx)
 		e->tag_x = page;
 	if (w->w && w->dirty && !dcache_page_has_code(c, gpage))
@@ -232,10 +233,6 @@ static int translate_try(struct emu_cpu *c, uint64_t va, int acc, bool user,
 	return 0;
 }
 
-static inline bool is_user(struct emu_cpu *c)
-{
-	return c->cpl == 3;
-}
 
 uint8_t *mmu_host(struct emu_cpu *c, uint64_t va, int acc, bool user,
 		  uint64_t *gpa)
@@ -248,15 +245,15 @@ uint8_t *mmu_host(struct emu_cpu *c, uint64_t va, int acc, bool user,
 	return (uint8_t *)gmem_ptr(c->mem, pa, 1);
 }
 
-static uint64_t read_slow(struct emu_cpu *c, uint64_t va, unsigned len,
-			  bool user)
+uint64_t mem_read_slow(struct emu_cpu *c, uint64_t va, unsigned len,
+		       bool user)
 {
 	uint64_t v = 0, gpa;
 	unsigned first = 4096 - (unsigned)(va & 0xfff);
 
 	if (first < len) {
-		uint64_t lo = read_slow(c, va, first, user);
-		uint64_t hi = read_slow(c, va + first, len - first, user);
+		uint64_t lo = mem_read_slow(c, va, first, user);
+		uint64_t hi = mem_read_slow(c, va + first, len - first, user);
 
 		return lo | (hi << (8 * first));
 	}
@@ -277,8 +274,8 @@ static uint64_t read_slow(struct emu_cpu *c, uint64_t va, unsigned len,
 	return v;
 }
 
-static void write_slow(struct emu_cpu *c, uint64_t va, unsigned len,
-		       uint64_t v, bool user)
+void mem_write_slow(struct emu_cpu *c, uint64_t va, unsigned len,
+		    uint64_t v, bool user)
 {
 	uint64_t gpa, gpa2 = 0;
 	unsigned first = 4096 - (unsigned)(va & 0xfff);
@@ -290,8 +287,8 @@ static void write_slow(struct emu_cpu *c, uint64_t va, unsigned len,
 		gpa2 = mmu_translate(c, va + first, ACC_W, user);
 		(void)gpa;
 		(void)gpa2;
-		write_slow(c, va, first, v, user);
-		write_slow(c, va + first, len - first, v >> (8 * first), user);
+		mem_write_slow(c, va, first, v, user);
+		mem_write_slow(c, va + first, len - first, v >> (8 * first), user);
 		return;
 	}
 	gpa = mmu_translate(c, va, ACC_W, user);
@@ -306,43 +303,6 @@ static void write_slow(struct emu_cpu *c, uint64_t va, unsigned len,
 
 			bus_access(c->mmio, gpa + i, &b, 1, true, c->index);
 		}
-}
-
-static inline uint64_t read_fast(struct emu_cpu *c, uint64_t va, unsigned len,
-				 bool user)
-{
-	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
-	uint64_t v = 0;
-
-	if (__builtin_expect(e->tag_r == (va & ~0xfffull) &&
-			     (va & 0xfff) + len <= 4096, 1)) {
-		memcpy(&v, e->host + (va & 0xfff), len);
-		return v;
-	}
-	return read_slow(c, va, len, user);
-}
-
-static inline void write_fast(struct emu_cpu *c, uint64_t va, unsigned len,
-			      uint64_t v, bool user)
-{
-	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
-
-	if (__builtin_expect(e->tag_w == (va & ~0xfffull) &&
-			     (va & 0xfff) + len <= 4096, 1)) {
-		memcpy(e->host + (va & 0xfff), &v, len);
-		return;
-	}
-	write_slow(c, va, len, v, user);
-}
-
-uint64_t mem_read(struct emu_cpu *c, uint64_t va, unsigned len)
-{
-	return read_fast(c, va, len, is_user(c));
-}
-
-void mem_write(struct emu_cpu *c, uint64_t va, unsigned len, uint64_t v)
-{
-	write_fast(c, va, len, v, is_user(c));
 }
 
 uint64_t mem_read_sys(struct emu_cpu *c, uint64_t va, unsigned len)
@@ -377,7 +337,7 @@ void mem_write_buf(struct emu_cpu *c, uint64_t va, const void *buf,
 
 	/* Probe every page first so a fault leaves memory untouched. */
 	for (uint64_t p = va & ~0xfffull; p < va + len; p += 4096)
-		mmu_translate(c, p < va ? va : p, ACC_W, is_user(c));
+		mmu_translate(c, p < va ? va : p, ACC_W, (c->cpl == 3));
 	while (len) {
 		unsigned n = len >= 8 ? 8 : len;
 		uint64_t v = 0;
@@ -406,7 +366,7 @@ static unsigned fetch_page(struct emu_cpu *c, uint64_t gpa, uint8_t *buf,
 
 unsigned mem_fetch(struct emu_cpu *c, uint64_t va, uint8_t *buf, unsigned max)
 {
-	bool user = is_user(c);
+	bool user = (c->cpl == 3);
 	unsigned first = 4096 - (unsigned)(va & 0xfff), got;
 	uint64_t gpa;
 	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
@@ -427,7 +387,7 @@ unsigned mem_fetch(struct emu_cpu *c, uint64_t va, uint8_t *buf, unsigned max)
 
 uint8_t *mem_rmw_ptr(struct emu_cpu *c, uint64_t va, unsigned len)
 {
-	bool user = is_user(c);
+	bool user = (c->cpl == 3);
 	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
 	uint64_t gpa;
 

@@ -7,12 +7,22 @@ enum {
 	MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b,
 	MSR_UCODE_REV = 0x8b, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
 	MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1a0, MSR_DEBUGCTL = 0x1d9,
-	MSR_PAT = 0x277,
+	MSR_PAT = 0x277, MSR_ARCH_CAPABILITIES = 0x10a,
 	MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082,
 	MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100,
 	MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102,
 	MSR_TSC_AUX = 0xc0000103,
 };
+
+/* An interpreter does not speculate: it is not affected by Meltdown, L1TF,
+ * SSB, MDS, TAA, the MMIO stale-data family, PBRSB, GDS or RFDS, and says so
+ * (RDCL_NO, SKIP_L1DFL_VMENTRY, SSB_NO, MDS_NO, PSCHANGE_MC_NO, TAA_NO,
+ * SBDR_SSDP_NO, FBSDP_NO, PSDP_NO, PBRSB_NO, GDS_NO, RFDS_NO), which also
+ * spares guests the cost of the mitigations (page-table isolation). */
+#define ARCH_CAP_NOT_AFFECTED                                                  \
+	((1ull << 0) | (1ull << 3) | (1ull << 4) | (1ull << 5) | (1ull << 6) | \
+	 (1ull << 8) | (1ull << 13) | (1ull << 14) | (1ull << 15) |            \
+	 (1ull << 24) | (1ull << 26) | (1ull << 27))
 
 uint64_t cpu_tsc(struct emu_cpu *c)
 {
@@ -37,6 +47,7 @@ bool msr_read(struct emu_cpu *c, uint32_t idx, uint64_t *v)
 	case MSR_MISC_ENABLE: *v = c->misc_enable; return true;
 	case MSR_DEBUGCTL: *v = 0; return true;
 	case MSR_PAT: *v = c->pat; return true;
+	case MSR_ARCH_CAPABILITIES: *v = ARCH_CAP_NOT_AFFECTED; return true;
 	case MSR_EFER: *v = c->efer; return true;
 	case MSR_STAR: *v = c->star; return true;
 	case MSR_LSTAR: *v = c->lstar; return true;

@@ -206,22 +206,36 @@ static uint64_t code_linear(struct emu_cpu *c)
 	return (c->seg[X86_CS].base + c->rip) & 0xffffffffu;
 }
 
+/* The hit path: the code page is in the TLB and its decode is cached under
+ * the page's current generation. */
+static inline const struct insn *fetch_cached(struct emu_cpu *c, uint64_t lin)
+{
+	struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+	const struct dcache_entry *de;
+	uint64_t gpa;
+
+	if (e->tag_x != (lin & ~0xfffull) || !e->code_gen)
+		return NULL;
+	gpa = e->gpa | (lin & 0xfff);
+	de = &c->dcache->e[dcache_slot(gpa)];
+	if (de->gpa != gpa || de->mode != c->code_size ||
+	    de->gen != __atomic_load_n(e->code_gen, __ATOMIC_ACQUIRE))
+		return NULL;
+	return &de->insn;
+}
+
 static const struct insn *fetch_decode(struct emu_cpu *c, struct insn *tmp)
 {
 	uint64_t lin = code_linear(c);
 	bool user = c->cpl == 3;
 	struct tlb_entry *e = &c->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+	const struct insn *hit;
 	uint8_t buf[15];
 	unsigned n;
 	int r;
 
-	if (c->dcache && e->tag_x == (lin & ~0xfffull)) {
-		const struct insn *d =
-			dcache_lookup(c->dcache, e->gpa | (lin & 0xfff), c->code_size);
-
-		if (d)
-			return d;
-	}
+	if (c->dcache && !c->trace && (hit = fetch_cached(c, lin)))
+		return hit;
 	n = mem_fetch(c, lin, buf, 15);
 	r = decode_insn(buf, n, (enum dec_mode)c->code_size, tmp);
 	if (r == DEC_MORE) {
@@ -315,7 +329,6 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 		if (c->irq_shadow)
 			c->irq_shadow--;
 		c->insn_rip = c->rip;
-		c->deliver_vec = ~0u;
 		d = fetch_decode(c, &tmp);
 		next = c->rip + d->len;
 		if (c->code_size != DEC_MODE64)
