@@ -26,7 +26,7 @@ http_serve "$T/www" 10.99.0.1 8080
 UP_BYTES=200000
 
 for cpu in "${BACKENDS[@]}"; do
-	n=tap-$cpu host_ping= host_connect=
+	n=tap-$cpu host_ping='' host_connect=''
 	tcp_receive 10.99.0.1 9000 "$UP_BYTES" "$T/up-$cpu.bin"
 	# The guest does its part, then waits for the host: the host pings it,
 	# checks the neighbour entry while the link is up, and connects to it.

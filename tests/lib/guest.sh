@@ -41,8 +41,13 @@ kit_require() {
 	for f in "$KIT_VMLINUX" "$KIT_BZIMAGE" "$KIT_INITRD"; do
 		[ -s "$f" ] || skip "no guest kit: $f is missing (make guest-kit)"
 	done
-	# The kernel version the kit packaged, to compare with the guest's uname.
-	KIT_KVER=$(ls "$KIT/pkg/kernel/lib/modules" 2>/dev/null | head -1)
+	# The kernel's version, to compare with the guest's uname: the bzImage
+	# header's kernel_version field points (+0x200) at the version string.
+	local off
+	off=$(od -An -tu2 -j $((0x20e)) -N2 "$KIT_BZIMAGE" | tr -d ' ')
+	KIT_KVER=$(dd if="$KIT_BZIMAGE" bs=1 skip=$((off + 0x200)) count=128 status=none | tr '\0' '\n' | head -1 | cut -d' ' -f1)
+	export KIT_KVER
+	[ -n "$KIT_KVER" ] || fail "$KIT_BZIMAGE has no kernel version string"
 }
 
 # Which backends can boot Linux in useful time here, from `gamut info`.
@@ -136,8 +141,8 @@ guest_boot() {
 guest_fail() {
 	local name=$1
 	shift
-	echo "--- $name: console (last 25 lines of $T/$name.log)"
-	tail -25 "$T/$name.log" 2>/dev/null
+	echo "--- $name: console (last 20 lines of $T/$name.log)"
+	tail -20 "$T/$name.log" 2>/dev/null
 	echo "--- $name: gamut exit status ${GUEST_RC:-?}, its output:"
 	tail -5 "$T/$name.out" 2>/dev/null
 	fail "$name ($(basename "${GAMUT}") run --cpu ...): $*"
