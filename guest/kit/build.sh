@@ -72,10 +72,11 @@ config=$OUT/pkg/kernel/boot/config-$kver
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,etc,tmp,lib/modules/$kver}
 cp "$OUT/pkg/busybox/bin/busybox" "$root/bin/busybox"
 cp "$KIT/init" "$root/init"
-# udhcpc configures nothing without its event script.
-mkdir -p "$root/usr/share/udhcpc"
-cp "$KIT/udhcpc.script" "$root/usr/share/udhcpc/default.script"
-chmod 755 "$root/usr/share/udhcpc/default.script"
+# udhcpc configures nothing without its event script (Debian's busybox
+# looks for /etc/udhcpc/default.script).
+mkdir -p "$root/etc/udhcpc"
+cp "$KIT/udhcpc.script" "$root/etc/udhcpc/default.script"
+chmod 755 "$root/etc/udhcpc/default.script"
 for f in $EXTRA; do
 	cp "$f" "$root/bin/"
 done

@@ -51,8 +51,9 @@ expect_error() {
 	esac
 	grep -qF -- "$want" "$T/stderr" || fail "$what: the message does not name '$want': $err"
 	[ -z "$(ls -A "$T/run")" ] || fail "$what: gamut left files behind: $(ls -A "$T/run")"
-	[ "$(md5_of "$T/in/good.img")" = "$good_sum" ] && [ "$(stat -c %Y "$T/in/good.img")" = "$good_mtime" ] ||
+	if [ "$(md5_of "$T/in/good.img")" != "$good_sum" ] || [ "$(stat -c %Y "$T/in/good.img")" != "$good_mtime" ]; then
 		fail "$what: the attached disk image changed"
+	fi
 	echo "ok: $what: $err (exit $rc)"
 	checked=$((checked + 1))
 }

@@ -19,6 +19,8 @@
 #                                the same boot in the background (GUEST_PID)
 #   guest_wait_for NAME ERE      waits until the console matches ERE (fails
 #                                if gamut stops first or the timeout passes)
+#   guest_wait_exit NAME         waits for the background gamut to stop
+#                                (GUEST_RC; fails after the timeout)
 #   guest_kill NAME              SIGKILLs the background gamut
 #
 # GUEST_WRAP (an array, default empty) prefixes the gamut command, e.g.
@@ -39,8 +41,13 @@ kit_require() {
 	for f in "$KIT_VMLINUX" "$KIT_BZIMAGE" "$KIT_INITRD"; do
 		[ -s "$f" ] || skip "no guest kit: $f is missing (make guest-kit)"
 	done
-	# The kernel version the kit packaged, to compare with the guest's uname.
-	KIT_KVER=$(ls "$KIT/pkg/kernel/lib/modules" 2>/dev/null | head -1)
+	# The kernel's version, to compare with the guest's uname: the bzImage
+	# header's kernel_version field points (+0x200) at the version string.
+	local off
+	off=$(od -An -tu2 -j $((0x20e)) -N2 "$KIT_BZIMAGE" | tr -d ' ')
+	KIT_KVER=$(dd if="$KIT_BZIMAGE" bs=1 skip=$((off + 0x200)) count=128 status=none | tr '\0' '\n' | head -1 | cut -d' ' -f1)
+	export KIT_KVER
+	[ -n "$KIT_KVER" ] || fail "$KIT_BZIMAGE has no kernel version string"
 }
 
 # Which backends can boot Linux in useful time here, from `gamut info`.
@@ -114,7 +121,7 @@ guest_run() {
 	timeout -k 10 "$limit" "${GUEST_WRAP[@]}" "$GAMUT" run --cpu "$cpu" --console "file:$T/$name.console" "$@" \
 		</dev/null >"$T/$name.out" 2>&1
 	GUEST_RC=$?
-	tr -d '\r' <"$T/$name.console" >"$T/$name.log" 2>/dev/null || : >"$T/$name.log"
+	tr -d '\r' 2>/dev/null <"$T/$name.console" >"$T/$name.log" || : >"$T/$name.log"
 	if grep -q 'not built yet' "$T/$name.out"; then
 		skip "$(grep -m1 'not built yet' "$T/$name.out")"
 	fi
@@ -134,8 +141,8 @@ guest_boot() {
 guest_fail() {
 	local name=$1
 	shift
-	echo "--- $name: console (last 25 lines of $T/$name.log)"
-	tail -25 "$T/$name.log" 2>/dev/null
+	echo "--- $name: console (last 20 lines of $T/$name.log)"
+	tail -20 "$T/$name.log" 2>/dev/null
 	echo "--- $name: gamut exit status ${GUEST_RC:-?}, its output:"
 	tail -5 "$T/$name.out" 2>/dev/null
 	fail "$name ($(basename "${GAMUT}") run --cpu ...): $*"
@@ -180,7 +187,7 @@ guest_start() {
 guest_wait_for() {
 	local name=$1 ere=$2
 	while :; do
-		tr -d '\r' <"$T/$name.console" >"$T/$name.log" 2>/dev/null
+		tr -d '\r' 2>/dev/null <"$T/$name.console" >"$T/$name.log"
 		grep -Eq -- "$ere" "$T/$name.log" && return 0
 		if ! kill -0 "$GUEST_PID" 2>/dev/null; then
 			wait "$GUEST_PID"
@@ -195,10 +202,23 @@ guest_wait_for() {
 	done
 }
 
+guest_wait_exit() {
+	while kill -0 "$GUEST_PID" 2>/dev/null; do
+		if [ "$(date +%s)" -ge "$GUEST_DEADLINE" ]; then
+			guest_kill "$1"
+			guest_fail "$1" "gamut did not stop in time (killed)"
+		fi
+		sleep 0.2
+	done
+	wait "$GUEST_PID"
+	GUEST_RC=$? GUEST_PID=
+	tr -d '\r' 2>/dev/null <"$T/$1.console" >"$T/$1.log"
+}
+
 guest_kill() {
 	[ -n "${GUEST_PID:-}" ] || return 0
 	kill -9 "$GUEST_PID" 2>/dev/null
-	wait "$GUEST_PID"
+	wait "$GUEST_PID" 2>/dev/null
 	GUEST_RC=$? GUEST_PID=
-	tr -d '\r' <"$T/$1.console" >"$T/$1.log" 2>/dev/null
+	tr -d '\r' 2>/dev/null <"$T/$1.console" >"$T/$1.log"
 }

@@ -44,8 +44,8 @@ free_port() {
 
 # Waits (5 s at most) until ADDR:PORT accepts a connection.
 _wait_listen() {
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		in_netns python3 -c 'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()' \
 			"$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
