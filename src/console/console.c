@@ -28,6 +28,7 @@ struct console {
 	int in_fd;  /* -1: no input */
 	int out_fd; /* -1: output dropped */
 	bool own_out; /* out_fd was opened here (file:PATH) */
+	bool created_out; /* ... and the file did not exist before */
 	bool is_tty; /* input is a terminal: raw mode and the escape key */
 	bool escape; /* the last input byte was Ctrl-A */
 	pthread_mutex_t out_lock;
@@ -147,6 +148,7 @@ static int console_open(struct console *c, const struct vm_config *cfg,
 	case CONSOLE_NONE:
 		return 0;
 	case CONSOLE_FILE:
+		c->created_out = access(cfg->console_path, F_OK) != 0;
 		c->out_fd = open(cfg->console_path, O_WRONLY | O_CREAT | O_APPEND |
 				 O_CLOEXEC, 0644);
 		if (c->out_fd < 0)
@@ -182,6 +184,10 @@ static void console_close(struct console *c)
 		evloop_del(&c->vm->loop, c->in_fd);
 	if (c->own_out)
 		close(c->out_fd);
+	/* A VM that never got to run leaves nothing behind, not even the
+	 * console file it would have written. */
+	if (c->created_out && !c->vm->created)
+		unlink(c->vm->cfg.console_path);
 	if (c->is_tty)
 		console_tty_restore();
 	pthread_mutex_destroy(&c->out_lock);

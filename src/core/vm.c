@@ -66,7 +66,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct gerr *err)
 		return -1;
 	if (boot_load(vm, &bsp, err) < 0)
 		return -1;
-	return vm->backend->vcpu_set_state(&vm->vcpu[0], &bsp, err);
+	if (vm->backend->vcpu_set_state(&vm->vcpu[0], &bsp, err) < 0)
+		return -1;
+	vm->created = true;
+	return 0;
 }
 
 static void *vcpu_thread(void *arg)

@@ -55,6 +55,7 @@ struct vm {
 	struct bus mmio;
 	struct evloop loop;
 	bool irqchip_in_backend;
+	bool created; /* vm_create() succeeded: the guest may have run */
 	unsigned ncpus;
 	struct vcpu vcpu[VM_MAX_CPUS];
 	/* Devices that firmware tables must describe (virtio-mmio on ACPI). */
