@@ -3,8 +3,9 @@
 # An integration test exits 0 (pass), 77 (skip: it prints why) or anything
 # else (fail).  Ends with one line: "N passed, N failed, N skipped".
 set -u
-BUILD=${1:-build}
-export BUILD GAMUT="$PWD/$BUILD/gamut"
+# Absolute, so a test may change directory and still find the build.
+BUILD=$(cd "${1:-build}" && pwd) || exit 1
+export BUILD GAMUT="$BUILD/gamut"
 passed=0 failed=0 skipped=0
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
