@@ -122,6 +122,8 @@ struct emu_cpu {
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, misc_enable;
 	uint64_t apic_base, tsc_offset, mtrr_def, mtrr_fixed[11], mtrr_var[16];
+	uint64_t kvm_system_time, kvm_wall_clock; /* kvmclock.c */
+	uint32_t kvmclock_version;
 	struct emu_fpu fpu;
 
 	/* Execution. */
@@ -143,6 +145,7 @@ struct emu_cpu {
 	struct guest_mem *mem;
 	struct bus *pio, *mmio;
 	struct vm *vm; /* NULL for the bare test API */
+	unsigned pv; /* enum pv_feature: the mode's, or a test's choice */
 	int index;
 	struct emu_lapic *lapic;
 	int events;		/* atomic: EV_* bits set by other threads */

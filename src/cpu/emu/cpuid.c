@@ -3,6 +3,9 @@
  * A family-6 Intel-compatible CPU with long mode, NX, 1 GiB pages, PAE,
  * PSE, PGE, PAT, the TSC (1 GHz, from host monotonic time), RDTSCP, an
  * xAPIC, CX8/CX16, CMOV, POPCNT, CLFLUSH, x87, MMX, FXSR, SSE and SSE2.
+ * The hypervisor bit and the KVM leaves 0x40000000/0x40000001 follow the
+ * mode's pv bits as on the KVM backend, but name only kvmclock
+ * (kvmclock.c): PV EOI, steal time and PV unhalt are not implemented.
  * No SSE3+, AVX, XSAVE, x2APIC, MTRR, MCE, SEP, PMU, TSC-deadline.
  *
  * Leaf 0x15 states the TSC and LAPIC timer clocks (both 1 GHz: emu_now_ns
@@ -13,11 +16,30 @@
 
 #include <string.h>
 
+#include "core/mode.h"
 #include "core/vm.h"
+#include "cpu/emu/kvmclock.h"
 #include "cpu/emu/lapic.h"
 
 #define MAX_LEAF 0x16u
 #define MAX_XLEAF 0x80000008u
+
+#define KVM_MAX_LEAF 0x40000001u
+
+/* The KVM paravirtual leaves, or zeros when the mode has none. */
+static void cpuid_kvm(const struct emu_cpu *c, uint32_t leaf, uint32_t r[4])
+{
+	if (!(c->pv & PV_HYPERVISOR_BIT))
+		return;
+	if (leaf == 0x40000000) {
+		r[0] = KVM_MAX_LEAF;
+		memcpy(&r[1], "KVMK", 4);
+		memcpy(&r[2], "VMKV", 4);
+		memcpy(&r[3], "M\0\0\0", 4);
+	} else if (leaf == 0x40000001 && (c->pv & PV_KVMCLOCK)) {
+		r[0] = KVMCLOCK_CPUID_BITS;
+	}
+}
 
 static void put_str(uint32_t *r, const char *s)
 {
@@ -40,7 +62,9 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 	case 1:
 		r[0] = 0x000006f1; /* family 6, model 15, stepping 1 */
 		r[1] = ((uint32_t)c->index << 24) | (ncpus << 16) | (8 << 8);
-		r[2] = (1u << 13) | (1u << 23) | (1u << 31); /* CX16 POPCNT HV */
+		r[2] = (1u << 13) | (1u << 23); /* CX16 POPCNT */
+		if (c->pv & PV_HYPERVISOR_BIT)
+			r[2] |= 1u << 31;
 		r[3] = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) |	/* FPU PSE TSC MSR */
 		       (1u << 6) | (1u << 8) | (1u << 9) | (1u << 13) | /* PAE CX8 APIC PGE */
 		       (1u << 15) | (1u << 16) | (1u << 19) |		/* CMOV PAT CLFSH */
@@ -74,6 +98,10 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		return;
 	case 0x80000008:
 		r[0] = 0x3028; /* 40 physical, 48 virtual address bits */
+		return;
+	}
+	if ((leaf & 0xf0000000u) == 0x40000000u) {
+		cpuid_kvm(c, leaf, r); /* the hypervisor range: never the basic */
 		return;
 	}
 	if (leaf > MAX_LEAF && leaf < 0x80000000u) {

@@ -1,6 +1,7 @@
 /* Model-specific registers: those the CPUID model implies; any other
  * index makes RDMSR/WRMSR raise #GP (the callers do). */
 #include "cpu/emu/cpu.h"
+#include "cpu/emu/kvmclock.h"
 #include "cpu/emu/lapic.h"
 
 enum {
@@ -58,7 +59,7 @@ bool msr_read(struct emu_cpu *c, uint32_t idx, uint64_t *v)
 	case MSR_KERNEL_GS_BASE: *v = c->kernel_gs_base; return true;
 	case MSR_TSC_AUX: *v = c->tsc_aux; return true;
 	}
-	return false;
+	return kvmclock_msr_read(c, idx, v);
 }
 
 static bool efer_write(struct emu_cpu *c, uint64_t v)
@@ -77,7 +78,10 @@ static bool efer_write(struct emu_cpu *c, uint64_t v)
 bool msr_write(struct emu_cpu *c, uint32_t idx, uint64_t v)
 {
 	switch (idx) {
-	case MSR_TSC: c->tsc_offset = v - emu_now_ns(); return true;
+	case MSR_TSC:
+		c->tsc_offset = v - emu_now_ns();
+		kvmclock_update(c); /* its TSC timestamp moved too */
+		return true;
 	case MSR_APIC_BASE:
 		if (c->lapic)
 			lapic_set_base(c->lapic, v);
@@ -101,5 +105,5 @@ bool msr_write(struct emu_cpu *c, uint32_t idx, uint64_t v)
 	case MSR_KERNEL_GS_BASE: if (!canonical(v)) return false; c->kernel_gs_base = v; return true;
 	case MSR_TSC_AUX: c->tsc_aux = v & 0xffffffffu; return true;
 	}
-	return false;
+	return kvmclock_msr_write(c, idx, v);
 }

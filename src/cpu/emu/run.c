@@ -29,6 +29,7 @@ void emu_cpu_reset(struct emu_cpu *c)
 	c->star = c->lstar = c->cstar = c->sfmask = c->kernel_gs_base = 0;
 	c->pat = 0x0007040600070406ull;
 	c->misc_enable = 1; /* fast strings */
+	c->kvm_system_time = c->kvm_wall_clock = 0;
 	fpu_reset(&c->fpu);
 	memset(c->dr, 0, sizeof(c->dr));
 	c->nmi_pending = false;
@@ -46,6 +47,7 @@ int emu_cpu_init(struct emu_cpu *c, struct guest_mem *mem, struct bus *pio,
 	c->pio = pio;
 	c->mmio = mmio;
 	c->vm = vm;
+	c->pv = vm && vm->cfg.mode ? vm->cfg.mode->pv : 0;
 	c->index = index;
 	if (pthread_mutex_init(&c->lock, NULL))
 		return -1;
