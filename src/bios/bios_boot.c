@@ -80,18 +80,16 @@ void bios_info_fill(uint8_t *img, const struct guest_mem *mem)
 /* The ACPI tables share E0000-FFFFF with the BIOS: they must end below it. */
 static int bios_acpi(struct vm *vm, struct gerr *err)
 {
-	struct acpi_config cfg = {
-		.ncpus = vm->ncpus,
-		.mmio = vm->mmio_desc,
-		.nr_mmio = vm->nr_mmio_desc,
-		.pc = true,
-	};
+	struct acpi_config cfg;
 	size_t cap = BIOS_LOAD_ADDR - LAYOUT_ACPI, used = 0;
 	uint8_t *buf = malloc(cap);
 	int ret;
 
 	if (!buf)
 		return gerr_set(err, "ACPI: out of memory");
+	/* The BIOS runs only on the PC, whatever the mode record says. */
+	acpi_config_for(vm, &cfg);
+	cfg.pc = true;
 	ret = acpi_build(&cfg, LAYOUT_ACPI, buf, cap, &used, err);
 	if (ret == 0 && gmem_write(&vm->mem, LAYOUT_ACPI, buf, used) < 0)
 		ret = gerr_set(err, "ACPI: 0x%llx is outside guest RAM",

@@ -6,6 +6,7 @@
 #include "boot/aml.h"
 #include "core/layout.h"
 #include "core/vm.h"
+#include "pci/pci.h"
 
 #define OEM_ID	     "GAMUT "
 #define OEM_TABLE_ID "GAMUTVM "
@@ -32,6 +33,8 @@
 #define MADT_ISO	   2
 #define MADT_LAPIC_NMI	   4
 #define MADT_PCAT_COMPAT   1u
+/* MPS INTI flags: polarity bits 1:0 (1 high), trigger bits 3:2 (3 level). */
+#define MADT_INTI_LEVEL_HIGH 0x000d
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
@@ -104,6 +107,21 @@ static size_t build_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t dsd
 	return FADT_SIZE;
 }
 
+/* ISA lines 10 and 11 carry the PCI INTx lines (PCI_INTX_LINES): shared and
+ * level-triggered, where an ISA line defaults to edge. */
+static const uint8_t pci_isa_lines[] = { 10, 11 };
+
+static size_t madt_iso(uint8_t *t, size_t n, uint8_t isa, uint32_t gsi, uint16_t flags)
+{
+	t[n] = MADT_ISO;
+	t[n + 1] = 10;
+	t[n + 2] = 0; /* bus: ISA */
+	t[n + 3] = isa;
+	put32(t + n + 4, gsi);
+	put16(t + n + 8, flags);
+	return n + 10;
+}
+
 static size_t build_madt(uint8_t *t, const struct acpi_config *cfg)
 {
 	size_t n = HDR_SIZE + 8;
@@ -124,13 +142,10 @@ static size_t build_madt(uint8_t *t, const struct acpi_config *cfg)
 	put32(t + n + 4, (uint32_t)LAYOUT_IOAPIC);
 	put32(t + n + 8, 0); /* GSI base */
 	n += 12;
-	t[n] = MADT_ISO; /* ISA IRQ 0 (PIT) -> GSI 2, bus-conforming flags */
-	t[n + 1] = 10;
-	t[n + 2] = 0;
-	t[n + 3] = LAYOUT_IRQ_PIT;
-	put32(t + n + 4, LAYOUT_IOAPIC_PIN_PIT);
-	put16(t + n + 8, 0);
-	n += 10;
+	/* ISA IRQ 0 (PIT) -> GSI 2, bus-conforming flags */
+	n = madt_iso(t, n, LAYOUT_IRQ_PIT, LAYOUT_IOAPIC_PIN_PIT, 0);
+	for (size_t i = 0; cfg->pc && i < sizeof(pci_isa_lines); i++)
+		n = madt_iso(t, n, pci_isa_lines[i], pci_isa_lines[i], MADT_INTI_LEVEL_HIGH);
 	t[n] = MADT_LAPIC_NMI; /* every CPU's LINT1 is NMI, as on a PC */
 	t[n + 1] = 6;
 	t[n + 2] = 0xff;
@@ -174,6 +189,73 @@ static void dsdt_rtc(struct aml *a)
 	aml_close(a);
 }
 
+/* Address space type-specific flags: I/O ranges ISA and non-ISA (_RNG 3);
+ * memory read-write, non-cacheable. */
+#define PCI_PRT_SLOTS	32
+#define PCI_PRT_ENTRIES (PCI_PRT_SLOTS * 4)
+#define IO_RANGE_ENTIRE 0x03
+#define MEM_RW		0x01
+
+/* _CRS of the host bridge: the bus numbers, the I/O ports around the
+ * configuration registers (which the bridge itself consumes), the legacy
+ * VGA hole and the window pci_register() places memory BARs in. */
+static void dsdt_pci_crs(struct aml *a)
+{
+	aml_name(a, "_CRS");
+	aml_buffer_open(a);
+	aml_res_word(a, AML_RES_BUS, 0, 0, 0xff);
+	aml_res_io(a, PCI_PORT_ADDR, 8);
+	aml_res_word(a, AML_RES_IO, IO_RANGE_ENTIRE, 0, PCI_PORT_ADDR - 1);
+	aml_res_word(a, AML_RES_IO, IO_RANGE_ENTIRE, PCI_PORT_ADDR + 8, 0xffff);
+	aml_res_dword(a, AML_RES_MEM, MEM_RW, 0xa0000, 0xbffff);
+	aml_res_dword(a, AML_RES_MEM, MEM_RW, (uint32_t)PCI_MMIO_BASE,
+		      (uint32_t)(PCI_MMIO_END - 1));
+	aml_res_end(a);
+	aml_close(a);
+}
+
+/* _PRT: every slot's INTA-INTD as a static GSI (no link devices), the
+ * swizzle of pci.c: ACPI pin p (0 = INTA) of slot s reaches ISA line
+ * PCI_INTX_LINES[(s + p) & 3], which the IOAPIC has as the same GSI. */
+static void dsdt_pci_prt(struct aml *a)
+{
+	static const unsigned lines[4] = PCI_INTX_LINES;
+
+	aml_name(a, "_PRT");
+	aml_package_open(a, PCI_PRT_ENTRIES);
+	for (unsigned slot = 0; slot < PCI_PRT_SLOTS; slot++) {
+		for (unsigned pin = 0; pin < 4; pin++) {
+			aml_package_open(a, 4);
+			aml_integer(a, (uint64_t)slot << 16 | 0xffff); /* any function */
+			aml_integer(a, pin);
+			aml_integer(a, 0); /* source: none, a GSI */
+			aml_integer(a, lines[(slot + pin) & 3]);
+			aml_close(a);
+		}
+	}
+	aml_close(a);
+}
+
+/* The PCI host bridge, segment 0 bus 0: without it an ACPI kernel scans
+ * no PCI bus at all. */
+static void dsdt_pci(struct aml *a)
+{
+	aml_device_open(a, "PCI0");
+	aml_name(a, "_HID");
+	aml_eisaid(a, "PNP0A03");
+	aml_name(a, "_CID");
+	aml_eisaid(a, "PNP0A08");
+	aml_name(a, "_UID");
+	aml_integer(a, 0);
+	aml_name(a, "_SEG");
+	aml_integer(a, 0);
+	aml_name(a, "_BBN");
+	aml_integer(a, 0);
+	dsdt_pci_crs(a);
+	dsdt_pci_prt(a);
+	aml_close(a);
+}
+
 /* virtio-mmio transports raise a level-triggered, active-high line that
  * stays up until the driver acknowledges InterruptStatus. */
 static void dsdt_mmio(struct aml *a, unsigned i, const struct vm_mmio_desc *d)
@@ -205,6 +287,8 @@ static int build_dsdt(uint8_t *t, size_t cap, const struct acpi_config *cfg,
 	header(t, "DSDT", 0, 2); /* revision 2: 64-bit integers */
 	aml_init(&a, t + HDR_SIZE, cap - HDR_SIZE);
 	aml_scope_open(&a, "\\_SB_");
+	if (cfg->pc)
+		dsdt_pci(&a);
 	if (cfg->com1)
 		dsdt_com1(&a);
 	if (cfg->rtc)
@@ -252,7 +336,8 @@ int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf,
 	const size_t xsdt = 0x40, xsdt_len = HDR_SIZE + 2 * 8;
 	const size_t fadt = align16(xsdt + xsdt_len);
 	const size_t madt = align16(fadt + FADT_SIZE);
-	size_t madt_len = HDR_SIZE + 8 + 8 * (size_t)cfg->ncpus + 12 + 10 + 6;
+	size_t madt_len = HDR_SIZE + 8 + 8 * (size_t)cfg->ncpus + 12 + 10 + 6 +
+			  (cfg->pc ? 10 * sizeof(pci_isa_lines) : 0);
 	size_t dsdt = align16(madt + madt_len), dsdt_len = 0;
 
 	if (cfg->ncpus == 0 || cfg->ncpus > 255)
@@ -286,9 +371,9 @@ static bool port_claimed(struct bus *b, uint64_t port)
 	return found;
 }
 
-int acpi_install(struct vm *vm, struct gerr *err)
+void acpi_config_for(struct vm *vm, struct acpi_config *cfg)
 {
-	struct acpi_config cfg = {
+	*cfg = (struct acpi_config){
 		.ncpus = vm->ncpus,
 		.mmio = vm->mmio_desc,
 		.nr_mmio = vm->nr_mmio_desc,
@@ -297,9 +382,15 @@ int acpi_install(struct vm *vm, struct gerr *err)
 		.rtc = port_claimed(&vm->pio, 0x70), /* CMOS index port */
 		.com1 = port_claimed(&vm->pio, LAYOUT_PORT_COM1),
 	};
+}
+
+int acpi_install(struct vm *vm, struct gerr *err)
+{
+	struct acpi_config cfg;
 	uint8_t *dst = gmem_ptr_w(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
 	size_t used;
 
+	acpi_config_for(vm, &cfg);
 	if (!dst)
 		return gerr_set(err, "ACPI: 0x%llx is outside guest RAM",
 				(unsigned long long)LAYOUT_ACPI);

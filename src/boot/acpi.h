@@ -3,7 +3,8 @@
  *                            \-> MADT
  * The FADT points at the sleep control/status and reset registers
  * (system I/O, ports in core/layout.h); the DSDT has \_S5 for power-off,
- * COM1, and one LNRO0005 device per virtio-mmio transport.
+ * COM1, RTC0, on a PC the PCI host bridge PCI0 (_CRS windows, _PRT), and
+ * one LNRO0005 device per virtio-mmio transport.
  *
  * acpi_build() is pure (fills a host buffer) so tests can parse the result;
  * acpi_install() builds for a VM and copies the tables to LAYOUT_ACPI, where
@@ -42,6 +43,10 @@ struct acpi_config {
  * `base`; *used gets the bytes written.  -1 when cap is too small. */
 int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf,
 	       size_t cap, size_t *used, struct gerr *err);
+
+/* The configuration that describes vm: its vCPUs, vm->mmio_desc[], its
+ * platform and the legacy devices that have claimed their ports. */
+void acpi_config_for(struct vm *vm, struct acpi_config *cfg);
 
 /* Builds the tables for vm (its vCPUs, its vm->mmio_desc[] and platform)
  * and writes them at LAYOUT_ACPI.  Call after every device has described

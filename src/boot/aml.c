@@ -285,6 +285,37 @@ void aml_res_interrupt(struct aml *a, uint32_t gsi, bool level, bool active_high
 	le(a, gsi, 4);
 }
 
+/* General flags: bit3 max fixed, bit2 min fixed, bit0 clear (producer). */
+#define ADDR_GENERAL_FLAGS 0x0c
+
+void aml_res_word(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min, uint16_t max)
+{
+	aml_byte(a, 0x88);
+	le(a, 13, 2);
+	aml_byte(a, type);
+	aml_byte(a, ADDR_GENERAL_FLAGS);
+	aml_byte(a, tflags);
+	le(a, 0, 2); /* granularity */
+	le(a, min, 2);
+	le(a, max, 2);
+	le(a, 0, 2); /* translation offset */
+	le(a, (uint16_t)(max - min + 1u), 2);
+}
+
+void aml_res_dword(struct aml *a, uint8_t type, uint8_t tflags, uint32_t min, uint32_t max)
+{
+	aml_byte(a, 0x87);
+	le(a, 23, 2);
+	aml_byte(a, type);
+	aml_byte(a, ADDR_GENERAL_FLAGS);
+	aml_byte(a, tflags);
+	le(a, 0, 4); /* granularity */
+	le(a, min, 4);
+	le(a, max, 4);
+	le(a, 0, 4); /* translation offset */
+	le(a, max - min + 1u, 4);
+}
+
 void aml_res_end(struct aml *a)
 {
 	const uint8_t d[2] = { 0x79, 0x00 }; /* checksum 0: "treat as correct" */

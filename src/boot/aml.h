@@ -53,6 +53,14 @@ void aml_res_irq_noflags(struct aml *a, unsigned irq);
 void aml_res_mem32_fixed(struct aml *a, uint32_t base, uint32_t len, bool rw);
 /* Extended Interrupt: consumer, exclusive; `level` / `active_high`. */
 void aml_res_interrupt(struct aml *a, uint32_t gsi, bool level, bool active_high);
+/* Address space descriptors (6.4.3.5) for a bridge's windows: producer,
+ * fixed min and max, length max-min+1.  `type`: AML_RES_MEM, AML_RES_IO,
+ * AML_RES_BUS; `tflags` the type-specific flags byte. */
+#define AML_RES_MEM 0
+#define AML_RES_IO  1
+#define AML_RES_BUS 2
+void aml_res_word(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min, uint16_t max);
+void aml_res_dword(struct aml *a, uint8_t type, uint8_t tflags, uint32_t min, uint32_t max);
 void aml_res_end(struct aml *a);
 
 #endif
