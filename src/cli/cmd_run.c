@@ -29,7 +29,7 @@ void cli_run_usage(FILE *f)
 "  --console stdio|none|file:PATH   where the serial console goes (default stdio)\n"
 "  --hugepages        back guest RAM with 2 MiB pages\n"
 "  --trace            print each executed instruction (emu)\n"
-"  --gdb PORT         wait for a GDB remote connection on PORT\n"
+"  --gdb PORT         GDB remote stub on PORT (not built yet: refused)\n"
 "\n"
 "On an interactive console, Ctrl-A then x quits.\n");
 }
@@ -196,7 +196,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 			if (parse_u64(optarg, 65535, &v) < 0 || v < 1)
 				return gerr_set(err, "--gdb %s: expected a TCP port", optarg);
 			cfg->gdb_port = (int)v;
-			break;
+			return gerr_set(err, "--gdb: the GDB remote stub is not built yet");
 		case 'h':
 			return 1;
 		default:
