@@ -72,23 +72,42 @@ BOCHS_VGA=
 for f in /usr/share/vgabios/vgabios.bin /usr/share/seabios/vgabios-isavga.bin; do
 	[ -f "$f" ] && { BOCHS_VGA=$f; break; }
 done
-run_bochs_loop() {
-	# Debian's bochs has no "nogui" display and is built with its debugger:
-	# the rfb display (no client awaited) and a "continue" on start.
-	cat >"$tmp/bochsrc" <<-EOF
-	megs: 32
-	romimage: file=/usr/share/bochs/BIOS-bochs-latest
-	vgaromimage: file=$BOCHS_VGA
-	floppya: 1_44=$1, status=inserted
-	boot: floppy
-	display_library: rfb, options="timeout=0"
-	cpu: model=corei7_skylake_x
-	speaker: enabled=0
-	sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
-	log: $tmp/bochs.log
-	EOF
+# bochs_rc FILE LINES...: a bochsrc for Debian's bochs, which has no
+# "nogui" display and is built with its debugger: the rfb display (no
+# client awaited), and a debugger script that continues on start.
+bochs_rc() {
+	local f=$1
+	shift
+	{
+		echo "romimage: file=/usr/share/bochs/BIOS-bochs-latest"
+		echo "vgaromimage: file=$BOCHS_VGA"
+		echo 'display_library: rfb, options="timeout=0"'
+		echo "cpu: model=corei7_skylake_x"
+		echo "speaker: enabled=0"
+		echo "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy"
+		echo "log: $tmp/bochs.log"
+		printf '%s\n' "$@"
+	} >"$f"
 	printf 'c\nquit\n' >"$tmp/bochs.dbg"
+}
+run_bochs_loop() {
+	bochs_rc "$tmp/bochsrc" "megs: 32" "floppya: 1_44=$1, status=inserted" "boot: floppy"
 	bochs -q -f "$tmp/bochsrc" -rc "$tmp/bochs.dbg"
+}
+# bochs_disk: a FAT disk image (65 cylinders, 16 heads, 63 sectors) that
+# boots the kit's bzImage and initramfs with syslinux from the BIOS.
+bochs_disk() {
+	local f=$OUT/bochs-linux.img
+	printf 'DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL bzImage\n  INITRD initrd.gz\n  APPEND %s\n' \
+		"$CMDLINE" >"$tmp/syslinux.cfg"
+	rm -f "$f"
+	truncate -s $((65 * 16 * 63 * 512)) "$f" &&
+	mkfs.fat -F 16 -n GAMUT "$f" >/dev/null &&
+	mcopy -i "$f" "$KIT/bzImage" ::bzImage &&
+	mcopy -i "$f" "$KIT/initramfs.cpio.gz" ::initrd.gz &&
+	mcopy -i "$f" "$tmp/syslinux.cfg" ::syslinux.cfg &&
+	syslinux --install "$f" || return 1
+	echo "$f"
 }
 
 # mips NAME RUNNER MAKER N_BIG: guest MIPS of one emulator, or "-" with the
@@ -130,7 +149,7 @@ fi
 # boot NAME CMD...: medians of the time to the marker and to the exit, as
 # "T_INIT T_EXIT" ("- -" when the marker never came).
 boot() {
-	local name=$1 i r ti te
+	local name=$1 i ti te tc
 	shift
 	for i in $(seq "$BOOT_RUNS"); do
 		bench_marker "$BOOT_TIMEOUT" "$MARKER" "$@"
@@ -142,11 +161,12 @@ boot() {
 	fi
 	ti=$(cut -d' ' -f1 "$tmp/boot" | median)
 	te=$(cut -d' ' -f2 "$tmp/boot" | grep -v -- - | median)
-	echo "  $name: to init $(cut -d' ' -f1 "$tmp/boot" | tr '\n' ' ')s; median $ti s, to exit ${te:--} s" >&2
+	tc=$(cut -d' ' -f3 "$tmp/boot" | median)
+	echo "  $name: to init $(cut -d' ' -f1 "$tmp/boot" | tr '\n' ' ')s; median $ti s, to exit ${te:--} s, CPU time $tc s" >&2
 	echo "$ti ${te:--}"
 }
 
-b_emu_pvh="- -" b_emu_bz="- -" b_qemu_pvh="- -" b_qemu_bz="- -"
+b_emu_pvh="- -" b_emu_bz="- -" b_qemu_pvh="- -" b_qemu_bz="- -" b_bochs_bz="- -"
 if [ -s "$KIT/vmlinux" ] && [ -s "$KIT/bzImage" ] && [ -s "$KIT/initramfs.cpio.gz" ]; then
 	echo
 	echo "-- Linux to /init: $(basename "$(readlink -f "$KIT/vmlinux")") of the kit, cmdline \"$CMDLINE\", 256 MiB, 1 vCPU"
@@ -159,7 +179,18 @@ if [ -s "$KIT/vmlinux" ] && [ -s "$KIT/bzImage" ] && [ -s "$KIT/initramfs.cpio.g
 		b_qemu_pvh=$(boot "QEMU TCG -M pc, vmlinux (PVH)" "$QEMU" -M pc "${q_args[@]}" -kernel "$KIT/vmlinux")
 		b_qemu_bz=$(boot "QEMU TCG -M pc, bzImage" "$QEMU" -M pc "${q_args[@]}" -kernel "$KIT/bzImage")
 	fi
-	echo "  bochs: not run (it has no direct kernel loader; booting Linux would need a BIOS boot loader on a disk image)"
+	if [ "$m_bochs" = - ]; then
+		echo "  bochs: not run (it did not run the loop guest)"
+	elif ! command -v syslinux >/dev/null || ! command -v mcopy >/dev/null || ! disk=$(bochs_disk); then
+		echo "  bochs: not run (no syslinux, mtools or dosfstools to make its boot disk)"
+	else
+		# bochs has no direct kernel loader: its BIOS boots syslinux from an
+		# ATA disk, which loads the same bzImage, initramfs and command line.
+		bochs_rc "$tmp/bochsrc-linux" "megs: 256" "boot: disk" \
+			"ata0-master: type=disk, path=$disk, mode=flat, cylinders=65, heads=16, spt=63" \
+			"com1: enabled=1, mode=file, dev=/dev/stdout"
+		b_bochs_bz=$(boot "bochs, bzImage (BIOS, syslinux, ATA disk)" bochs -q -f "$tmp/bochsrc-linux" -rc "$tmp/bochs.dbg")
+	fi
 else
 	echo
 	echo "-- Linux to /init: not run (no guest kit in $KIT: make guest-kit)"
@@ -169,17 +200,20 @@ fi
 f1() { echo "${1%% *}"; }
 f2() { echo "${1##* }"; }
 echo
-table_row "benchmark" "gamut emu" "QEMU TCG" "bochs" "gamut/QEMU"
-table_rule 4
+table_row "benchmark" "gamut emu" "QEMU TCG" "bochs" "gamut/QEMU" "gamut/bochs"
+table_rule 5
 table_row "guest MIPS, integer loop (higher: faster)" "$(fmt_num "$m_emu")" "$(fmt_num "$m_qemu")" \
-	"$(fmt_num "$m_bochs")" "$(ratio "$m_emu" "$m_qemu")"
-table_row "Linux to /init, s: vmlinux (PVH)" "$(fmt_num "$(f1 "$b_emu_pvh")" 2)" \
-	"$(fmt_num "$(f1 "$b_qemu_pvh")" 2)" "-" "$(ratio "$(f1 "$b_emu_pvh")" "$(f1 "$b_qemu_pvh")")"
-table_row "Linux to /init, s: bzImage" "$(fmt_num "$(f1 "$b_emu_bz")" 2)" \
-	"$(fmt_num "$(f1 "$b_qemu_bz")" 2)" "-" "$(ratio "$(f1 "$b_emu_bz")" "$(f1 "$b_qemu_bz")")"
-table_row "Linux to poweroff, s: vmlinux (PVH)" "$(fmt_num "$(f2 "$b_emu_pvh")" 2)" \
-	"$(fmt_num "$(f2 "$b_qemu_pvh")" 2)" "-" "$(ratio "$(f2 "$b_emu_pvh")" "$(f2 "$b_qemu_pvh")")"
-table_row "Linux to poweroff, s: bzImage" "$(fmt_num "$(f2 "$b_emu_bz")" 2)" \
-	"$(fmt_num "$(f2 "$b_qemu_bz")" 2)" "-" "$(ratio "$(f2 "$b_emu_bz")" "$(f2 "$b_qemu_bz")")"
+	"$(fmt_num "$m_bochs")" "$(ratio "$m_emu" "$m_qemu")" "$(ratio "$m_emu" "$m_bochs")"
+row() {	# LABEL FIELD-FN GAMUT QEMU BOCHS: a row of seconds
+	local a b c
+	a=$($2 "$3") b=$($2 "$4") c=$($2 "$5")
+	table_row "$1" "$(fmt_num "$a" 2)" "$(fmt_num "$b" 2)" "$(fmt_num "$c" 2)" "$(ratio "$a" "$b")" "$(ratio "$a" "$c")"
+}
+row "Linux to /init, s: vmlinux (PVH)" f1 "$b_emu_pvh" "$b_qemu_pvh" "- -"
+row "Linux to /init, s: bzImage" f1 "$b_emu_bz" "$b_qemu_bz" "$b_bochs_bz"
+row "Linux to poweroff, s: vmlinux (PVH)" f2 "$b_emu_pvh" "$b_qemu_pvh" "- -"
+row "Linux to poweroff, s: bzImage" f2 "$b_emu_bz" "$b_qemu_bz" "$b_bochs_bz"
+echo "(ratios: gamut's figure over the peer's; QEMU TCG boots with -M pc (SeaBIOS), PVH through its"
+echo " pvh.bin option ROM; bochs boots the bzImage from its BIOS through syslinux on an ATA disk)"
 echo "(issue 3's targets: >= 150 MIPS on the loop; Linux to /init in <= 2x QEMU TCG's time)"
 echo "load after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"

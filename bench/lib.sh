@@ -20,13 +20,14 @@ bench_wall() {
 }
 
 # bench_marker TIMEOUT MARKER CMD...: runs CMD with its output on a pipe
-# and prints "T_MARKER T_EXIT": seconds from the start to the first output
-# line containing MARKER (read as it arrives, not after the fact), and to
-# CMD's exit.  T_MARKER is "-" when the line never came; after TIMEOUT
-# seconds CMD is killed and T_EXIT is "-".
+# and prints "T_MARKER T_EXIT T_CPU": seconds from the start to the first
+# output line containing MARKER (read as it arrives, not after the fact),
+# to CMD's exit, and the CPU time (user + system) CMD used.  T_MARKER is "-"
+# when the line never came; after TIMEOUT seconds CMD is killed and T_EXIT
+# is "-".
 bench_marker() {
 	python3 -c '
-import subprocess, sys, time, threading
+import os, subprocess, sys, time, threading
 timeout, marker, cmd = float(sys.argv[1]), sys.argv[2].encode(), sys.argv[3:]
 t0 = time.monotonic()
 p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -41,11 +42,11 @@ seen = None
 for line in p.stdout:
     if seen is None and marker in line:
         seen = time.monotonic() - t0
-p.wait()
+_, _, ru = os.wait4(p.pid, 0)
 done = time.monotonic() - t0
 timer.cancel()
 fmt = lambda t: "-" if t is None else "%.3f" % t
-print(fmt(seen), "-" if killed else fmt(done))
+print(fmt(seen), "-" if killed else fmt(done), "%.3f" % (ru.ru_utime + ru.ru_stime))
 ' "$@"
 }
 
