@@ -146,8 +146,8 @@ else
 fi
 
 # --- Linux to /init ---------------------------------------------------------
-# boot NAME CMD...: medians of the time to the marker and to the exit, as
-# "T_INIT T_EXIT" ("- -" when the marker never came).
+# boot NAME CMD...: medians of the time to the marker, to the exit and of
+# the CPU time, as "T_INIT T_EXIT T_CPU" ("- - -" when the marker never came).
 boot() {
 	local name=$1 i ti te tc
 	shift
@@ -156,17 +156,17 @@ boot() {
 	done >"$tmp/boot"
 	if grep -q '^-' "$tmp/boot"; then
 		echo "  $name: no \"$MARKER\" within ${BOOT_TIMEOUT} s in some runs: $(tr '\n' ';' <"$tmp/boot")" >&2
-		echo "- -"
+		echo "- - -"
 		return
 	fi
 	ti=$(cut -d' ' -f1 "$tmp/boot" | median)
 	te=$(cut -d' ' -f2 "$tmp/boot" | grep -v -- - | median)
 	tc=$(cut -d' ' -f3 "$tmp/boot" | median)
 	echo "  $name: to init $(cut -d' ' -f1 "$tmp/boot" | tr '\n' ' ')s; median $ti s, to exit ${te:--} s, CPU time $tc s" >&2
-	echo "$ti ${te:--}"
+	echo "$ti ${te:--} $tc"
 }
 
-b_emu_pvh="- -" b_emu_bz="- -" b_qemu_pvh="- -" b_qemu_bz="- -" b_bochs_bz="- -"
+b_emu_pvh="- - -" b_emu_bz="- - -" b_qemu_pvh="- - -" b_qemu_bz="- - -" b_bochs_bz="- - -"
 if [ -s "$KIT/vmlinux" ] && [ -s "$KIT/bzImage" ] && [ -s "$KIT/initramfs.cpio.gz" ]; then
 	echo
 	echo "-- Linux to /init: $(basename "$(readlink -f "$KIT/vmlinux")") of the kit, cmdline \"$CMDLINE\", 256 MiB, 1 vCPU"
@@ -197,8 +197,9 @@ else
 fi
 
 # --- the table ----------------------------------------------------------------
-f1() { echo "${1%% *}"; }
-f2() { echo "${1##* }"; }
+f1() { cut -d" " -f1 <<<"$1"; }
+f2() { cut -d" " -f2 <<<"$1"; }
+f3() { cut -d" " -f3 <<<"$1"; }
 echo
 table_row "benchmark" "gamut emu" "QEMU TCG" "bochs" "gamut/QEMU" "gamut/bochs"
 table_rule 5
@@ -209,10 +210,12 @@ row() {	# LABEL FIELD-FN GAMUT QEMU BOCHS: a row of seconds
 	a=$($2 "$3") b=$($2 "$4") c=$($2 "$5")
 	table_row "$1" "$(fmt_num "$a" 2)" "$(fmt_num "$b" 2)" "$(fmt_num "$c" 2)" "$(ratio "$a" "$b")" "$(ratio "$a" "$c")"
 }
-row "Linux to /init, s: vmlinux (PVH)" f1 "$b_emu_pvh" "$b_qemu_pvh" "- -"
+row "Linux to /init, s: vmlinux (PVH)" f1 "$b_emu_pvh" "$b_qemu_pvh" "- - -"
 row "Linux to /init, s: bzImage" f1 "$b_emu_bz" "$b_qemu_bz" "$b_bochs_bz"
-row "Linux to poweroff, s: vmlinux (PVH)" f2 "$b_emu_pvh" "$b_qemu_pvh" "- -"
+row "Linux to poweroff, s: vmlinux (PVH)" f2 "$b_emu_pvh" "$b_qemu_pvh" "- - -"
 row "Linux to poweroff, s: bzImage" f2 "$b_emu_bz" "$b_qemu_bz" "$b_bochs_bz"
+row "Linux boot, CPU s (user+sys): vmlinux" f3 "$b_emu_pvh" "$b_qemu_pvh" "- - -"
+row "Linux boot, CPU s (user+sys): bzImage" f3 "$b_emu_bz" "$b_qemu_bz" "$b_bochs_bz"
 echo "(ratios: gamut's figure over the peer's; QEMU TCG boots with -M pc (SeaBIOS), PVH through its"
 echo " pvh.bin option ROM; bochs boots the bzImage from its BIOS through syslinux on an ATA disk)"
 echo "(issue 3's targets: >= 150 MIPS on the loop; Linux to /init in <= 2x QEMU TCG's time)"
