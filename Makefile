@@ -155,6 +155,7 @@ spectrum: deps all guest-kit
 	$(BUILD)/gamut spectrum --kit $(BUILD)/kit
 
 bench: deps all guest-kit
+	@scripts/install-deps.sh --bench
 	@bench/run.sh $(BUILD)
 
 # libFuzzer targets: fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME, linked

@@ -11,6 +11,9 @@ PKGS=(
 	syslinux syslinux-common mtools fdisk
 	qemu-system-x86
 )
+# Peers that only the benchmarks run (bench/emu.sh): `install-deps.sh --bench`.
+BENCH_PKGS=(bochs bochsbios)
+[ "${1:-}" = --bench ] && PKGS+=("${BENCH_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
