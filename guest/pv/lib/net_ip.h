@@ -41,6 +41,7 @@ struct tcp_conn {
 	/* send side: sbuf holds the bytes from sequence number sbase on,
 	 * sent or not; snd_max is the highest sequence number sent. */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, sbase;
+	uint32_t cwnd; /* the full buffer, or less while recovering from a timeout */
 	uint16_t mss;
 	bool fin_queued; /* the application closed: FIN follows the data */
 	uint8_t *sbuf;

@@ -3,7 +3,9 @@
  * FIN both ways, RFC 6298 retransmission).  The limits are listed in
  * gamut/pv_tcpip.h.  The send buffer keeps every byte until the peer
  * acknowledges it, so a timeout simply goes back to the oldest unacked
- * byte and sends again from there (go-back-N). */
+ * byte and sends again from there, one segment and then a window growing
+ * by a segment per ACK (slow start, RFC 5681 3.1, the only congestion
+ * control here). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,7 +162,7 @@ static void tcp_output(struct pv_ip *ip, struct tcp_conn *c)
 	} else {
 		for (;;) {
 			uint32_t avail = tcp_unsent(c);
-			int32_t room = (int32_t)(c->snd_una + c->snd_wnd - c->snd_nxt);
+			int32_t room = (int32_t)(c->snd_una + min_u32(c->snd_wnd, c->cwnd) - c->snd_nxt);
 			uint32_t n;
 
 			if (!avail || room <= 0)
@@ -224,6 +226,8 @@ static void tcp_acked(struct pv_ip *ip, struct tcp_conn *c, uint32_t ack)
 	c->slen -= d;
 	c->sbase += d;
 	c->snd_una = ack;
+	if (c->cwnd < SBUF_SIZE) /* slow start back to the full window */
+		c->cwnd += c->mss;
 	if (seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
 	if (c->rtt_timing && seq_le(c->rtt_seq, ack))
@@ -268,6 +272,7 @@ static void tcp_open(struct pv_ip *ip, const uint8_t *iph, const uint8_t *seg, s
 	c->rcv_nxt = net_get32(seg + 4) + 1; /* data on a SYN is dropped */
 	c->rto_at = 0;
 	c->rto_us = RTO_INIT_US;
+	c->cwnd = SBUF_SIZE;
 	c->srtt_us = c->rttvar_us = 0;
 	c->retries = 0;
 	c->error = 0;
@@ -423,7 +428,11 @@ void tcp_timer(struct pv_ip *ip)
 	}
 	c->rto_us = c->rto_us * 2 > RTO_MAX_US ? RTO_MAX_US : c->rto_us * 2;
 	c->rtt_timing = false;
-	c->snd_nxt = c->snd_una; /* go back to the oldest unacknowledged byte */
+	/* Go back to the oldest unacknowledged byte, one segment at first:
+	 * the receiver may hold much of what followed, and its next ACK
+	 * says how much. */
+	c->snd_nxt = c->snd_una;
+	c->cwnd = c->mss;
 	ip->stats.tcp_retransmits++;
 	tcp_output(ip, c);
 	if (c->state != TCP_SYN_RCVD && c->snd_wnd == 0 && c->snd_nxt == c->snd_una && tcp_unsent(c)) {

@@ -12,14 +12,16 @@
  * retransmission of our unacknowledged segments on a timer (RFC 6298 RTO
  * from measured round trips, 200 ms minimum, doubling per timeout, the
  * connection aborted with a RST after PV_TCP_RETRIES_MAX timeouts in a
- * row), zero-window probes, RST both ways.
+ * row, resending from the oldest unacknowledged byte with a window that
+ * restarts at one segment and grows by one per ACK), zero-window probes,
+ * RST both ways.
  *
  * Limits, by design: IPv4 only, no IP fragments (dropped), one address,
  * no routing (replies go to the sender's MAC, learned from its frames; an
  * unknown neighbour gets an ARP request and the segment is retransmitted
  * later), no TCP options but MSS (no window scaling: windows up to 64 KiB,
- * no SACK, no timestamps), no congestion control (meant for a LAN or a TAP
- * link), no delayed ACKs, no urgent data, no active open.  A SYN that
+ * no SACK, no timestamps), no congestion control but that restart after a
+ * timeout (meant for a LAN or a TAP link), no fast retransmit, no delayed ACKs, no urgent data, no active open.  A SYN that
  * arrives while the connection is busy is dropped (the client's SYN
  * retransmission finds the port free later).  After both FINs are
  * acknowledged the connection is freed at once (no TIME_WAIT): the next
