@@ -435,13 +435,11 @@ void tcp_timer(struct pv_ip *ip)
 	c->cwnd = c->mss;
 	ip->stats.tcp_retransmits++;
 	tcp_output(ip, c);
-	if (c->state != TCP_SYN_RCVD && c->snd_wnd == 0 && c->snd_nxt == c->snd_una && tcp_unsent(c)) {
-		/* Zero-window probe: one byte past the window makes the peer
-		 * answer with its current window. */
-		tcp_emit(ip, c, c->snd_nxt, 0, 1);
-		c->snd_nxt++;
-		if (seq_lt(c->snd_max, c->snd_nxt))
-			c->snd_max = c->snd_nxt;
+	if (c->state != TCP_SYN_RCVD && c->snd_wnd == 0 && c->snd_una == c->snd_max &&
+	    tcp_unsent(c)) {
+		/* Zero-window probe: a segment just below the window makes the
+		 * peer answer with an ACK carrying its current window. */
+		tcp_emit(ip, c, c->snd_una - 1, 0, 0);
 		tcp_arm(ip, c);
 	}
 }
