@@ -9,13 +9,20 @@
 
 uint32_t net_sum(uint32_t sum, const uint8_t *p, size_t len)
 {
-	size_t i;
+	uint64_t acc = sum;
+	size_t i = 0;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += net_get16(p + i);
+	/* Big-endian 32-bit words at a time: 2^16 = 1 modulo 0xffff, so a
+	 * word counts as its two 16-bit halves (RFC 1071 2(C)). */
+	for (; i + 4 <= len; i += 4)
+		acc += net_get32(p + i);
+	for (; i + 1 < len; i += 2)
+		acc += net_get16(p + i);
 	if (i < len)
-		sum += (uint32_t)p[i] << 8;
-	return sum;
+		acc += (uint32_t)p[i] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint32_t)acc;
 }
 
 uint16_t net_fold(uint32_t sum)
