@@ -6,7 +6,8 @@
 # checksum or a fragment), RST for a closed port, SYN-ACK with its MSS,
 # silence for a bad TCP checksum, a duplicate ACK for an out-of-order
 # segment, the body cut to the client's MSS, a retransmission of the first
-# unacknowledged segment alone after a timeout, FIN both ways,
+# unacknowledged segment alone after a timeout, FIN both ways (and the
+# ACK repeated for a late FIN),
 # zero-window probing, a RST that ends a connection and frees the port.
 set -u
 . "$(dirname "$0")/pv_lib.sh"
@@ -175,6 +176,10 @@ check(fin and data == body(5000) and b"Content-Length: 5000" in head, "the whole
 send_tcp(40001, 5001 + len(req), nxt, FIN | ACK)
 r = recv(tcp(40001))
 check(r is not None and r["fl"] & ACK and r["ack"] == 5001 + len(req) + 1, "our FIN acknowledged")
+send_tcp(40001, 5001 + len(req), nxt, FIN | ACK)  # as if that ACK was lost
+r = recv(tcp(40001))
+check(r is not None and r["fl"] == ACK and r["ack"] == 5001 + len(req) + 1,
+      "a repeated FIN after the close gets its ACK again, not a RST")
 
 # Connection 2: a zero window: the guest probes, then sends once it opens
 send_tcp(40002, 9000, 0, SYN)

@@ -62,6 +62,15 @@ struct tcp_conn {
 	unsigned retries;
 };
 
+/* The last connection that ended cleanly, for TCP_TIME_WAIT_NS: its stray
+ * segments are absorbed (a FIN is acknowledged again) instead of reset. */
+struct tcp_time_wait {
+	uint8_t rip[4];
+	uint16_t rport;
+	uint32_t snd_nxt, rcv_nxt;
+	uint64_t until; /* monotonic ns; 0: none */
+};
+
 struct pv_ip {
 	struct pv_net *net;
 	uint8_t mac[6], addr[4];
@@ -71,6 +80,7 @@ struct pv_ip {
 	struct arp_entry arp[ARP_ENTRIES];
 	uint16_t listen_port;
 	struct tcp_conn tcp;
+	struct tcp_time_wait tw;
 	struct pv_ip_stats stats;
 	uint8_t rx[PV_NET_FRAME_MAX];
 	uint8_t tx[PV_NET_FRAME_MAX];

@@ -24,6 +24,7 @@
 #define RTO_INIT_US 1000000u
 #define RTO_MIN_US  200000u /* Linux's minimum, not RFC 6298's 1 s: a LAN */
 #define RTO_MAX_US  60000000u
+#define TCP_TIME_WAIT_NS 2000000000ull
 
 static bool seq_lt(uint32_t a, uint32_t b)
 {
@@ -369,9 +370,16 @@ static void tcp_segment(struct pv_ip *ip, struct tcp_conn *c, const uint8_t *seg
 			 c->state == TCP_FIN_WAIT_2))
 		tcp_receive(c, data, dlen, (flags & TCP_FIN) != 0);
 	tcp_output(ip, c);
-	/* Both FINs acknowledged: done, without TIME_WAIT (see the header). */
-	if (c->peer_fin && tcp_fin_acked(c))
+	/* Both FINs acknowledged: the port is free at once; the old
+	 * connection's stray segments are absorbed for a while (see the header). */
+	if (c->peer_fin && tcp_fin_acked(c)) {
+		memcpy(ip->tw.rip, c->rip, 4);
+		ip->tw.rport = c->rport;
+		ip->tw.snd_nxt = c->snd_max;
+		ip->tw.rcv_nxt = c->rcv_nxt;
+		ip->tw.until = ip->now + TCP_TIME_WAIT_NS;
 		tcp_closed(c, 0);
+	}
 }
 
 void tcp_input(struct pv_ip *ip, const uint8_t *iph, const uint8_t *seg, size_t len)
@@ -396,6 +404,13 @@ void tcp_input(struct pv_ip *ip, const uint8_t *iph, const uint8_t *seg, size_t 
 	}
 	if (flags & TCP_RST)
 		return;
+	if (!(flags & TCP_SYN) && ip->now < ip->tw.until && dport == ip->listen_port &&
+	    ip->tw.rport == net_get16(seg) && !memcmp(ip->tw.rip, iph + 12, 4)) {
+		if (flags & TCP_FIN) /* our last ACK was lost: say it again */
+			tcp_emit_raw(ip, ip->tw.rip, ip->listen_port, ip->tw.rport, ip->tw.snd_nxt,
+				     ip->tw.rcv_nxt, TCP_ACK, 0, TCP_HLEN, 0);
+		return;
+	}
 	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && ip->listen_port && dport == ip->listen_port) {
 		if (c->state == TCP_CLOSED && !c->accepted)
 			tcp_open(ip, iph, seg, hl);

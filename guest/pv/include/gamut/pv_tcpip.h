@@ -24,8 +24,9 @@
  * timeout (meant for a LAN or a TAP link), no fast retransmit, no delayed ACKs, no urgent data, no active open.  A SYN that
  * arrives while the connection is busy is dropped (the client's SYN
  * retransmission finds the port free later).  After both FINs are
- * acknowledged the connection is freed at once (no TIME_WAIT): the next
- * client can connect immediately. */
+ * acknowledged the port takes the next client at once; instead of a full
+ * TIME_WAIT the old connection's late segments are absorbed for 2 s (a
+ * retransmitted FIN gets its ACK again) rather than answered with RST. */
 #ifndef GAMUT_PV_TCPIP_H
 #define GAMUT_PV_TCPIP_H
 
