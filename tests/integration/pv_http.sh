@@ -44,8 +44,10 @@ hdr=$(get -D - -o /dev/null http://10.0.80.2/bytes/7)
 grep -q "^HTTP/1.0 200 OK" <<<"$hdr" && grep -qi "^Content-Length: 7" <<<"$hdr" &&
 	echo "ok   response head" || bad "response head: $hdr"
 for n in 0 1 1460 100003 1048576; do check_bytes $n; done
-code=$(get -o /dev/null -w '%{http_code}' http://10.0.80.2/nothing)
-[ "$code" = 404 ] && echo "ok   404" || bad "GET /nothing gave status $code"
+for p in nothing bytes/99999999999999999999 bytes/x; do
+	code=$(get -o /dev/null -w '%{http_code}' "http://10.0.80.2/$p")
+	[ "$code" = 404 ] && echo "ok   404 for /$p" || bad "GET /$p gave status $code"
+done
 # A port nobody listens on: the guest answers the SYN with a RST at once.
 refused=$(in_netns timeout 20 bash -c 'exec 3<>/dev/tcp/10.0.80.2/81' 2>&1)
 grep -q "Connection refused" <<<"$refused" && echo "ok   port 81 refused" || bad "port 81: $refused"
