@@ -8,7 +8,8 @@
 # segment, the body cut to the client's MSS, a retransmission of the first
 # unacknowledged segment alone after a timeout, FIN both ways (and the
 # ACK repeated for a late FIN),
-# zero-window probing, a RST that ends a connection and frees the port.
+# zero-window probing, a RST that ends a connection and frees the port,
+# then 3000 random frames after which it still answers.
 set -u
 . "$(dirname "$0")/pv_lib.sh"
 . tests/lib/common.sh
@@ -214,6 +215,48 @@ send_tcp(40003, 7001, isn + 1, ACK | PSH, b"GET /")
 recv(tcp(40003), 1.0)
 send_tcp(40003, 7006, 0, RST)
 time.sleep(0.5)
+
+# 3000 malformed or random frames (fixed seed): random bytes, IPv4 headers
+# with valid checksums but random lengths and fields, TCP segments with
+# valid checksums but random flags, offsets, options and numbers, ICMP of
+# every type.  The guest must keep answering afterwards.
+import random
+rnd = random.Random(1)
+def rbytes(n):
+    return bytes(rnd.getrandbits(8) for _ in range(n))
+for i in range(3000):
+    kind = i % 4
+    if kind == 0:
+        s.send(rnd.choice([gmac, BCAST]) + MMAC + rnd.choice([b"\x08\x00", b"\x08\x06"]) +
+               rbytes(rnd.randrange(0, 1500)))
+    elif kind == 1:
+        ihl = rnd.randrange(0, 16)
+        h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, rnd.randrange(0, 1600), 1,
+                                  rnd.choice([0, 0x4000, 0x2000, rnd.getrandbits(16)]), 64,
+                                  rnd.choice([1, 6, 17, rnd.getrandbits(8)]), 0, MIP, GIP))
+        h += rbytes(max(0, ihl * 4 - 20))
+        h[10:12] = struct.pack("!H", csum(bytes(h[:max(ihl * 4, 20)])))
+        s.send(gmac + MMAC + b"\x08\x00" + bytes(h) + rbytes(rnd.randrange(0, 1400)))
+    elif kind == 2:
+        off = rnd.randrange(0, 16)
+        h = struct.pack("!HHIIBBHHH", rnd.randrange(1, 65536), rnd.choice([80, 80, 81, rnd.randrange(65536)]),
+                        rnd.getrandbits(32), rnd.getrandbits(32), off << 4, rnd.getrandbits(8),
+                        rnd.getrandbits(16), 0, rnd.getrandbits(16)) + rbytes(max(0, off * 4 - 20))
+        seg = bytearray(h + rbytes(rnd.choice([0, 0, rnd.randrange(0, 1400)])))
+        seg[16:18] = struct.pack("!H", csum(MIP + GIP + struct.pack("!BBH", 0, 6, len(seg)) + bytes(seg)))
+        send_ip(6, bytes(seg))
+    else:
+        m = bytearray(bytes([rnd.choice([8, 0, 3, rnd.getrandbits(8)]), rnd.getrandbits(8), 0, 0]) +
+                      rbytes(rnd.randrange(0, 1400)))
+        m[2:4] = struct.pack("!H", csum(bytes(m)))
+        send_ip(1, bytes(m))
+    if i % 100 == 99:
+        time.sleep(0.02)  # let the guest keep up rather than fill the TAP queue
+while recv(lambda f: True, 0.5):
+    pass
+r = echo(10, 1, b"still here")
+check(r is not None and r[8:] == b"still here", "ICMP echo after 3000 random frames")
+# A half-open connection left by them (if any) gives way to this client.
 send_tcp(40004, 3000, 0, SYN)
 r = recv(tcp(40004), 5.0)
 check(r is not None and r["fl"] == SYN | ACK, "after a RST the port takes a new connection")

@@ -412,7 +412,9 @@ void tcp_input(struct pv_ip *ip, const uint8_t *iph, const uint8_t *seg, size_t 
 		return;
 	}
 	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && ip->listen_port && dport == ip->listen_port) {
-		if (c->state == TCP_CLOSED && !c->accepted)
+		/* A half-open connection gives way to a new client, so that one
+		 * stray SYN cannot hold the port for minutes of SYN-ACK retries. */
+		if ((c->state == TCP_CLOSED && !c->accepted) || c->state == TCP_SYN_RCVD)
 			tcp_open(ip, iph, seg, hl);
 		return; /* busy: the client's retransmitted SYN may find it free */
 	}

@@ -21,9 +21,11 @@
  * unknown neighbour gets an ARP request and the segment is retransmitted
  * later), no TCP options but MSS (no window scaling: windows up to 64 KiB,
  * no SACK, no timestamps), no congestion control but that restart after a
- * timeout (meant for a LAN or a TAP link), no fast retransmit, no delayed ACKs, no urgent data, no active open.  A SYN that
- * arrives while the connection is busy is dropped (the client's SYN
- * retransmission finds the port free later).  After both FINs are
+ * timeout (meant for a LAN or a TAP link), no fast retransmit, no delayed
+ * ACKs, no urgent data, no active open.  A SYN that arrives while a
+ * connection is established is dropped (the client's SYN retransmission
+ * finds the port free later); one that arrives while the connection is
+ * half-open (SYN-ACK sent, no ACK yet) replaces it.  After both FINs are
  * acknowledged the port takes the next client at once; instead of a full
  * TIME_WAIT the old connection's late segments are absorbed for 2 s (a
  * retransmitted FIN gets its ACK again) rather than answered with RST. */
