@@ -58,12 +58,17 @@ for i in $(seq 10); do get http://10.0.80.2/ | grep -q "gamut PV guest" && ok=$(
 # Loss both ways: the host retransmits its own segments, the guest must
 # retransmit its data, SYN-ACK and FIN on its timer (it has no fast
 # retransmit), so the body arrives whole only if that works.
+lossy=1
 for chain in "INPUT -s 10.0.80.2" "OUTPUT -d 10.0.80.2"; do
-	in_netns iptables -A $chain -p tcp -m statistic --mode random --probability 0.1 -j DROP ||
-		skip "iptables cannot drop packets here (statistic match)"
+	in_netns iptables -A $chain -p tcp -m statistic --mode random --probability 0.1 -j DROP \
+		2>/dev/null || lossy=0
 done
-check_bytes 300000
-in_netns iptables -F
+if [ "$lossy" -eq 1 ]; then
+	check_bytes 300000
+else
+	echo "note: no lossy transfer: iptables (statistic match) cannot drop packets here"
+fi
+in_netns iptables -F 2>/dev/null
 
 quit=$(get http://10.0.80.2/quit)
 [ "$quit" = "bye." ] || bad "GET /quit gave: $quit"
@@ -73,8 +78,10 @@ rc=$?
 cat "$log"
 [ "$rc" -eq 0 ] || bad "the guest ended with status $rc, not 0"
 rto=$(sed -n 's/.* \([0-9]*\) retransmission timeouts.*/\1/p' "$log")
-[ "${rto:-0}" -gt 0 ] && echo "ok   the guest retransmitted after $rto timeouts" ||
-	bad "the lossy transfer needed no retransmission by the guest (stats: ${rto:-none})"
+if [ "$lossy" -eq 1 ]; then
+	[ "${rto:-0}" -gt 0 ] && echo "ok   the guest retransmitted after $rto timeouts" ||
+		bad "the lossy transfer needed no retransmission by the guest (stats: ${rto:-none})"
+fi
 echo "note: not run through --net user: the slirp backend has no host port forwarding"
 [ "$fails" -eq 0 ] || exit 1
 echo ok
