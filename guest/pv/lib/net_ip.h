@@ -42,6 +42,7 @@ struct tcp_conn {
 	 * sent or not; snd_max is the highest sequence number sent. */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, sbase;
 	uint32_t cwnd; /* the full buffer, or less while recovering from a timeout */
+	uint32_t max_wnd; /* the largest window the peer offered */
 	uint16_t mss;
 	bool fin_queued; /* the application closed: FIN follows the data */
 	uint8_t *sbuf;

@@ -145,10 +145,21 @@ static void tcp_arm(struct pv_ip *ip, struct tcp_conn *c)
 		c->rto_at = ip->now + (uint64_t)c->rto_us * 1000;
 }
 
+/* Sender-side silly window avoidance (RFC 9293 3.8.6.2.1, with Nagle's
+ * rule): a segment shorter than the MSS goes out only when it carries all
+ * queued data and nothing is in flight (or the application has closed,
+ * so nothing more will follow), or when it fills half the largest window
+ * the peer offered; the timer (force) sends it in any case. */
+static bool tcp_worth_sending(const struct tcp_conn *c, uint32_t n, uint32_t avail, bool force)
+{
+	return force || n == c->mss || n >= c->max_wnd / 2 ||
+	       (n == avail && (c->snd_nxt == c->snd_una || c->fin_queued));
+}
+
 /* Sends what the state, the send buffer and the peer's window allow, or a
  * bare ACK when one is owed; keeps the timer armed while anything is
- * unacknowledged or waiting for the window to open. */
-static void tcp_output(struct pv_ip *ip, struct tcp_conn *c)
+ * unacknowledged or waiting to be sent. */
+static void tcp_output_segments(struct pv_ip *ip, struct tcp_conn *c, bool force)
 {
 	bool sent = false;
 
@@ -169,6 +180,9 @@ static void tcp_output(struct pv_ip *ip, struct tcp_conn *c)
 			if (!avail || room <= 0)
 				break;
 			n = min_u32(min_u32(avail, c->mss), (uint32_t)room);
+			if (!tcp_worth_sending(c, n, avail, force))
+				break;
+			force = false; /* one forced segment per timeout */
 			if (!c->rtt_timing && c->snd_nxt == c->snd_max) { /* new data: time it */
 				c->rtt_timing = true;
 				c->rtt_seq = c->snd_nxt + n;
@@ -192,6 +206,11 @@ static void tcp_output(struct pv_ip *ip, struct tcp_conn *c)
 		tcp_emit(ip, c, c->snd_nxt, 0, 0);
 	if (c->snd_una != c->snd_max || tcp_unsent(c))
 		tcp_arm(ip, c);
+}
+
+static void tcp_output(struct pv_ip *ip, struct tcp_conn *c)
+{
+	tcp_output_segments(ip, c, false);
 }
 
 /* RFC 6298 2.2-2.4 with one segment timed at a time (Karn: never a
@@ -266,7 +285,7 @@ static void tcp_open(struct pv_ip *ip, const uint8_t *iph, const uint8_t *seg, s
 	c->iss = (uint32_t)(ip->now >> 12) + 0x9e3779b9u * ++opens; /* ticks like RFC 9293's clock */
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->sbase = c->iss + 1;
-	c->snd_wnd = net_get16(seg + 14);
+	c->snd_wnd = c->max_wnd = net_get16(seg + 14);
 	c->mss = (uint16_t)(mss < 64 ? 64 : mss > TCP_PAYLOAD_MAX ? TCP_PAYLOAD_MAX : mss);
 	c->fin_queued = c->peer_fin = c->ack_now = c->rtt_timing = false;
 	c->shead = c->slen = c->rhead = c->rlen = 0;
@@ -352,8 +371,11 @@ static void tcp_segment(struct pv_ip *ip, struct tcp_conn *c, const uint8_t *seg
 		tcp_output(ip, c);
 		return;
 	}
-	if (ack == c->snd_una)
+	if (ack == c->snd_una) {
 		c->snd_wnd = net_get16(seg + 14);
+		if (c->snd_wnd > c->max_wnd)
+			c->max_wnd = c->snd_wnd;
+	}
 	c->retries = 0; /* the peer is alive */
 	if (tcp_fin_acked(c) && c->state == TCP_FIN_WAIT_1)
 		c->state = TCP_FIN_WAIT_2;
@@ -451,7 +473,7 @@ void tcp_timer(struct pv_ip *ip)
 	c->snd_nxt = c->snd_una;
 	c->cwnd = c->mss;
 	ip->stats.tcp_retransmits++;
-	tcp_output(ip, c);
+	tcp_output_segments(ip, c, true);
 	if (c->state != TCP_SYN_RCVD && c->snd_wnd == 0 && c->snd_una == c->snd_max &&
 	    tcp_unsent(c)) {
 		/* Zero-window probe: a segment just below the window makes the

@@ -13,8 +13,9 @@
  * from measured round trips, 200 ms minimum, doubling per timeout, the
  * connection aborted with a RST after PV_TCP_RETRIES_MAX timeouts in a
  * row, resending from the oldest unacknowledged byte with a window that
- * restarts at one segment and grows by one per ACK), zero-window probes,
- * RST both ways.
+ * restarts at one segment and grows by one per ACK), sender-side silly
+ * window avoidance with Nagle's rule (lifted once the application closes),
+ * zero-window probes, RST both ways.
  *
  * Limits, by design: IPv4 only, no IP fragments (dropped), one address,
  * no routing (replies go to the sender's MAC, learned from its frames; an
