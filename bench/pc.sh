@@ -6,7 +6,9 @@
 # (linux-image-amd64) and an initramfs with its PC modules (pc_lib.sh).
 # Figures, one boot each (a boot costs tens of seconds here), no asserts:
 #   /init     seconds from the start of the VMM to the guest's
-#             "init ready" line (BIOS, syslinux, kernel, modules)
+#             "init ready" line (BIOS, syslinux, kernel, modules); "of it
+#             kernel": the guest's uptime then, the rest is firmware and
+#             boot loader
 #   disk      MiB/s of a cold sequential read of the data partition in
 #             the guest (dd, 1 MiB blocks)
 #   net       MiB/s of an HTTP GET of a 16 MiB file served on the host
@@ -31,10 +33,15 @@ cleanup() {
 trap cleanup EXIT
 pc_generic_initramfs "$tmp/initrd.gz"
 
-# The network half needs root, TUN and python3 for the HTTP server.
+# The network half needs root, TUN and python3 for the HTTP server: one
+# persistent TAP device gamut0 (host side 10.99.0.1/24) in a namespace of
+# its own, which every VMM below attaches to in turn.
 if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && command -v python3 >/dev/null &&
 	ns=gamut-pcbench-$$ && ip netns add "$ns" 2>/dev/null; then
 	ip -n "$ns" link set lo up
+	ip -n "$ns" tuntap add dev gamut0 mode tap
+	ip -n "$ns" addr add 10.99.0.1/24 dev gamut0
+	ip -n "$ns" link set gamut0 up
 	mkdir -p "$tmp/www"
 	head -c $((16 << 20)) /dev/urandom >"$tmp/www/big.bin"
 	ip netns exec "$ns" python3 -m http.server --bind 10.99.0.1 --directory "$tmp/www" 8080 \
@@ -50,7 +57,7 @@ fi
 disk="d=/dev/sda2; [ -b \$d ] || d=/dev/vda2; read t0 x </proc/uptime; dd if=\$d of=/dev/null bs=1M 2>/dev/null; read t1 x </proc/uptime; echo BENCH-DISK \$t0 \$t1 \$(blockdev --getsize64 \$d)"
 net="ip link set eth0 up; ip addr add 10.99.0.2/24 dev eth0; ping -c 1 -W 5 10.99.0.1 >/dev/null; read t0 x </proc/uptime; wget -q -O /dev/null http://10.99.0.1:8080/big.bin && read t1 x </proc/uptime && echo BENCH-NET \$t0 \$t1 $((16 << 20))"
 wait_disk='i=0; while [ ! -b /dev/sda2 ] && [ ! -b /dev/vda2 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done'
-cmd="$wait_disk; $disk"
+cmd="read u x </proc/uptime; echo BENCH-UP \$u; $wait_disk; $disk"
 [ -n "$ns" ] && cmd="$cmd; $net"
 pc_disk "$tmp/disk.img" "$GK_BZIMAGE" "$tmp/initrd.gz" \
 	"console=ttyS0 quiet gamut.cmd=\"$cmd; poweroff -f\""
@@ -80,44 +87,42 @@ print("-" if seen is None else "%.1f" % seen)
 PY
 }
 
+# uptime NAME: the guest's uptime when its command started (seconds of
+# kernel and /init; the rest of the /init time is firmware and loader).
+uptime_of() {
+	awk '$1 == "BENCH-UP" { printf "%.1f\n", $2; found = 1 } END { if (!found) print "-" }' \
+		"$tmp/$1.out" 2>/dev/null | tr -d '\r' | head -1
+}
+
 # rate TAG NAME: MiB/s from the guest's "TAG t0 t1 bytes" line.
 rate() {
 	awk -v tag="$1" '$1 == tag && $3 > $2 { printf "%.1f\n", $4 / ($3 - $2) / 1048576; found = 1 }
-		END { if (!found) print "-" }' "$tmp/$2.out" | tr -d '\r' | head -1
+		END { if (!found) print "-" }' "$tmp/$2.out" 2>/dev/null | tr -d '\r' | head -1
 }
 
-in_ns() { if [ -n "$ns" ]; then ip netns exec "$ns" "$@"; else "$@"; fi; }
+in_ns=()
+[ -n "$ns" ] && in_ns=(ip netns exec "$ns")
 
 bench_header
-table_row "PC, --cpu emu (one boot each)" "/init s" "disk MiB/s" "net MiB/s"
-table_rule 3
+table_row "PC, --cpu emu (one boot each)" "/init s" "of it kernel s" "disk MiB/s" "net MiB/s"
+table_rule 4
 for mode in hvm hvm-pv pvhvm; do
 	netopt=()
-	if [ -n "$ns" ]; then
-		ip -n "$ns" tuntap add dev gamut0 mode tap
-		ip -n "$ns" addr add 10.99.0.1/24 dev gamut0
-		ip -n "$ns" link set gamut0 up
-		netopt=(--net tap:gamut0)
-	fi
-	t=$(run "$mode" in_ns "$GAMUT" run --mode "$mode" --cpu emu --mem 256 --console stdio \
+	[ -n "$ns" ] && netopt=(--net tap:gamut0)
+	t=$(run "$mode" "${in_ns[@]}" "$GAMUT" run --mode "$mode" --cpu emu --mem 256 --console stdio \
 		--disk "$tmp/disk.img" "${netopt[@]}")
-	[ -n "$ns" ] && ip -n "$ns" link del gamut0 2>/dev/null
-	table_row "gamut --mode $mode" "$t" "$(rate BENCH-DISK "$mode")" "$(rate BENCH-NET "$mode")"
+	table_row "gamut --mode $mode" "$t" "$(uptime_of "$mode")" "$(rate BENCH-DISK "$mode")" "$(rate BENCH-NET "$mode")"
 done
 if q=$(command -v qemu-system-x86_64); then
 	netopt=()
 	if [ -n "$ns" ]; then
-		ip -n "$ns" tuntap add dev gamut0 mode tap
-		ip -n "$ns" addr add 10.99.0.1/24 dev gamut0
-		ip -n "$ns" link set gamut0 up
 		netopt=(-netdev tap,id=n0,ifname=gamut0,script=no,downscript=no -device e1000,netdev=n0)
 	else
 		netopt=(-nic none)
 	fi
-	t=$(run qemu in_ns "$q" -M pc -accel tcg -m 256 -display none -monitor none \
+	t=$(run qemu "${in_ns[@]}" "$q" -M pc -accel tcg -m 256 -display none -monitor none \
 		-serial stdio -no-reboot -drive file="$tmp/disk.img",format=raw,if=ide "${netopt[@]}")
-	[ -n "$ns" ] && ip -n "$ns" link del gamut0 2>/dev/null
-	table_row "qemu -M pc -accel tcg (IDE, e1000)" "$t" "$(rate BENCH-DISK qemu)" "$(rate BENCH-NET qemu)"
+	table_row "qemu -M pc -accel tcg (IDE, e1000)" "$t" "$(uptime_of qemu)" "$(rate BENCH-DISK qemu)" "$(rate BENCH-NET qemu)"
 else
 	echo "QEMU reference: qemu-system-x86_64 is not installed"
 fi
