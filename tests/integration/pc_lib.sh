@@ -99,13 +99,17 @@ pc_generic_pkg() {
 # modules PC_GENERIC_MODULES need (the whole tree is ~400 MB).
 pc_generic_kernel() {
 	local dir=$BUILD/pc-generic pkg x m rel
+	# One fetch at a time (tests or benchmarks started side by side).
+	mkdir -p "$BUILD"
+	exec 9>"$BUILD/pc-generic.lock"
+	flock 9
 	pkg=$(pc_generic_pkg)
-	if [ -z "$pkg" ] && ! [ -s "$dir/bzImage" ]; then
+	if [ -z "$pkg" ] && ! [ -s "$dir/.pkg" ]; then
 		# A fresh machine has no package lists yet.
 		if [ "$(id -u)" -eq 0 ]; then apt-get update -qq >&2; fi
 		pkg=$(pc_generic_pkg)
 	fi
-	if [ -s "$dir/bzImage" ] && { [ -z "$pkg" ] || [ "$(cat "$dir/.pkg" 2>/dev/null)" = "$pkg $PC_GENERIC_MODULES" ]; }; then
+	if [ -s "$dir/.pkg" ] && { [ -z "$pkg" ] || [ "$(cat "$dir/.pkg" 2>/dev/null)" = "$pkg $PC_GENERIC_MODULES" ]; }; then
 		pkg=$(cut -d' ' -f1 "$dir/.pkg")
 	else
 		[ -n "$pkg" ] || pc_skip "apt does not know linux-image-amd64 (apt-get update)"
@@ -130,6 +134,7 @@ pc_generic_kernel() {
 		rm -rf "$x" "$dir/dl"
 		echo "$pkg $PC_GENERIC_MODULES" >"$dir/.pkg"
 	fi
+	flock -u 9
 	GK_KVER=${pkg#linux-image-}
 	GK_BZIMAGE=$dir/bzImage
 	GK_MODS=$dir/mods/lib/modules/$GK_KVER
