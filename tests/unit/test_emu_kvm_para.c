@@ -381,3 +381,40 @@ TEST(emu_vmcall_kick_cpu_unhalts)
 	CHECK_EQ(r.c->exc_vec, EXC_UD);
 	rig_fini(&r);
 }
+
+/* The TSC has IA32_TSC_ADJUST and, in modes without kvmclock, is
+ * invariant (so Linux may trust it without its clocksource watchdog); the
+ * MSR follows the SDM: a TSC write moves it by the same amount, and
+ * writing it moves the TSC. */
+TEST(emu_tsc_invariant_with_adjust)
+{
+	struct kvm_rig r;
+	uint32_t o[4];
+	uint64_t adj, tsc0, tsc1;
+
+	CHECK(rig_init(&r, mode_find("hvm")->pv) == 0);
+	CHECK_EQ(cpuid(&r, 0x80000007, o), EMU_EXIT_HLT);
+	CHECK_EQ(o[3], 1u << 8);
+	CHECK_EQ(cpuid(&r, 7, o), EMU_EXIT_HLT);
+	CHECK_EQ(o[1] & 2, 2);
+	CHECK_EQ(rdmsr(&r, 0x3b, &adj), EMU_EXIT_HLT);
+	CHECK_EQ(adj, 0);
+	rig_fini(&r);
+	/* With kvmclock the PV clock stays the clocksource: no invariant bit. */
+	CHECK(rig_init(&r, mode_find("pvhvm")->pv) == 0);
+	CHECK_EQ(cpuid(&r, 0x80000007, o), EMU_EXIT_HLT);
+	CHECK_EQ(o[3], 0);
+	CHECK_EQ(cpuid(&r, 7, o), EMU_EXIT_HLT);
+	CHECK_EQ(o[1] & 2, 2);
+	/* Move the TSC back by ~1e12: TSC_ADJUST follows. */
+	CHECK_EQ(rdmsr(&r, 0x10, &tsc0), EMU_EXIT_HLT);
+	CHECK_EQ(wrmsr(&r, 0x10, tsc0 - 1000000000000ull), EMU_EXIT_HLT);
+	CHECK_EQ(rdmsr(&r, 0x3b, &adj), EMU_EXIT_HLT);
+	/* minus the time between the read and the write */
+	CHECK((int64_t)adj <= -1000000000000ll && (int64_t)adj > -1001000000000ll);
+	/* Writing TSC_ADJUST back to 0 moves the TSC forward again. */
+	CHECK_EQ(wrmsr(&r, 0x3b, 0), EMU_EXIT_HLT);
+	CHECK_EQ(rdmsr(&r, 0x10, &tsc1), EMU_EXIT_HLT);
+	CHECK(tsc1 > tsc0 && tsc1 - tsc0 < 1000000000000ull / 2);
+	rig_fini(&r);
+}

@@ -121,7 +121,7 @@ struct emu_cpu {
 	/* MSRs. */
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, misc_enable;
-	uint64_t apic_base, tsc_offset, mtrr_def, mtrr_fixed[11], mtrr_var[16];
+	uint64_t apic_base, tsc_offset, tsc_adjust, mtrr_def, mtrr_fixed[11], mtrr_var[16];
 	uint64_t kvm_system_time, kvm_wall_clock; /* kvmclock.c */
 	uint32_t kvmclock_version;
 	/* kvm_pv.c: steal time and PV unhalt. */

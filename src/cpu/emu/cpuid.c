@@ -1,7 +1,8 @@
 /* CPUID: one coherent model that advertises only what this CPU implements.
  *
  * A family-6 Intel-compatible CPU with long mode, NX, 1 GiB pages, PAE,
- * PSE, PGE, PAT, the TSC (1 GHz, from host monotonic time), RDTSCP, an
+ * PSE, PGE, PAT, the TSC (1 GHz, from host monotonic time, with
+ * IA32_TSC_ADJUST; invariant in the modes without kvmclock), RDTSCP, an
  * xAPIC, CX8/CX16, CMOV, POPCNT, CLFLUSH, x87, MMX, FXSR, SSE and SSE2.
  * The hypervisor bit and the KVM leaves 0x40000000/0x40000001 follow the
  * mode's pv bits as on the KVM backend: kvmclock (kvmclock.c), steal
@@ -11,7 +12,10 @@
  * Leaf 0x15 states the TSC and LAPIC timer clocks (both 1 GHz: emu_now_ns
  * and LAPIC_BUS_HZ), so a guest needs no PIT calibration: on a busy host a
  * calibration against a software PIT is unreliable, and the PVH platform
- * (hardware-reduced ACPI, no legacy PIC) does not route the PIT at all. */
+ * (hardware-reduced ACPI, no legacy PIC) does not route the PIT at all.
+ * Invariant TSC plus TSC_ADJUST is what lets Linux trust the TSC without
+ * its clocksource watchdog, which on a loaded host (an interpreted guest
+ * reading two clocks) can misjudge the skew and drop the TSC. */
 #include "cpu/emu/cpu.h"
 
 #include <string.h>
@@ -73,8 +77,10 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 			r[3] |= 1u << 28; /* HTT: the count in EBX is meaningful */
 		return;
 	case 7:
-		if (sub == 0)
+		if (sub == 0) {
+			r[1] = 1u << 1;	 /* IA32_TSC_ADJUST (msr.c) */
 			r[3] = 1u << 29; /* IA32_ARCH_CAPABILITIES (msr.c) */
+		}
 		return;
 	case 0x16: /* base, maximum and bus MHz */
 		r[0] = r[1] = (uint32_t)(LAPIC_BUS_HZ / 1000000);
@@ -95,6 +101,13 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		return;
 	case 0x80000002: case 0x80000003: case 0x80000004:
 		put_str(r, brand + 16 * (leaf - 0x80000002));
+		return;
+	case 0x80000007:
+		/* Invariant TSC (host monotonic time, never stops), except where
+		 * kvmclock is offered: there, as with QEMU's default CPU models,
+		 * the PV clock stays the guest's clocksource. */
+		if (!(c->pv & PV_KVMCLOCK))
+			r[3] = 1u << 8;
 		return;
 	case 0x80000008:
 		r[0] = 0x3028; /* 40 physical, 48 virtual address bits */

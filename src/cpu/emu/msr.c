@@ -7,6 +7,7 @@
 
 enum {
 	MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b,
+	MSR_TSC_ADJUST = 0x3b,
 	MSR_UCODE_REV = 0x8b, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
 	MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1a0, MSR_DEBUGCTL = 0x1d9,
 	MSR_PAT = 0x277, MSR_ARCH_CAPABILITIES = 0x10a,
@@ -40,6 +41,7 @@ bool msr_read(struct emu_cpu *c, uint32_t idx, uint64_t *v)
 {
 	switch (idx) {
 	case MSR_TSC: *v = cpu_tsc(c); return true;
+	case MSR_TSC_ADJUST: *v = c->tsc_adjust; return true;
 	case MSR_PLATFORM_ID: *v = 0; return true;
 	case MSR_APIC_BASE: *v = c->lapic ? lapic_get_base(c->lapic) : c->apic_base; return true;
 	case MSR_UCODE_REV: *v = 0; return true;
@@ -79,9 +81,19 @@ static bool efer_write(struct emu_cpu *c, uint64_t v)
 bool msr_write(struct emu_cpu *c, uint32_t idx, uint64_t v)
 {
 	switch (idx) {
-	case MSR_TSC:
+	case MSR_TSC: {
+		uint64_t old = cpu_tsc(c);
+
+		/* SDM: a TSC write moves IA32_TSC_ADJUST by the same amount. */
 		c->tsc_offset = v - emu_now_ns();
+		c->tsc_adjust += cpu_tsc(c) - old;
 		kvmclock_update(c); /* its TSC timestamp moved too */
+		return true;
+	}
+	case MSR_TSC_ADJUST:
+		c->tsc_offset += v - c->tsc_adjust;
+		c->tsc_adjust = v;
+		kvmclock_update(c);
 		return true;
 	case MSR_APIC_BASE:
 		if (c->lapic)
