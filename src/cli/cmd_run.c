@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/host.h"
 #include "core/vm.h"
+#include "net/hostfwd.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 quiet"
 
@@ -25,7 +26,12 @@ void cli_run_usage(FILE *f)
 "  --mem MiB          guest RAM in MiB (default 256)\n"
 "  --cpus N           vCPUs (default 1)\n"
 "  --disk [NAME=]PATH[,ro]   raw disk image; repeatable\n"
-"  --net [NAME=]tap:IFNAME|user   TAP device or user-mode (slirp); repeatable\n"
+"  --net [NAME=]tap:IFNAME|user[,hostfwd=RULE]...   TAP device or user-mode\n"
+"                     (slirp, guest 10.0.2.15/24); repeatable.  RULE forwards\n"
+"                     a host port to the guest (QEMU syntax):\n"
+"                     [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT;\n"
+"                     HOSTADDR defaults to 127.0.0.1 (QEMU: every address;\n"
+"                     give 0.0.0.0 for that), GUESTADDR to 10.0.2.15\n"
 "  --console stdio|none|file:PATH   where the serial console goes (default stdio)\n"
 "  --hugepages        back guest RAM with 2 MiB pages\n"
 "  --trace            print each executed instruction (emu)\n"
@@ -87,19 +93,31 @@ static int parse_disk(struct vm_config *cfg, char *arg, struct gerr *err)
 static int parse_net(struct vm_config *cfg, char *arg, struct gerr *err)
 {
 	struct net_config *n;
-	const char *spec;
+	const char *spec, *comma, *eq;
 
 	if (cfg->nr_nets >= CONFIG_MAX_NETS)
 		return gerr_set(err, "--net: at most %d interfaces", CONFIG_MAX_NETS);
 	n = &cfg->net[cfg->nr_nets];
-	spec = split_name(arg, &n->name);
-	if (!strcmp(spec, "user")) {
+	/* "user,hostfwd=..." has an '=' but no name: names hold no ','. */
+	comma = strchr(arg, ',');
+	eq = strchr(arg, '=');
+	if (comma && eq && comma < eq)
+		spec = arg;
+	else
+		spec = split_name(arg, &n->name);
+	if (!strcmp(spec, "user") || !strncmp(spec, "user,", 5)) {
+		struct hostfwd_set fwd;
+
 		n->kind = NET_USER;
+		n->user_opts = spec + 4;
+		/* Parsed again by the backend; here to fail before the VM is built. */
+		if (hostfwd_parse_opts(n->user_opts, &fwd, err) < 0)
+			return gerr_prefix(err, "--net: ");
 	} else if (!strncmp(spec, "tap:", 4) && spec[4]) {
 		n->kind = NET_TAP;
 		n->ifname = spec + 4;
 	} else {
-		return gerr_set(err, "--net %s: expected tap:IFNAME or user", spec);
+		return gerr_set(err, "--net %s: expected tap:IFNAME or user[,hostfwd=RULE]...", spec);
 	}
 	cfg->nr_nets++;
 	return 0;

@@ -22,6 +22,9 @@ struct net_config {
 	enum net_backend_kind kind;
 	const char *ifname; /* NET_TAP */
 	const char *name;   /* PV manifest name, or NULL */
+	/* NET_USER: the options after "user" (",hostfwd=RULE..."; see
+	 * net/hostfwd.h), or NULL for none */
+	const char *user_opts;
 };
 
 enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };

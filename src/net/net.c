@@ -105,7 +105,7 @@ struct net_backend *net_open(const struct net_config *cfg, struct evloop *loop,
 		return NULL;
 	}
 	ret = cfg->kind == NET_TAP ? net_tap_open(nb, cfg->ifname, err)
-				   : net_slirp_open(nb, err);
+				   : net_slirp_open(nb, cfg->user_opts, err);
 	if (ret < 0) {
 		gerr_prefix(err, "net %s: ", nb->name);
 		nb->ops = NULL;

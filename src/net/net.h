@@ -75,6 +75,7 @@ void net_close(struct net_backend *nb);
 void net_deliver(struct net_backend *nb, const void *frame, size_t len);
 /* Each backend's open: fills nb->ops and nb->priv, or fails. */
 int net_tap_open(struct net_backend *nb, const char *ifname, struct gerr *err);
-int net_slirp_open(struct net_backend *nb, struct gerr *err);
+/* opts: the user backend's options (config.h user_opts), or NULL. */
+int net_slirp_open(struct net_backend *nb, const char *opts, struct gerr *err);
 
 #endif

@@ -1,16 +1,20 @@
 /* The user-mode backend: libslirp (4.7) gives the guest a NATed
  * 10.0.2.0/24 network (gateway 10.0.2.2, DNS 10.0.2.3, DHCP from
- * 10.0.2.15) with no privileges.  No host port forwarding yet.
+ * 10.0.2.15) with no privileges.  Host port forwarding (hostfwd.h) makes
+ * slirp listen on host sockets and connect each accepted peer to a guest
+ * port; the guest sees such peers coming from the gateway 10.0.2.2.
  *
  * libslirp is not thread-safe, so every call into it runs on the event-loop
  * thread: frames the guest sends from a vCPU thread are queued and the loop
  * is woken.  Slirp's sockets, its timer deadline and that wake-up fd live in
  * a private epoll set, which itself sits in the VM's event loop; when it
  * fires we do one slirp_pollfds_poll / slirp_pollfds_fill round. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <slirp/libslirp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,9 +23,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/hostfwd.h"
 #include "net/net.h"
 
 #define SLIRP_TXQ_MAX 256
+
+/* The user network (and what the guest sees of it). */
+#define SLIRP_NETWORK	 "10.0.2.0"
+#define SLIRP_NETMASK	 "255.255.255.0"
+#define SLIRP_GATEWAY	 "10.0.2.2"
+#define SLIRP_DNS	 "10.0.2.3"
+#define SLIRP_DHCP_START "10.0.2.15" /* the first lease: hostfwd's default */
 
 struct slirp_timer {
 	SlirpTimerCb cb;
@@ -365,13 +377,69 @@ static Slirp *slirp_start(struct nslirp *s)
 	SlirpConfig cfg = { .version = 1 };
 
 	cfg.in_enabled = true;
-	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
-	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
-	inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
-	inet_pton(AF_INET, "10.0.2.15", &cfg.vdhcp_start);
-	inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
+	inet_pton(AF_INET, SLIRP_NETWORK, &cfg.vnetwork);
+	inet_pton(AF_INET, SLIRP_NETMASK, &cfg.vnetmask);
+	inet_pton(AF_INET, SLIRP_GATEWAY, &cfg.vhost);
+	inet_pton(AF_INET, SLIRP_DHCP_START, &cfg.vdhcp_start);
+	inet_pton(AF_INET, SLIRP_DNS, &cfg.vnameserver);
 	cfg.vhostname = "gamut";
 	return slirp_new(&cfg, &slirp_callbacks, s);
+}
+
+/* A forwarded connection must end at a guest on the user network, not at
+ * slirp's own gateway or DNS addresses, nor at the network or broadcast. */
+static int slirp_check_guest(struct in_addr guest, const char *rule, struct gerr *err)
+{
+	struct in_addr net, mask, gw, dns;
+	char a[INET_ADDRSTRLEN];
+
+	inet_pton(AF_INET, SLIRP_NETWORK, &net);
+	inet_pton(AF_INET, SLIRP_NETMASK, &mask);
+	inet_pton(AF_INET, SLIRP_GATEWAY, &gw);
+	inet_pton(AF_INET, SLIRP_DNS, &dns);
+	inet_ntop(AF_INET, &guest, a, sizeof(a));
+	if ((guest.s_addr & mask.s_addr) != net.s_addr)
+		return gerr_set(err, "%s: guest address %s is outside the user network "
+			       SLIRP_NETWORK "/24", rule, a);
+	if (guest.s_addr == net.s_addr || guest.s_addr == (net.s_addr | ~mask.s_addr) ||
+	    guest.s_addr == gw.s_addr || guest.s_addr == dns.s_addr)
+		return gerr_set(err, "%s: guest address %s is slirp's own, not a guest's",
+				rule, a);
+	return 0;
+}
+
+/* Opens a host listening socket for each rule (before the guest runs, so
+ * a port that is taken fails `gamut run` at once). */
+static int slirp_forward(struct nslirp *s, const char *opts, struct gerr *err)
+{
+	struct hostfwd_set set;
+	struct in_addr first;
+	char where[48], rule[128];
+
+	if (hostfwd_parse_opts(opts, &set, err) < 0)
+		return -1;
+	inet_pton(AF_INET, SLIRP_DHCP_START, &first);
+	for (unsigned i = 0; i < set.nr; i++) {
+		const struct hostfwd_rule *r = &set.rule[i];
+		struct in_addr guest = r->guest_addr.s_addr ? r->guest_addr : first;
+		char ga[INET_ADDRSTRLEN];
+
+		hostfwd_format_host(r, where, sizeof(where));
+		inet_ntop(AF_INET, &guest, ga, sizeof(ga));
+		snprintf(rule, sizeof(rule), "hostfwd %s -> %s:%u", where, ga, r->guest_port);
+		if (slirp_check_guest(guest, rule, err) < 0)
+			return -1;
+		errno = 0;
+		if (slirp_add_hostfwd(s->slirp, r->udp, r->host_addr, r->host_port,
+				      guest, r->guest_port) < 0) {
+			if (errno)
+				return gerr_errno(err, errno, "cannot listen on %s (hostfwd to %s:%u)",
+						  where, ga, r->guest_port);
+			return gerr_set(err, "cannot listen on %s (hostfwd to %s:%u)", where, ga,
+					r->guest_port);
+		}
+	}
+	return 0;
 }
 
 static int slirp_fds(struct nslirp *s, struct gerr *err)
@@ -389,7 +457,7 @@ static int slirp_fds(struct nslirp *s, struct gerr *err)
 	return 0;
 }
 
-int net_slirp_open(struct net_backend *nb, struct gerr *err)
+int net_slirp_open(struct net_backend *nb, const char *opts, struct gerr *err)
 {
 	struct nslirp *s = calloc(1, sizeof(*s));
 
@@ -405,7 +473,11 @@ int net_slirp_open(struct net_backend *nb, struct gerr *err)
 	s->slirp = slirp_start(s);
 	if (!s->slirp) {
 		slirp_free(s);
-		return gerr_set(err, "libslirp refused the 10.0.2.0/24 network");
+		return gerr_set(err, "libslirp refused the " SLIRP_NETWORK "/24 network");
+	}
+	if (slirp_forward(s, opts, err) < 0) {
+		slirp_free(s);
+		return -1;
 	}
 	if (evloop_add(nb->loop, s->epfd, EPOLLIN, slirp_round, s, err) < 0) {
 		slirp_free(s);

@@ -241,7 +241,7 @@ TEST(pv_blk_attachment_follows_the_manifest)
 	CHECK(strstr(t.err.msg, "cannot open"));
 	pvt_fini(&t);
 	CHECK(pvt_init(&t) == 0); /* a net device the image does not declare */
-	t.vm->cfg.net[0] = (struct net_config){ NET_TAP, "pvt0", "lan" };
+	t.vm->cfg.net[0] = (struct net_config){ .kind = NET_TAP, .ifname = "pvt0", .name = "lan" };
 	t.vm->cfg.nr_nets = 1;
 	CHECK(pvt_load(&t, img, len) < 0);
 	CHECK(strstr(t.err.msg, "no net device named 'lan'"));
@@ -252,7 +252,7 @@ TEST(pv_blk_attachment_follows_the_manifest)
 		len = pvt_image(img, net, 1);
 	}
 	CHECK(pvt_init(&t) == 0); /* a declared net device on user-mode networking */
-	t.vm->cfg.net[0] = (struct net_config){ NET_USER, NULL, "lan" };
+	t.vm->cfg.net[0] = (struct net_config){ .kind = NET_USER, .name = "lan" };
 	t.vm->cfg.nr_nets = 1;
 	CHECK(pvt_load(&t, img, len) == 0);
 	CHECK_EQ(t.pv->dev[0].type, PV_DEV_NET);

@@ -102,7 +102,7 @@ TEST(pv_net_tap_tx_and_rx)
 		SKIP("needs root and /dev/net/tun");
 	snprintf(ifname, sizeof(ifname), "pvu%d", (int)getpid() % 100000);
 	CHECK(pvt_init(&t) == 0);
-	t.vm->cfg.net[0] = (struct net_config){ NET_TAP, ifname, "lan" };
+	t.vm->cfg.net[0] = (struct net_config){ .kind = NET_TAP, .ifname = ifname, .name = "lan" };
 	t.vm->cfg.nr_nets = 1;
 	CHECK(pvt_load(&t, img, pvt_image(img, devs, 1)) == 0);
 	CHECK((pkt = host_side()) >= 0);
