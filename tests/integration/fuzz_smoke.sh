@@ -26,6 +26,8 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
 	fuzz_bzimage) cp "$BUILD"/guests/boot/bzimage64.bin "$corpus/" 2>/dev/null
 		[ -f "$BUILD/kit/bzImage" ] && head -c 32768 "$BUILD/kit/bzImage" >"$corpus/debian" ;;
 	fuzz_pv_image) cp "$BUILD"/pv-examples/*.pv "$corpus/" 2>/dev/null ;;
+	fuzz_hostfwd) printf 'tcp::8080-:80' >"$corpus/a"
+		printf 'udp:127.0.0.1:5353-10.0.2.15:53' >"$corpus/b" ;;
 	fuzz_oci_config) (g=${GAMUT:-$PWD/$BUILD/gamut}; cd "$corpus" && "$g" oci spec >/dev/null 2>&1) ;;
 	esac
 	if "$bin" -max_total_time="$SECS" -rss_limit_mb=1024 -max_len=65536 \
