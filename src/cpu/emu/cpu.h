@@ -135,6 +135,7 @@ struct emu_cpu {
 	enum emu_runstate state;
 	jmp_buf fault_jmp;
 	uint64_t icount;
+	uint64_t next_poll;	/* icount at which the run loop polls next */
 	bool stop_at_hlt;	/* test API: return on HLT instead of sleeping */
 	bool exc_exit;		/* test API: return exceptions, do not deliver */
 	bool trace;
@@ -223,10 +224,11 @@ static inline uint64_t read_fast(struct emu_cpu *c, uint64_t va,
 				 unsigned len, bool user)
 {
 	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
-	uint64_t v = 0;
 
 	if (__builtin_expect(e->tag_r == (va & ~0xfffull) &&
 			     (va & 0xfff) + len <= 4096, 1)) {
+		uint64_t v = 0;
+
 		__builtin_memcpy(&v, e->host + (va & 0xfff), len);
 		return v;
 	}
