@@ -37,6 +37,7 @@ enum {
 enum lf_op {
 	LF_NONE,	/* rflags holds the arithmetic flags */
 	LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+	LF_RESULT,	/* SF/ZF/PF from res, CF = a, OF = b, AF clear (shifts) */
 };
 
 struct lazy_flags {
@@ -219,6 +220,33 @@ unsigned mem_fetch(struct emu_cpu *c, uint64_t va, uint8_t *buf, unsigned max);
  * operand is MMIO or crosses a page (then emulated non-atomically). */
 uint8_t *mem_rmw_ptr(struct emu_cpu *c, uint64_t va, unsigned len);
 
+/* Loads and stores of 1, 2, 4 or 8 bytes with a constant size per case, so
+ * the compiler emits one move instead of a call to memcpy. */
+static inline uint64_t host_load(const uint8_t *p, unsigned len)
+{
+	uint64_t v = 0;
+
+	switch (len) {
+	case 1: v = *p; break;
+	case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); v = x; break; }
+	case 4: { uint32_t x; __builtin_memcpy(&x, p, 4); v = x; break; }
+	case 8: __builtin_memcpy(&v, p, 8); break;
+	default: __builtin_memcpy(&v, p, len); break;
+	}
+	return v;
+}
+
+static inline void host_store(uint8_t *p, unsigned len, uint64_t v)
+{
+	switch (len) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; __builtin_memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; __builtin_memcpy(p, &x, 4); break; }
+	case 8: __builtin_memcpy(p, &v, 8); break;
+	default: __builtin_memcpy(p, &v, len); break;
+	}
+}
+
 /* The TLB hit paths, inline; everything else is mem_*_slow (mmu.c). */
 static inline uint64_t read_fast(struct emu_cpu *c, uint64_t va,
 				 unsigned len, bool user)
@@ -226,12 +254,8 @@ static inline uint64_t read_fast(struct emu_cpu *c, uint64_t va,
 	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
 
 	if (__builtin_expect(e->tag_r == (va & ~0xfffull) &&
-			     (va & 0xfff) + len <= 4096, 1)) {
-		uint64_t v = 0;
-
-		__builtin_memcpy(&v, e->host + (va & 0xfff), len);
-		return v;
-	}
+			     (va & 0xfff) + len <= 4096, 1))
+		return host_load(e->host + (va & 0xfff), len);
 	return mem_read_slow(c, va, len, user);
 }
 
@@ -242,7 +266,7 @@ static inline void write_fast(struct emu_cpu *c, uint64_t va, unsigned len,
 
 	if (__builtin_expect(e->tag_w == (va & ~0xfffull) &&
 			     (va & 0xfff) + len <= 4096, 1)) {
-		__builtin_memcpy(e->host + (va & 0xfff), &v, len);
+		host_store(e->host + (va & 0xfff), len, v);
 		return;
 	}
 	mem_write_slow(c, va, len, v, user);

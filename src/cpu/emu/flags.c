@@ -32,6 +32,10 @@ static uint64_t compute(const struct lazy_flags *l)
 		break;
 	case LF_LOGIC:
 		break;
+	case LF_RESULT:
+		f |= a ? FL_CF : 0;
+		f |= b ? FL_OF : 0;
+		break;
 	case LF_INC:
 		f |= l->cin ? FL_CF : 0;
 		f |= r == top ? FL_OF : 0;
