@@ -306,6 +306,9 @@ uint64_t cpu_tsc(struct emu_cpu *c);
 /* --- execution (exec_*.c) --- */
 /* Executes one decoded instruction; `next` is the RIP after it. */
 void exec_insn(struct emu_cpu *c, const struct insn *d, uint64_t next);
+/* The handler for `d`: a specialised one for common forms (exec_fast.c),
+ * else exec_insn. */
+exec_fn *exec_pick(const struct insn *d);
 void exec_onebyte(struct emu_cpu *c, const struct insn *d, uint64_t next);
 void exec_twobyte(struct emu_cpu *c, const struct insn *d, uint64_t next);
 void exec_string(struct emu_cpu *c, const struct insn *d);

@@ -175,6 +175,7 @@ static const struct block *block_build(struct emu_cpu *c, struct block *b,
 		if (decode_insn(page + off, avail < 15 ? avail : 15,
 				(enum dec_mode)mode, d) != DEC_OK)
 			break;
+		d->fn = exec_pick(d);
 		n++;
 		off += d->len;
 		/* 16/32-bit RIP wrapping: the next instruction is elsewhere. */

@@ -254,6 +254,7 @@ static const struct insn *fetch_decode(struct emu_cpu *c, struct insn *tmp)
 	}
 	if (c->trace)
 		trace_insn(c, buf, tmp->len);
+	tmp->fn = exec_pick(tmp);
 	return tmp;
 }
 
@@ -306,7 +307,7 @@ static inline void step(struct emu_cpu *c, const struct insn *d)
 	if (c->code_size != DEC_MODE64)
 		next &= size_mask(c->code_size == DEC_MODE16 && !c->seg[X86_CS].db ? 2 : 4);
 	c->rip = next;
-	exec_insn(c, d, next);
+	d->fn(c, d, next);
 	c->icount++;
 }
 

@@ -1,0 +1,228 @@
+/* Pre-resolved handlers for the commonest instruction forms.
+ *
+ * When the decode cache builds a block it stores in each decoded
+ * instruction the function that executes it (insn.fn, chosen once by
+ * exec_pick): for the forms below a small handler specialised for the
+ * operation, the operand size and register/memory form, with no opcode
+ * switch left at run time; for everything else exec_insn, the general
+ * opcode switch.  Each handler does exactly what the general path does for
+ * its form (the differential tests run both: tests/difftest), and takes
+ * only forms without LOCK and with 32/64-bit operands, whose register
+ * writes need no byte/word merging. */
+#include "cpu/emu/alu.h"
+#include "cpu/emu/cpu.h"
+
+/* Register/register ALU.  Form 0/1 writes r/m (d->rm), form 2/3 writes the
+ * reg field; a 32-bit result is already masked, i.e. zero-extended. */
+#define ALU_RR(name, OP, SZ, DST, SRC)                                        \
+	static void name(struct emu_cpu *c, const struct insn *d, uint64_t n) \
+	{                                                                     \
+		uint64_t v = alu_op(c, OP, SZ, c->r[d->DST], c->r[d->SRC]);   \
+		(void)n;                                                      \
+		if (OP != ALU_CMP)                                            \
+			c->r[d->DST] = v;                                     \
+	}
+/* Register op= immediate (group 1, 81/83). */
+#define ALU_RI(name, OP, SZ)                                                  \
+	static void name(struct emu_cpu *c, const struct insn *d, uint64_t n) \
+	{                                                                     \
+		uint64_t v = alu_op(c, OP, SZ, c->r[d->rm], d->imm);          \
+		(void)n;                                                      \
+		if (OP != ALU_CMP)                                            \
+			c->r[d->rm] = v;                                      \
+	}
+#define ALU_SET(OP, SZ, s)                                                    \
+	ALU_RR(alu_mr_##OP##_##s, OP, SZ, rm, reg)                            \
+	ALU_RR(alu_rm_##OP##_##s, OP, SZ, reg, rm)                            \
+	ALU_RI(alu_ri_##OP##_##s, OP, SZ)
+#define ALU_SIZES(OP) ALU_SET(OP, 4, 4) ALU_SET(OP, 8, 8)
+
+ALU_SIZES(ALU_ADD)
+ALU_SIZES(ALU_OR)
+ALU_SIZES(ALU_AND)
+ALU_SIZES(ALU_SUB)
+ALU_SIZES(ALU_XOR)
+ALU_SIZES(ALU_CMP)
+
+typedef void fast_fn(struct emu_cpu *c, const struct insn *d, uint64_t next);
+
+/* [form: 0 r/m op= reg, 1 reg op= r/m, 2 r/m op= imm][op][size 4, 8];
+ * NULL for ADC and SBB, which take the general path. */
+#define ALU_ROW(f, OP) { f##_##OP##_4, f##_##OP##_8 }
+#define ALU_TABLE(f)                                                          \
+	{ ALU_ROW(f, ALU_ADD), ALU_ROW(f, ALU_OR), { NULL, NULL },              \
+	  { NULL, NULL }, ALU_ROW(f, ALU_AND), ALU_ROW(f, ALU_SUB),            \
+	  ALU_ROW(f, ALU_XOR), ALU_ROW(f, ALU_CMP) }
+static fast_fn *const alu_fast[3][8][2] = {
+	ALU_TABLE(alu_mr), ALU_TABLE(alu_rm), ALU_TABLE(alu_ri),
+};
+
+/* reg op= [mem], any operation, 32/64-bit. */
+static void alu_rmem(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	unsigned op = d->op >> 3, sz = d->osz;
+	uint64_t v = mem_read(c, ea_linear(c, d, next), sz);
+
+	v = alu_op(c, op, sz, c->r[d->reg], v);
+	if (op != ALU_CMP)
+		c->r[d->reg] = v;
+}
+
+static void test_rr(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)next;
+	alu_op(c, ALU_AND, d->osz, c->r[d->rm], c->r[d->reg]);
+}
+
+static void mov_rr(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)next;
+	c->r[d->rm] = c->r[d->reg] & size_mask(d->osz);
+}
+
+static void mov_rr_rev(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)next;
+	c->r[d->reg] = c->r[d->rm] & size_mask(d->osz);
+}
+
+static void mov_load(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	c->r[d->reg] = mem_read(c, ea_linear(c, d, next), d->osz);
+}
+
+static void mov_store(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	mem_write(c, ea_linear(c, d, next), d->osz, c->r[d->reg]);
+}
+
+static void mov_ri(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)next;
+	c->r[(d->op & 7) | ((d->rex & 1) << 3)] = d->imm & size_mask(d->osz);
+}
+
+static void lea(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	c->r[d->reg] = ea_offset(c, d, next) & size_mask(d->osz);
+}
+
+static void shift_ri(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	unsigned count = d->op <= 0xc1 ? (unsigned)d->imm & 0xff : 1;
+
+	(void)next;
+	c->r[d->rm] = alu_shift(c, insn_subop(d), d->osz, c->r[d->rm], count);
+}
+
+static void incdec(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)next;
+	c->r[d->rm] = alu_incdec(c, insn_subop(d), d->osz, c->r[d->rm]);
+}
+
+/* Control flow in 64-bit mode (no truncation of the target). */
+static void jcc64(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	if (flags_cond(c, d->op & 15))
+		c->rip = next + d->imm;
+}
+
+static void jmp64(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	c->rip = next + d->imm;
+}
+
+static void call64(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	push(c, 8, next);
+	c->rip = next + d->imm;
+}
+
+static void ret64(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)d;
+	(void)next;
+	c->rip = pop(c, 8);
+}
+
+static void push64(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)next;
+	push(c, 8, c->r[(d->op & 7) | ((d->rex & 1) << 3)]);
+}
+
+static void pop64(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)next;
+	c->r[(d->op & 7) | ((d->rex & 1) << 3)] = pop(c, 8);
+}
+
+/* One-byte opcodes with a 32/64-bit operand and no LOCK. */
+static fast_fn *pick_onebyte(const struct insn *d, bool l64)
+{
+	unsigned op = d->op, s = d->osz == 8;
+	bool reg = d->mod == 3;
+
+	switch (op) {
+	case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39:
+		return reg ? alu_fast[0][op >> 3][s] : NULL;
+	case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b:
+	case 0x33: case 0x3b:
+		return reg ? alu_fast[1][op >> 3][s] : alu_rmem;
+	case 0x81: case 0x83:
+		return reg ? alu_fast[2][insn_subop(d)][s] : NULL;
+	case 0x85:
+		return reg ? test_rr : NULL;
+	case 0x89:
+		return reg ? mov_rr : mov_store;
+	case 0x8b:
+		return reg ? mov_rr_rev : mov_load;
+	case 0x8d:
+		return reg ? NULL : lea;
+	case 0xb8 ... 0xbf:
+		return mov_ri;
+	case 0xc1: case 0xd1:
+		return reg ? shift_ri : NULL;
+	case 0xff:
+		return reg && insn_subop(d) <= 1 ? incdec : NULL;
+	case 0x50 ... 0x57:
+		return l64 && s ? push64 : NULL;
+	case 0x58 ... 0x5f:
+		return l64 && s ? pop64 : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* Near branches in 64-bit mode, whatever the operand size. */
+static fast_fn *pick_branch(const struct insn *d)
+{
+	if (d->map == DEC_MAP_0F)
+		return d->op >= 0x80 && d->op <= 0x8f ? jcc64 : NULL;
+	switch (d->op) {
+	case 0x70 ... 0x7f:
+		return jcc64;
+	case 0xe9: case 0xeb:
+		return jmp64;
+	case 0xe8:
+		return call64;
+	case 0xc3:
+		return ret64;
+	default:
+		return NULL;
+	}
+}
+
+exec_fn *exec_pick(const struct insn *d)
+{
+	bool l64 = d->mode == DEC_MODE64;
+	fast_fn *f = NULL;
+
+	if (l64 && !d->lock && !d->rep)
+		f = pick_branch(d);
+	if (!f && d->map == DEC_MAP_1B && !d->lock &&
+	    (d->osz == 4 || d->osz == 8))
+		f = pick_onebyte(d, l64);
+	return f ? f : exec_insn;
+}
