@@ -311,6 +311,40 @@ static inline void step(struct emu_cpu *c, const struct insn *d)
 	c->icount++;
 }
 
+/* Runs the first `n` instructions of block `b`, straight-line code of one
+ * page, from RIP.  It stops early when an instruction jumps (RIP is not the
+ * next one, or the next one wrapped around the segment) or a store changed
+ * the block's page (self-modifying code).  A separate function: in emu_run,
+ * setjmp would keep `c` in memory. */
+static __attribute__((noinline)) void block_run(struct emu_cpu *c,
+						const struct block *b,
+						unsigned n)
+{
+	const struct insn *d = b->insn, *stop = d + n;
+	uint64_t rip = c->rip, mask = ~0ull;
+
+	if (b->mode != DEC_MODE64)
+		mask = size_mask(b->mode == DEC_MODE16 && !c->seg[X86_CS].db ? 2 : 4);
+	/* Only the first instruction can follow STI or MOV SS: they end
+	 * blocks. */
+	if (c->irq_shadow)
+		c->irq_shadow--;
+	for (;;) {
+		uint64_t lin_next = rip + d->len, next = lin_next & mask;
+
+		c->insn_rip = rip;
+		c->rip = next;
+		d->fn(c, d, next);
+		c->icount++;
+		if (++d == stop || c->rip != lin_next ||
+		    __atomic_load_n(b->genp, __ATOMIC_RELAXED) != b->gen)
+			return;
+		rip = lin_next;
+		/* ---- Instruction boundary inside a block (a debugger's
+		 * per-instruction stop would go here). ---- */
+	}
+}
+
 enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 {
 	struct insn tmp;
@@ -360,20 +394,7 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 			step(c, fetch_decode(c, &tmp));
 			continue;
 		}
-		/* ---- The block: straight-line code of one page.  It is left
-		 * early when an instruction jumps (RIP is not the next one)
-		 * or a store changed the block's page (self-modifying code). */
 		left = end - c->icount;
-		for (unsigned i = 0, n = left < b->n ? (unsigned)left : b->n;;) {
-			const struct insn *d = &b->insn[i];
-			uint64_t next;
-
-			step(c, d);
-			next = c->insn_rip + d->len;
-			if (++i == n || c->rip != next ||
-			    __atomic_load_n(b->genp, __ATOMIC_RELAXED) != b->gen)
-				break;
-			/* (instruction boundary inside a block) */
-		}
+		block_run(c, b, left < b->n ? (unsigned)left : b->n);
 	}
 }
