@@ -182,7 +182,15 @@ void emu_check_irq(struct emu_cpu *c);
 uint64_t flags_get(struct emu_cpu *c);
 void flags_set(struct emu_cpu *c, uint64_t f, uint64_t mask);
 bool flags_cond(struct emu_cpu *c, unsigned cc);
-static inline bool flag_cf(struct emu_cpu *c) { return flags_get(c) & FL_CF; }
+/* CF alone, without materialising the other lazy flags (ADC, SBB,
+ * rotates through carry, JB/JAE). */
+bool flags_cf_lazy(const struct lazy_flags *l);
+static inline bool flag_cf(struct emu_cpu *c)
+{
+	if (c->lf.op == LF_NONE)
+		return c->rflags & FL_CF;
+	return flags_cf_lazy(&c->lf);
+}
 static inline void lf_set(struct emu_cpu *c, enum lf_op op, unsigned size,
 			  uint64_t res, uint64_t a, uint64_t b)
 {

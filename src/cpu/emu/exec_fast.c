@@ -43,15 +43,16 @@ ALU_SIZES(ALU_AND)
 ALU_SIZES(ALU_SUB)
 ALU_SIZES(ALU_XOR)
 ALU_SIZES(ALU_CMP)
+ALU_SIZES(ALU_ADC)
+ALU_SIZES(ALU_SBB)
 
 typedef void fast_fn(struct emu_cpu *c, const struct insn *d, uint64_t next);
 
-/* [form: 0 r/m op= reg, 1 reg op= r/m, 2 r/m op= imm][op][size 4, 8];
- * NULL for ADC and SBB, which take the general path. */
+/* [form: 0 r/m op= reg, 1 reg op= r/m, 2 r/m op= imm][op][size 4, 8]. */
 #define ALU_ROW(f, OP) { f##_##OP##_4, f##_##OP##_8 }
 #define ALU_TABLE(f)                                                          \
-	{ ALU_ROW(f, ALU_ADD), ALU_ROW(f, ALU_OR), { NULL, NULL },              \
-	  { NULL, NULL }, ALU_ROW(f, ALU_AND), ALU_ROW(f, ALU_SUB),            \
+	{ ALU_ROW(f, ALU_ADD), ALU_ROW(f, ALU_OR), ALU_ROW(f, ALU_ADC),         \
+	  ALU_ROW(f, ALU_SBB), ALU_ROW(f, ALU_AND), ALU_ROW(f, ALU_SUB),       \
 	  ALU_ROW(f, ALU_XOR), ALU_ROW(f, ALU_CMP) }
 static fast_fn *const alu_fast[3][8][2] = {
 	ALU_TABLE(alu_mr), ALU_TABLE(alu_rm), ALU_TABLE(alu_ri),
@@ -158,6 +159,69 @@ static void pop64(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	c->r[(d->op & 7) | ((d->rex & 1) << 3)] = pop(c, 8);
 }
 
+static void movsxd(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	uint64_t v = d->mod == 3 ? c->r[d->rm]
+				 : mem_read(c, ea_linear(c, d, next), 4);
+
+	c->r[d->reg] = sign_ext(v & 0xffffffffu, 4);
+}
+
+/* 0F opcodes.  CMOVcc reads its source whatever the condition, and its
+ * 32-bit form zero-extends the destination even when it does not move. */
+static void cmov(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	uint64_t v = d->mod == 3 ? c->r[d->rm]
+				 : mem_read(c, ea_linear(c, d, next), d->osz);
+
+	if (flags_cond(c, d->op & 15))
+		c->r[d->reg] = v & size_mask(d->osz);
+	else
+		c->r[d->reg] &= size_mask(d->osz);
+}
+
+static void setcc_r(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	(void)next;
+	reg_set(c, d, d->rm, 1, flags_cond(c, d->op & 15));
+}
+
+static void imul_r(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	uint64_t v = d->mod == 3 ? c->r[d->rm]
+				 : mem_read(c, ea_linear(c, d, next), d->osz);
+
+	c->r[d->reg] = alu_imul2(c, d->osz, c->r[d->reg], v);
+}
+
+/* MOVZX/MOVSX from a byte or word register or memory. */
+static void movx(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	unsigned from = (d->op & 1) ? 2 : 1;
+	uint64_t v = d->mod == 3 ? reg_get(c, d, d->rm, from)
+				 : mem_read(c, ea_linear(c, d, next), from);
+
+	if (d->op >= 0xbe)
+		v = sign_ext(v, from);
+	c->r[d->reg] = v & size_mask(d->osz);
+}
+
+static fast_fn *pick_twobyte(const struct insn *d)
+{
+	switch (d->op) {
+	case 0x40 ... 0x4f:
+		return cmov;
+	case 0x90 ... 0x9f:
+		return d->mod == 3 ? setcc_r : NULL;
+	case 0xaf:
+		return imul_r;
+	case 0xb6: case 0xb7: case 0xbe: case 0xbf:
+		return movx;
+	default:
+		return NULL;
+	}
+}
+
 /* One-byte opcodes with a 32/64-bit operand and no LOCK. */
 static fast_fn *pick_onebyte(const struct insn *d, bool l64)
 {
@@ -165,7 +229,8 @@ static fast_fn *pick_onebyte(const struct insn *d, bool l64)
 	bool reg = d->mod == 3;
 
 	switch (op) {
-	case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39:
+	case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29:
+	case 0x31: case 0x39:
 		return reg ? alu_fast[0][op >> 3][s] : NULL;
 	case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b:
 	case 0x33: case 0x3b:
@@ -174,6 +239,8 @@ static fast_fn *pick_onebyte(const struct insn *d, bool l64)
 		return reg ? alu_fast[2][insn_subop(d)][s] : NULL;
 	case 0x85:
 		return reg ? test_rr : NULL;
+	case 0x63:
+		return l64 && s ? movsxd : NULL;
 	case 0x89:
 		return reg ? mov_rr : mov_store;
 	case 0x8b:
@@ -224,5 +291,8 @@ exec_fn *exec_pick(const struct insn *d)
 	if (!f && d->map == DEC_MAP_1B && !d->lock &&
 	    (d->osz == 4 || d->osz == 8))
 		f = pick_onebyte(d, l64);
+	if (!f && d->map == DEC_MAP_0F && !d->lock && !d->rep &&
+	    !d->pfx66 && (d->osz == 4 || d->osz == 8))
+		f = pick_twobyte(d);
 	return f ? f : exec_insn;
 }
