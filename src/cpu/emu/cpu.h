@@ -332,11 +332,6 @@ uint32_t io_in(struct emu_cpu *c, uint16_t port, unsigned len);
 void io_out(struct emu_cpu *c, uint16_t port, unsigned len, uint32_t v);
 
 /* --- operand helpers (exec_util.c) --- */
-uint64_t ea_offset(struct emu_cpu *c, const struct insn *d, uint64_t next);
-uint64_t ea_linear(struct emu_cpu *c, const struct insn *d, uint64_t next);
-/* Linear address of seg:off, wrapped to the address size. */
-uint64_t seg_linear(struct emu_cpu *c, unsigned sreg, uint64_t off,
-		    unsigned asz);
 uint64_t rm_get(struct emu_cpu *c, const struct insn *d, unsigned size,
 		uint64_t next);
 void rm_set(struct emu_cpu *c, const struct insn *d, unsigned size,
@@ -356,6 +351,46 @@ static inline uint64_t sign_ext(uint64_t v, unsigned size)
 	unsigned sh = 64 - 8 * size;
 
 	return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* Effective addresses (inline: every memory operand computes one). */
+static inline uint64_t ea_offset(struct emu_cpu *c, const struct insn *d,
+				 uint64_t next)
+{
+	uint64_t off = (uint64_t)d->disp;
+
+	if (d->riprel)
+		off += next;
+	if (d->base >= 0)
+		off += c->r[d->base];
+	if (d->index >= 0)
+		off += c->r[d->index] << d->scale;
+	return off & size_mask(d->asz);
+}
+
+static inline unsigned ea_default_seg(const struct insn *d)
+{
+	if (d->seg >= 0)
+		return (unsigned)d->seg;
+	if (d->base == X86_RSP || d->base == X86_RBP)
+		return X86_SS;
+	return X86_DS;
+}
+
+/* Linear address of seg:off, wrapped to the address size. */
+static inline uint64_t seg_linear(struct emu_cpu *c, unsigned sreg,
+				  uint64_t off, unsigned asz)
+{
+	(void)asz;
+	if (c->code_size == DEC_MODE64)
+		return sreg >= X86_FS ? off + c->seg[sreg].base : off;
+	return (c->seg[sreg].base + off) & 0xffffffffu;
+}
+
+static inline uint64_t ea_linear(struct emu_cpu *c, const struct insn *d,
+				 uint64_t next)
+{
+	return seg_linear(c, ea_default_seg(d), ea_offset(c, d, next), d->asz);
 }
 
 /* Registers by operand size; without REX, byte registers 4-7 are AH-BH. */

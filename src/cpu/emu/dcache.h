@@ -38,10 +38,10 @@ struct dcache_shared {
  * translation (dcache_continues), at the page end, or at BLOCK_MAX.  The
  * decoded instructions live back to back in an arena; when it fills up,
  * every block is dropped at once (no per-block freeing). */
-#define BLOCK_BITS 13
+#define BLOCK_BITS 14
 #define BLOCK_SLOTS (1u << BLOCK_BITS)
 #define BLOCK_MAX 32
-#define ARENA_INSNS (1u << 16)
+#define ARENA_INSNS (1u << 17)
 
 struct block {
 	uint64_t gpa;	/* ~0: empty */
