@@ -97,6 +97,45 @@ static void mov_store(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	mem_write(c, ea_linear(c, d, next), d->osz, c->r[d->reg]);
 }
 
+/* [base + disp] in 64-bit mode through DS or SS (base 0): the commonest
+ * memory operand, without ea_linear's tests (exec_pick checks the form). */
+static inline uint64_t ea_flat(struct emu_cpu *c, const struct insn *d)
+{
+	return c->r[d->base] + (uint64_t)d->disp;
+}
+
+static bool is_flat(const struct insn *d)
+{
+	return d->mode == DEC_MODE64 && d->asz == 8 && !d->riprel &&
+	       d->base >= 0 && d->index < 0 && d->seg < X86_FS;
+}
+
+static void mov_load_flat(struct emu_cpu *c, const struct insn *d,
+			  uint64_t next)
+{
+	(void)next;
+	c->r[d->reg] = mem_read(c, ea_flat(c, d), d->osz);
+}
+
+static void mov_store_flat(struct emu_cpu *c, const struct insn *d,
+			   uint64_t next)
+{
+	(void)next;
+	mem_write(c, ea_flat(c, d), d->osz, c->r[d->reg]);
+}
+
+static void alu_rmem_flat(struct emu_cpu *c, const struct insn *d,
+			  uint64_t next)
+{
+	unsigned op = d->op >> 3, sz = d->osz;
+	uint64_t v = mem_read(c, ea_flat(c, d), sz);
+
+	(void)next;
+	v = alu_op(c, op, sz, c->r[d->reg], v);
+	if (op != ALU_CMP)
+		c->r[d->reg] = v;
+}
+
 static void mov_ri(struct emu_cpu *c, const struct insn *d, uint64_t next)
 {
 	(void)next;
@@ -114,6 +153,46 @@ static void shift_ri(struct emu_cpu *c, const struct insn *d, uint64_t next)
 
 	(void)next;
 	c->r[d->rm] = alu_shift(c, insn_subop(d), d->osz, c->r[d->rm], count);
+}
+
+/* SHL, SHR and SAR by an immediate or 1 (group 2, C1/D1) with their
+ * count masked as the hardware does: a zero count changes nothing (not
+ * even the upper half of a 32-bit register: alu_shift returns the value
+ * masked, and so do these). */
+#define SHIFT_RI(name, SZ, EXPR, CF, OF)                                      \
+	static void name(struct emu_cpu *c, const struct insn *d, uint64_t n) \
+	{                                                                     \
+		unsigned cnt = (d->op <= 0xc1 ? (unsigned)d->imm : 1) &      \
+			       (SZ == 8 ? 63 : 31);                            \
+		uint64_t m = size_mask(SZ), v = c->r[d->rm] & m, r;           \
+		(void)n;                                                      \
+		if (!cnt) {                                                   \
+			c->r[d->rm] = v;                                      \
+			return;                                               \
+		}                                                             \
+		r = (EXPR) & m;                                               \
+		lf_set(c, LF_RESULT, SZ, r, CF, OF);                          \
+		c->r[d->rm] = r;                                              \
+	}
+#define MSB(x, SZ) (((x) >> (8 * (SZ) - 1)) & 1)
+SHIFT_RI(shl_4, 4, v << cnt, (v >> (32 - cnt)) & 1, MSB(r, 4) ^ ((v >> (32 - cnt)) & 1))
+SHIFT_RI(shl_8, 8, v << cnt, (v >> (64 - cnt)) & 1, MSB(r, 8) ^ ((v >> (64 - cnt)) & 1))
+SHIFT_RI(shr_4, 4, v >> cnt, (v >> (cnt - 1)) & 1, MSB(v, 4))
+SHIFT_RI(shr_8, 8, v >> cnt, (v >> (cnt - 1)) & 1, MSB(v, 8))
+SHIFT_RI(sar_4, 4, (uint64_t)((int64_t)sign_ext(v, 4) >> cnt),
+	 ((int64_t)sign_ext(v, 4) >> (cnt - 1)) & 1, 0)
+SHIFT_RI(sar_8, 8, (uint64_t)((int64_t)v >> cnt), ((int64_t)v >> (cnt - 1)) & 1, 0)
+
+static fast_fn *pick_shift(const struct insn *d)
+{
+	bool s = d->osz == 8;
+
+	switch (insn_subop(d)) {
+	case 4: case 6: return s ? shl_8 : shl_4;
+	case 5: return s ? shr_8 : shr_4;
+	case 7: return s ? sar_8 : sar_4;
+	default: return shift_ri;
+	}
 }
 
 static void incdec(struct emu_cpu *c, const struct insn *d, uint64_t next)
@@ -234,7 +313,8 @@ static fast_fn *pick_onebyte(const struct insn *d, bool l64)
 		return reg ? alu_fast[0][op >> 3][s] : NULL;
 	case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b:
 	case 0x33: case 0x3b:
-		return reg ? alu_fast[1][op >> 3][s] : alu_rmem;
+		return reg ? alu_fast[1][op >> 3][s]
+			   : is_flat(d) ? alu_rmem_flat : alu_rmem;
 	case 0x81: case 0x83:
 		return reg ? alu_fast[2][insn_subop(d)][s] : NULL;
 	case 0x85:
@@ -242,15 +322,15 @@ static fast_fn *pick_onebyte(const struct insn *d, bool l64)
 	case 0x63:
 		return l64 && s ? movsxd : NULL;
 	case 0x89:
-		return reg ? mov_rr : mov_store;
+		return reg ? mov_rr : is_flat(d) ? mov_store_flat : mov_store;
 	case 0x8b:
-		return reg ? mov_rr_rev : mov_load;
+		return reg ? mov_rr_rev : is_flat(d) ? mov_load_flat : mov_load;
 	case 0x8d:
 		return reg ? NULL : lea;
 	case 0xb8 ... 0xbf:
 		return mov_ri;
 	case 0xc1: case 0xd1:
-		return reg ? shift_ri : NULL;
+		return reg ? pick_shift(d) : NULL;
 	case 0xff:
 		return reg && insn_subop(d) <= 1 ? incdec : NULL;
 	case 0x50 ... 0x57:
