@@ -61,7 +61,7 @@ void dcache_shared_free(struct dcache_shared *sh)
 static void blocks_drop(struct emu_dcache *dc)
 {
 	for (unsigned i = 0; i < BLOCK_SLOTS; i++)
-		dc->b[i].gpa = ~0ull;
+		dc->slot[i].gpa = ~0ull;
 	dc->used = 0;
 }
 
@@ -71,7 +71,7 @@ struct emu_dcache *dcache_new(struct dcache_shared *sh)
 
 	if (!dc)
 		return NULL;
-	dc->arena = malloc(ARENA_INSNS * sizeof(*dc->arena));
+	dc->arena = malloc(ARENA_BYTES);
 	if (!dc->arena) {
 		free(dc);
 		return NULL;
@@ -150,8 +150,8 @@ bool dcache_continues(const struct insn *d)
 }
 
 /* Decodes a new block at `gpa` into the arena. */
-static const struct block *block_build(struct emu_cpu *c, struct block *b,
-				       uint64_t gpa, const uint8_t *page,
+static const struct block *block_build(struct emu_cpu *c,
+				       struct block_slot *s, uint64_t gpa, const uint8_t *page,
 				       uint32_t *genp, unsigned mode)
 {
 	struct emu_dcache *dc = c->dcache;
@@ -161,11 +161,13 @@ static const struct block *block_build(struct emu_cpu *c, struct block *b,
 			 : mode == DEC_MODE16 && !c->seg[X86_CS].db ? 0xffff
 								    : 0xffffffffu;
 	struct insn *out;
+	struct block *b;
 	uint32_t gen;
 
-	if (dc->used + BLOCK_MAX > ARENA_INSNS)
+	if (dc->used + sizeof(*b) + BLOCK_MAX * sizeof(*out) > ARENA_BYTES)
 		blocks_drop(dc);
-	out = &dc->arena[dc->used];
+	b = (struct block *)(dc->arena + dc->used);
+	out = b->insn;
 	mark_code(c, genp);
 	gen = __atomic_load_n(genp, __ATOMIC_ACQUIRE); /* before the bytes */
 	while (n < BLOCK_MAX && off < 4096) {
@@ -187,13 +189,14 @@ static const struct block *block_build(struct emu_cpu *c, struct block *b,
 	}
 	if (!n)
 		return NULL;
-	dc->used += n;
+	dc->used += sizeof(*b) + n * sizeof(*out);
+	s->gpa = gpa;
+	s->b = b;
 	b->gpa = gpa;
 	b->gen = gen;
 	b->mode = (uint8_t)mode;
 	b->n = (uint8_t)n;
 	b->genp = genp;
-	b->insn = out;
 	return b;
 }
 
@@ -201,12 +204,13 @@ const struct block *dcache_block(struct emu_cpu *c, uint64_t gpa,
 				 const uint8_t *page, uint32_t *genp,
 				 unsigned mode)
 {
-	struct block *b = &c->dcache->b[dcache_slot(gpa)];
+	struct block_slot *s = &c->dcache->slot[dcache_slot(gpa)];
+	const struct block *b = s->b;
 
-	if (b->gpa == gpa && b->mode == mode && b->genp == genp &&
+	if (s->gpa == gpa && b->mode == mode && b->genp == genp &&
 	    b->gen == __atomic_load_n(genp, __ATOMIC_ACQUIRE))
 		return b;
-	return block_build(c, b, gpa, page, genp, mode);
+	return block_build(c, s, gpa, page, genp, mode);
 }
 
 bool dcache_page_has_code(struct emu_cpu *c, uint64_t gpage)

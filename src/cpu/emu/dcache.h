@@ -41,23 +41,33 @@ struct dcache_shared {
 #define BLOCK_BITS 14
 #define BLOCK_SLOTS (1u << BLOCK_BITS)
 #define BLOCK_MAX 32
-#define ARENA_INSNS (1u << 17)
+#define ARENA_BYTES (8u << 20)
 
+/* A block lives in the arena, its instructions right after its header (so
+ * the lookup and the first instructions share cache lines). */
 struct block {
-	uint64_t gpa;	/* ~0: empty */
+	uint64_t gpa;
 	uint32_t gen;	/* the page's generation when decoded */
 	uint8_t mode;	/* enum dec_mode */
 	uint8_t n;	/* instructions, 1..BLOCK_MAX */
 	const uint32_t *genp; /* the page's generation counter */
-	struct insn *insn;
+	struct insn insn[];
+};
+
+/* The table: small entries, so that more of it stays in the host's
+ * caches; the gpa is repeated here to reject a miss without touching the
+ * block. */
+struct block_slot {
+	uint64_t gpa;	/* ~0: empty */
+	struct block *b;
 };
 
 struct emu_dcache {
 	struct dcache_shared *sh;
 	uint32_t epoch_seen;
-	uint32_t used;	/* arena slots taken */
-	struct insn *arena;
-	struct block b[BLOCK_SLOTS];
+	size_t used;	/* arena bytes taken */
+	uint8_t *arena;
+	struct block_slot slot[BLOCK_SLOTS];
 };
 
 /* Shared part: one per guest_mem; installs itself as the write hook. */
