@@ -41,7 +41,7 @@ enum lf_op {
 };
 
 struct lazy_flags {
-	uint64_t res, a, b;
+	uint64_t res, a, b; /* res masked to `size` (exec_fast.c relies on it) */
 	uint8_t op;	/* enum lf_op */
 	uint8_t size;	/* operand size in bytes */
 	uint8_t cin;	/* carry in (ADC/SBB), CF kept by INC/DEC */

@@ -40,7 +40,7 @@ struct dcache_shared {
  * every block is dropped at once (no per-block freeing). */
 #define BLOCK_BITS 14
 #define BLOCK_SLOTS (1u << BLOCK_BITS)
-#define BLOCK_MAX 32
+#define BLOCK_MAX 64
 #define ARENA_BYTES (8u << 20)
 
 /* A block lives in the arena, its instructions right after its header (so

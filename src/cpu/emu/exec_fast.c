@@ -201,10 +201,19 @@ static void incdec(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	c->r[d->rm] = alu_incdec(c, insn_subop(d), d->osz, c->r[d->rm]);
 }
 
+/* JZ/JNZ after any lazy operation (the commonest pair) without a call:
+ * every lazy record holds its result masked to its size. */
+static inline bool cond(struct emu_cpu *c, unsigned cc)
+{
+	if ((cc >> 1) == 2 && c->lf.op != LF_NONE)
+		return (c->lf.res == 0) ^ (cc & 1);
+	return flags_cond(c, cc);
+}
+
 /* Control flow in 64-bit mode (no truncation of the target). */
 static void jcc64(struct emu_cpu *c, const struct insn *d, uint64_t next)
 {
-	if (flags_cond(c, d->op & 15))
+	if (cond(c, d->op & 15))
 		c->rip = next + d->imm;
 }
 
@@ -253,7 +262,7 @@ static void cmov(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	uint64_t v = d->mod == 3 ? c->r[d->rm]
 				 : mem_read(c, ea_linear(c, d, next), d->osz);
 
-	if (flags_cond(c, d->op & 15))
+	if (cond(c, d->op & 15))
 		c->r[d->reg] = v & size_mask(d->osz);
 	else
 		c->r[d->reg] &= size_mask(d->osz);
@@ -262,7 +271,7 @@ static void cmov(struct emu_cpu *c, const struct insn *d, uint64_t next)
 static void setcc_r(struct emu_cpu *c, const struct insn *d, uint64_t next)
 {
 	(void)next;
-	reg_set(c, d, d->rm, 1, flags_cond(c, d->op & 15));
+	reg_set(c, d, d->rm, 1, cond(c, d->op & 15));
 }
 
 static void imul_r(struct emu_cpu *c, const struct insn *d, uint64_t next)
