@@ -72,6 +72,11 @@ struct lazy_flags {
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_NONE (~0ull)
+/* The code TLB: copies of data-TLB entries the run loop fetched blocks
+ * through, so that a data page sharing a code page's slot does not make
+ * every block walk the page tables again. */
+#define ITLB_BITS 6
+#define ITLB_SIZE (1u << ITLB_BITS)
 
 struct tlb_entry {
 	uint64_t tag_r, tag_w, tag_x; /* virtual page, or TLB_NONE */
@@ -141,6 +146,7 @@ struct emu_cpu {
 	bool exc_exit;		/* test API: return exceptions, do not deliver */
 	bool trace;
 	struct tlb_entry tlb[2][TLB_SIZE];
+	struct tlb_entry itlb[2][ITLB_SIZE]; /* tag_x only */
 	struct emu_dcache *dcache;
 
 	/* Wiring. */

@@ -215,14 +215,19 @@ static uint64_t code_linear(struct emu_cpu *c)
 static const struct block *block_at(struct emu_cpu *c)
 {
 	uint64_t lin = code_linear(c), page = lin & ~0xfffull;
-	struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
+	bool user = c->cpl == 3;
+	struct tlb_entry *e = &c->itlb[user][(lin >> 12) & (ITLB_SIZE - 1)];
 
 	if (!c->dcache || c->trace)
 		return NULL;
 	if (e->tag_x != page) {
-		mmu_translate(c, lin, ACC_X, c->cpl == 3);
-		if (e->tag_x != page)
+		struct tlb_entry *d = &c->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+
+		if (d->tag_x != page)
+			mmu_translate(c, lin, ACC_X, user);
+		if (d->tag_x != page)
 			return NULL; /* MMIO, or paging off: no TLB entry */
+		*e = *d;
 	}
 	if (!e->code_gen)
 		return NULL;
