@@ -280,8 +280,12 @@ static void gen_bit(struct dt_case *c, struct dt_rng *r)
 		c->what = "bt r";
 		c->undef_flags = FL_OF | FL_SF | FL_AF | FL_PF;
 		b[1] = ops[rnd(r, 4)];
-		if (e.mem) /* keep the bit string inside the data pages */
-			c->in.gpr[e.reg] = (uint64_t)(int64_t)((int)rnd(r, 4096) - 2048);
+		/* Keep the bit string inside the data pages: +-1024 bits is
+		 * +-128 bytes, and [r15 + disp32] reaches DT_DATA + 0x80 at the
+		 * lowest (with +-2048 it could reach the code page, whose
+		 * contents differ between the two sides). */
+		if (e.mem)
+			c->in.gpr[e.reg] = (uint64_t)(int64_t)((int)rnd(r, 2048) - 1024);
 		encode(&e, b, 2);
 	} else if (k == 1) {
 		c->what = "bt imm";
