@@ -4,8 +4,8 @@
  * PSE, PGE, PAT, the TSC (1 GHz, from host monotonic time), RDTSCP, an
  * xAPIC, CX8/CX16, CMOV, POPCNT, CLFLUSH, x87, MMX, FXSR, SSE and SSE2.
  * The hypervisor bit and the KVM leaves 0x40000000/0x40000001 follow the
- * mode's pv bits as on the KVM backend, but name only kvmclock
- * (kvmclock.c): PV EOI, steal time and PV unhalt are not implemented.
+ * mode's pv bits as on the KVM backend: kvmclock (kvmclock.c), steal
+ * time, PV EOI and PV unhalt (kvm_pv.c).
  * No SSE3+, AVX, XSAVE, x2APIC, MTRR, MCE, SEP, PMU, TSC-deadline.
  *
  * Leaf 0x15 states the TSC and LAPIC timer clocks (both 1 GHz: emu_now_ns
@@ -18,7 +18,7 @@
 
 #include "core/mode.h"
 #include "core/vm.h"
-#include "cpu/emu/kvmclock.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/lapic.h"
 
 #define MAX_LEAF 0x16u
@@ -36,8 +36,8 @@ static void cpuid_kvm(const struct emu_cpu *c, uint32_t leaf, uint32_t r[4])
 		memcpy(&r[1], "KVMK", 4);
 		memcpy(&r[2], "VMKV", 4);
 		memcpy(&r[3], "M\0\0\0", 4);
-	} else if (leaf == 0x40000001 && (c->pv & PV_KVMCLOCK)) {
-		r[0] = KVMCLOCK_CPUID_BITS;
+	} else if (leaf == 0x40000001) {
+		r[0] = kvm_pv_cpuid_features(c->pv);
 	}
 }
 

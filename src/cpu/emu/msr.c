@@ -1,6 +1,7 @@
 /* Model-specific registers: those the CPUID model implies; any other
  * index makes RDMSR/WRMSR raise #GP (the callers do). */
 #include "cpu/emu/cpu.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/kvmclock.h"
 #include "cpu/emu/lapic.h"
 
@@ -59,7 +60,7 @@ bool msr_read(struct emu_cpu *c, uint32_t idx, uint64_t *v)
 	case MSR_KERNEL_GS_BASE: *v = c->kernel_gs_base; return true;
 	case MSR_TSC_AUX: *v = c->tsc_aux; return true;
 	}
-	return kvmclock_msr_read(c, idx, v);
+	return kvmclock_msr_read(c, idx, v) || kvm_pv_msr_read(c, idx, v);
 }
 
 static bool efer_write(struct emu_cpu *c, uint64_t v)
@@ -105,5 +106,5 @@ bool msr_write(struct emu_cpu *c, uint32_t idx, uint64_t v)
 	case MSR_KERNEL_GS_BASE: if (!canonical(v)) return false; c->kernel_gs_base = v; return true;
 	case MSR_TSC_AUX: c->tsc_aux = v & 0xffffffffu; return true;
 	}
-	return kvmclock_msr_write(c, idx, v);
+	return kvmclock_msr_write(c, idx, v) || kvm_pv_msr_write(c, idx, v);
 }

@@ -1,12 +1,16 @@
-/* The software CPU's KVM paravirtual interface: CPUID leaves per mode and
- * the kvmclock structures it writes into guest memory. */
+/* The software CPU's KVM paravirtual interface: CPUID leaves per mode,
+ * the kvmclock and steal-time structures it writes into guest memory,
+ * PV EOI and the KVM_HC_KICK_CPU hypercall (PV unhalt). */
 #include <string.h>
 #include <time.h>
 
 #include "../harness.h"
 #include "core/mode.h"
 #include "cpu/emu/emu.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/kvmclock.h"
+#include "core/layout.h"
+#include "cpu/emu/cpu.h"
 #include "cpu/emu/lapic.h"
 
 #define CODE 0x10000ull
@@ -17,7 +21,9 @@ struct kvm_rig {
 	struct emu_cpu *c;
 };
 
-static int rig_init(struct kvm_rig *r, unsigned pv)
+/* 4 MiB of RAM, identity-mapped by a 2 MiB page at 0 (page tables at
+ * 0x1000-0x3fff), and one vCPU (its LAPIC on `mmio` when given). */
+static int rig_init_bus(struct kvm_rig *r, unsigned pv, struct bus *mmio)
 {
 	struct gerr err;
 
@@ -26,7 +32,7 @@ static int rig_init(struct kvm_rig *r, unsigned pv)
 	gmem_write_u64(&r->mem, 0x1000, 0x2000 | 3);
 	gmem_write_u64(&r->mem, 0x2000, 0x3000 | 3);
 	gmem_write_u64(&r->mem, 0x3000, 0x0 | 0x83);
-	r->s = emu_solo_new(&r->mem, NULL, NULL, &err);
+	r->s = emu_solo_new(&r->mem, NULL, mmio, &err);
 	if (!r->s)
 		return -1;
 	r->c = emu_solo_cpu(r->s);
@@ -35,22 +41,26 @@ static int rig_init(struct kvm_rig *r, unsigned pv)
 	return 0;
 }
 
+static int rig_init(struct kvm_rig *r, unsigned pv)
+{
+	return rig_init_bus(r, pv, NULL);
+}
+
 static void rig_fini(struct kvm_rig *r)
 {
 	emu_solo_free(r->s);
 	gmem_destroy(&r->mem);
 }
 
-/* Runs one two-byte instruction (then HLT) in long mode with the given
+/* Runs `prog` (ending in HLT) in long mode at CPL 0 with the given
  * RAX/RCX/RDX; returns the exit and leaves the registers in *st. */
-static enum emu_exit run_insn(struct kvm_rig *r, uint8_t b0, uint8_t b1,
+static enum emu_exit run_prog(struct kvm_rig *r, const uint8_t *prog, size_t len,
 			      uint64_t rax, uint64_t rcx, uint64_t rdx,
 			      struct x86_state *st)
 {
-	const uint8_t prog[] = { b0, b1, 0xf4 };
 	enum emu_exit e;
 
-	gmem_write(&r->mem, CODE, prog, sizeof(prog));
+	gmem_write(&r->mem, CODE, prog, len);
 	x86_state_reset(st);
 	st->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET | X86_CR0_WP;
 	st->cr3 = 0x1000;
@@ -69,6 +79,16 @@ static enum emu_exit run_insn(struct kvm_rig *r, uint8_t b0, uint8_t b1,
 	e = emu_solo_run(r->s, 10);
 	emu_solo_get_state(r->s, st);
 	return e;
+}
+
+/* One two-byte instruction, then HLT. */
+static enum emu_exit run_insn(struct kvm_rig *r, uint8_t b0, uint8_t b1,
+			      uint64_t rax, uint64_t rcx, uint64_t rdx,
+			      struct x86_state *st)
+{
+	const uint8_t prog[] = { b0, b1, 0xf4 };
+
+	return run_prog(r, prog, sizeof(prog), rax, rcx, rdx, st);
 }
 
 static enum emu_exit cpuid(struct kvm_rig *r, uint32_t leaf, uint32_t out[4])
@@ -117,7 +137,9 @@ TEST(emu_kvm_cpuid_follows_mode)
 		CHECK_EQ(o[0], 0x40000001);
 		CHECK(memcmp(&o[1], "KVMKVMKVM\0\0\0", 12) == 0);
 		CHECK_EQ(cpuid(&r, 0x40000001, o), EMU_EXIT_HLT);
-		CHECK_EQ(o[0], (1u << 0) | (1u << 3) | (1u << 24));
+		/* kvmclock (0, 3, 24), steal time (5), PV EOI (6), PV unhalt (7) */
+		CHECK_EQ(o[0], (1u << 0) | (1u << 3) | (1u << 24) | (1u << 5) |
+				       (1u << 6) | (1u << 7));
 		CHECK_EQ(o[3], 0); /* no hints */
 		rig_fini(&r);
 	}
@@ -208,5 +230,154 @@ TEST(emu_kvmclock_bad_address_is_harmless)
 	CHECK(gmem_read(&r.mem, 0x5000, &t, sizeof(t)) == 0);
 	CHECK_EQ(t.version, 0);
 	CHECK_EQ(t.system_time, 0);
+	rig_fini(&r);
+}
+
+static enum emu_exit rdmsr(struct kvm_rig *r, uint32_t idx, uint64_t *v)
+{
+	struct x86_state st;
+	enum emu_exit e = run_insn(r, 0x0f, 0x32, 0, idx, 0, &st);
+
+	*v = (st.gpr[X86_RDX] << 32) | (uint32_t)st.gpr[X86_RAX];
+	return e;
+}
+
+TEST(emu_steal_time_structure)
+{
+	struct kvm_rig r;
+	struct kvm_steal_time st;
+	uint64_t v, steal;
+	const uint64_t gpa = 0x5040;
+
+	CHECK(rig_init(&r, mode_find("pvhvm")->pv) == 0);
+	/* Reserved bits 1-5 and a missing feature are #GP. */
+	CHECK_EQ(wrmsr(&r, KVM_MSR_STEAL_TIME, gpa | 2 | 1), EMU_EXIT_EXCEPTION);
+	CHECK_EQ(r.c->exc_vec, EXC_GP);
+	CHECK_EQ(wrmsr(&r, KVM_MSR_STEAL_TIME, gpa | 1), EMU_EXIT_HLT);
+	CHECK_EQ(rdmsr(&r, KVM_MSR_STEAL_TIME, &v), EMU_EXIT_HLT);
+	CHECK_EQ(v, gpa | 1);
+	CHECK(gmem_read(&r.mem, gpa, &st, sizeof(st)) == 0);
+	CHECK_EQ(st.version, 2); /* published once, consistent */
+	CHECK_EQ(st.preempted, 0);
+	steal = st.steal;
+	/* Later updates keep the version even and the steal monotonic. */
+	kvm_pv_steal_poll(r.c, emu_now_ns() + 10000000000ull);
+	CHECK(gmem_read(&r.mem, gpa, &st, sizeof(st)) == 0);
+	CHECK_EQ(st.version, 4);
+	CHECK(st.steal >= steal);
+	/* Within the period nothing is rewritten. */
+	kvm_pv_steal_poll(r.c, 0);
+	CHECK(gmem_read(&r.mem, gpa, &st, sizeof(st)) == 0);
+	CHECK_EQ(st.version, 4);
+	/* Disabled: no more updates; outside RAM: nothing written, no fault. */
+	CHECK_EQ(wrmsr(&r, KVM_MSR_STEAL_TIME, gpa), EMU_EXIT_HLT);
+	kvm_pv_steal_poll(r.c, UINT64_MAX);
+	CHECK(gmem_read(&r.mem, gpa, &st, sizeof(st)) == 0);
+	CHECK_EQ(st.version, 4);
+	CHECK_EQ(wrmsr(&r, KVM_MSR_STEAL_TIME, (4ull << 20) - 64 + 1 + 64 * 8), EMU_EXIT_HLT);
+	rig_fini(&r);
+
+	/* hvm-pv offers no steal time. */
+	CHECK(rig_init(&r, mode_find("hvm-pv")->pv) == 0);
+	CHECK_EQ(wrmsr(&r, KVM_MSR_STEAL_TIME, gpa | 1), EMU_EXIT_EXCEPTION);
+	CHECK_EQ(r.c->exc_vec, EXC_GP);
+	rig_fini(&r);
+}
+
+/* A rig whose LAPIC is reachable on an MMIO bus, software-enabled. */
+static int apic_rig_init(struct kvm_rig *r, struct bus *mmio)
+{
+	uint32_t svr = 0x1ff;
+
+	bus_init(mmio, "mmio");
+	if (rig_init_bus(r, mode_find("pvhvm")->pv, mmio))
+		return -1;
+	bus_access(mmio, LAYOUT_LAPIC + 0xf0, &svr, 4, true, 0);
+	return 0;
+}
+
+TEST(emu_pv_eoi_skips_the_eoi_write)
+{
+	struct kvm_rig r;
+	struct bus mmio;
+	struct emu_lapic *l;
+	const uint64_t byte = 0x7000;
+	uint8_t b;
+
+	CHECK(apic_rig_init(&r, &mmio) == 0);
+	l = r.c->lapic;
+	/* Misaligned: #GP (as KVM); aligned: accepted. */
+	CHECK(!lapic_pv_eoi_write(l, byte | 2 | 1));
+	CHECK(!lapic_pv_eoi_write(l, (64ull << 30) | 1)); /* not RAM */
+	CHECK(lapic_pv_eoi_write(l, byte | 1));
+
+	/* An edge interrupt alone: the guest may skip its EOI. */
+	lapic_set_irr(l, 0x40, false);
+	CHECK_EQ(lapic_take_interrupt(l), 0x40);
+	CHECK(gmem_read(&r.mem, byte, &b, 1) == 0);
+	CHECK_EQ(b & 1, 1);
+	/* Still in the handler: a lower vector waits behind 0x40. */
+	lapic_set_irr(l, 0x30, false);
+	CHECK(!lapic_has_interrupt(l));
+	/* The guest clears the bit instead of writing EOI: gamut does it. */
+	b = 0;
+	gmem_write(&r.mem, byte, &b, 1);
+	CHECK(lapic_has_interrupt(l));
+	/* 0x30 arrives with nothing else in service, so it is offered too. */
+	CHECK_EQ(lapic_take_interrupt(l), 0x30);
+	CHECK(gmem_read(&r.mem, byte, &b, 1) == 0);
+	CHECK_EQ(b & 1, 1);
+	b = 0;
+	gmem_write(&r.mem, byte, &b, 1);
+
+	/* Not offered with another interrupt waiting, nor for a level one. */
+	lapic_set_irr(l, 0x50, false);
+	lapic_set_irr(l, 0x60, false);
+	CHECK_EQ(lapic_take_interrupt(l), 0x60);
+	CHECK(gmem_read(&r.mem, byte, &b, 1) == 0);
+	CHECK_EQ(b & 1, 0);
+	rig_fini(&r);
+	bus_destroy(&mmio);
+
+	CHECK(apic_rig_init(&r, &mmio) == 0);
+	l = r.c->lapic;
+	CHECK(lapic_pv_eoi_write(l, byte | 1));
+	lapic_set_irr(l, 0x70, true);
+	CHECK_EQ(lapic_take_interrupt(l), 0x70);
+	CHECK(gmem_read(&r.mem, byte, &b, 1) == 0);
+	CHECK_EQ(b & 1, 0);
+	rig_fini(&r);
+	bus_destroy(&mmio);
+}
+
+TEST(emu_vmcall_kick_cpu_unhalts)
+{
+	/* vmcall; hlt; hlt: the kick (to itself) makes the first HLT fall
+	 * through, so the run stops at the second. */
+	const uint8_t prog[] = { 0x0f, 0x01, 0xc1, 0xf4, 0xf4 };
+	struct kvm_rig r;
+	struct bus mmio;
+	struct x86_state st;
+
+	CHECK(apic_rig_init(&r, &mmio) == 0);
+	r.c->stop_at_hlt = true;
+	CHECK_EQ(run_prog(&r, prog, sizeof(prog), KVM_HC_KICK_CPU, 0, 0, &st), EMU_EXIT_HLT);
+	CHECK_EQ(st.gpr[X86_RAX], 0);
+	CHECK_EQ(st.rip, CODE + 5);
+	/* Without a kick the first HLT stops. */
+	CHECK_EQ(run_prog(&r, prog, sizeof(prog), KVM_HC_VAPIC_POLL_IRQ, 0, 0, &st), EMU_EXIT_HLT);
+	CHECK_EQ(st.gpr[X86_RAX], 0);
+	CHECK_EQ(st.rip, CODE + 4);
+	/* An unknown hypercall: -KVM_ENOSYS. */
+	CHECK_EQ(run_prog(&r, prog, sizeof(prog), 999, 0, 0, &st), EMU_EXIT_HLT);
+	CHECK_EQ(st.gpr[X86_RAX], (uint64_t)-KVM_ENOSYS);
+	rig_fini(&r);
+	bus_destroy(&mmio);
+
+	/* No hypervisor in hvm: VMCALL is #UD, as on a CPU without VMX. */
+	CHECK(rig_init(&r, mode_find("hvm")->pv) == 0);
+	CHECK_EQ(run_prog(&r, prog, sizeof(prog), KVM_HC_KICK_CPU, 0, 0, &st),
+		 EMU_EXIT_EXCEPTION);
+	CHECK_EQ(r.c->exc_vec, EXC_UD);
 	rig_fini(&r);
 }
