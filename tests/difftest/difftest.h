@@ -34,6 +34,7 @@ struct dt_state {
 struct dt_case {
 	uint8_t code[16];
 	unsigned len;
+	unsigned ninsn;	      /* instructions in code: 0 means 1 */
 	uint64_t undef_flags; /* flags left undefined by this instruction */
 	const char *what;     /* template name, for failure messages */
 	struct dt_state in;

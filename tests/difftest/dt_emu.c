@@ -106,10 +106,14 @@ void dt_emu_run(struct dt_emu *e, const struct dt_case *c,
 	st.rip = DT_CODE;
 	emu_solo_set_state(e->solo, &st);
 	memcpy(cpu->fpu.xmm, c->in.xmm, sizeof(cpu->fpu.xmm));
-	/* A REP instruction may take several batches; stop when RIP moves. */
-	do
-		ex = emu_solo_run(e->solo, 1);
-	while (ex == EMU_EXIT_COUNT && cpu->rip == DT_CODE);
+	/* A REP instruction may take several batches; stop when RIP moves.
+	 * A sequence (no REP in those) runs in one call, as one block. */
+	if (c->ninsn > 1)
+		ex = emu_solo_run(e->solo, c->ninsn);
+	else
+		do
+			ex = emu_solo_run(e->solo, 1);
+		while (ex == EMU_EXIT_COUNT && cpu->rip == DT_CODE);
 	emu_solo_get_state(e->solo, &st);
 	memcpy(res->out.gpr, st.gpr, sizeof(st.gpr));
 	res->out.rflags = st.rflags;

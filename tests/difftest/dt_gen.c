@@ -280,8 +280,12 @@ static void gen_bit(struct dt_case *c, struct dt_rng *r)
 		c->what = "bt r";
 		c->undef_flags = FL_OF | FL_SF | FL_AF | FL_PF;
 		b[1] = ops[rnd(r, 4)];
-		if (e.mem) /* keep the bit string inside the data pages */
-			c->in.gpr[e.reg] = (uint64_t)(int64_t)((int)rnd(r, 4096) - 2048);
+		/* Keep the bit string inside the data pages: +-1024 bits is
+		 * +-128 bytes, and [r15 + disp32] reaches DT_DATA + 0x80 at the
+		 * lowest (with +-2048 it could reach the code page, whose
+		 * contents differ between the two sides). */
+		if (e.mem)
+			c->in.gpr[e.reg] = (uint64_t)(int64_t)((int)rnd(r, 2048) - 1024);
 		encode(&e, b, 2);
 	} else if (k == 1) {
 		c->what = "bt imm";
@@ -577,6 +581,51 @@ static void gen_sse(struct dt_case *c, struct dt_rng *r)
 		put(c, rnd(r, 256) & (ops[k].op >= 0x72 && ops[k].op <= 0x73 && rnd(r, 2) ? 0x1f : 0xff));
 }
 
+/* A flag producer (ALU, INC/DEC/NOT/NEG) then a flag consumer (SETcc,
+ * CMOVcc, ADC/SBB, RCL/RCR by 1): run as one block by the emulator, this
+ * checks the lazy flags as the next instruction reads them. */
+static void gen_flag_pair(struct dt_case *c, struct dt_rng *r)
+{
+	struct dt_case first = *c;
+	unsigned reg = pick_reg(r), rm = pick_reg(r), cc = rnd(r, 16);
+	unsigned w = rnd(r, 2);
+
+	do {
+		*c = first;
+		if (rnd(r, 3))
+			gen_alu(c, r);
+		else
+			gen_unary(c, r);
+	} while (c->len > 11);
+	c->what = "flags pair";
+	c->ninsn = 2;
+	switch (rnd(r, 4)) {
+	case 0: /* SETcc r8 (with REX: no high-byte registers) */
+		put(c, 0x40 | ((rm & 8) ? 1 : 0));
+		put(c, 0x0f);
+		put(c, 0x90 + cc);
+		put(c, 0xc0 | (rm & 7));
+		break;
+	case 1: /* CMOVcc r32/r64 */
+		put(c, 0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0));
+		put(c, 0x0f);
+		put(c, 0x40 + cc);
+		put(c, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+		break;
+	case 2: /* ADC or SBB r/m, reg: all flags defined again */
+		put(c, 0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0));
+		put(c, rnd(r, 2) ? 0x11 : 0x19);
+		put(c, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+		c->undef_flags = 0;
+		break;
+	default: /* RCL or RCR r/m, 1 */
+		put(c, 0x40 | (w ? 8 : 0) | ((rm & 8) ? 1 : 0));
+		put(c, 0xd1);
+		put(c, 0xc0 | ((2 + rnd(r, 2)) << 3) | (rm & 7));
+		break;
+	}
+}
+
 void dt_generate(struct dt_rng *r, struct dt_case *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -596,7 +645,7 @@ void dt_generate(struct dt_rng *r, struct dt_case *c)
 
 		memcpy(&c->in.mem[i], &v, 8);
 	}
-	switch (rnd(r, 20)) {
+	switch (rnd(r, 22)) {
 	case 0: case 1: case 2: gen_alu(c, r); break;
 	case 3: gen_unary(c, r); break;
 	case 4: case 5: case 6: gen_shift(c, r); break;
@@ -605,6 +654,7 @@ void dt_generate(struct dt_rng *r, struct dt_case *c)
 	case 11: gen_shld(c, r); break;
 	case 12: case 13: case 14: gen_move(c, r); break;
 	case 15: case 16: gen_string(c, r); break;
+	case 17: case 18: gen_flag_pair(c, r); break;
 	default: gen_sse(c, r); break;
 	}
 }

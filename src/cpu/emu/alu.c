@@ -3,12 +3,17 @@
  * once: they are rarer and their flag rules are irregular). */
 #include "cpu/emu/alu.h"
 
-/* Sets SF/ZF/PF from a result and CF/OF as given; AF cleared. */
+/* Sets SF/ZF/PF from a result and CF/OF as given; AF cleared.  All six
+ * at once (shifts, the common case) is recorded lazily. */
 static void flags_result(struct emu_cpu *c, unsigned size, uint64_t r,
 			 bool cf, bool of, uint64_t mask)
 {
 	uint64_t f = 0, m = size_mask(size);
 
+	if (mask == FL_ARITH) {
+		lf_set(c, LF_RESULT, size, r & m, cf, of);
+		return;
+	}
 	r &= m;
 	f |= cf ? FL_CF : 0;
 	f |= of ? FL_OF : 0;

@@ -37,10 +37,11 @@ enum {
 enum lf_op {
 	LF_NONE,	/* rflags holds the arithmetic flags */
 	LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+	LF_RESULT,	/* SF/ZF/PF from res, CF = a, OF = b, AF clear (shifts) */
 };
 
 struct lazy_flags {
-	uint64_t res, a, b;
+	uint64_t res, a, b; /* res masked to `size` (exec_fast.c relies on it) */
 	uint8_t op;	/* enum lf_op */
 	uint8_t size;	/* operand size in bytes */
 	uint8_t cin;	/* carry in (ADC/SBB), CF kept by INC/DEC */
@@ -71,6 +72,11 @@ struct lazy_flags {
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_NONE (~0ull)
+/* The code TLB: copies of data-TLB entries the run loop fetched blocks
+ * through, so that a data page sharing a code page's slot does not make
+ * every block walk the page tables again. */
+#define ITLB_BITS 6
+#define ITLB_SIZE (1u << ITLB_BITS)
 
 struct tlb_entry {
 	uint64_t tag_r, tag_w, tag_x; /* virtual page, or TLB_NONE */
@@ -139,10 +145,12 @@ struct emu_cpu {
 	enum emu_runstate state;
 	jmp_buf fault_jmp;
 	uint64_t icount;
+	uint64_t next_poll;	/* icount at which the run loop polls next */
 	bool stop_at_hlt;	/* test API: return on HLT instead of sleeping */
 	bool exc_exit;		/* test API: return exceptions, do not deliver */
 	bool trace;
 	struct tlb_entry tlb[2][TLB_SIZE];
+	struct tlb_entry itlb[2][ITLB_SIZE]; /* tag_x only */
 	struct emu_dcache *dcache;
 
 	/* Wiring. */
@@ -185,7 +193,15 @@ void emu_check_irq(struct emu_cpu *c);
 uint64_t flags_get(struct emu_cpu *c);
 void flags_set(struct emu_cpu *c, uint64_t f, uint64_t mask);
 bool flags_cond(struct emu_cpu *c, unsigned cc);
-static inline bool flag_cf(struct emu_cpu *c) { return flags_get(c) & FL_CF; }
+/* CF alone, without materialising the other lazy flags (ADC, SBB,
+ * rotates through carry, JB/JAE). */
+bool flags_cf_lazy(const struct lazy_flags *l);
+static inline bool flag_cf(struct emu_cpu *c)
+{
+	if (c->lf.op == LF_NONE)
+		return c->rflags & FL_CF;
+	return flags_cf_lazy(&c->lf);
+}
 static inline void lf_set(struct emu_cpu *c, enum lf_op op, unsigned size,
 			  uint64_t res, uint64_t a, uint64_t b)
 {
@@ -223,18 +239,42 @@ unsigned mem_fetch(struct emu_cpu *c, uint64_t va, uint8_t *buf, unsigned max);
  * operand is MMIO or crosses a page (then emulated non-atomically). */
 uint8_t *mem_rmw_ptr(struct emu_cpu *c, uint64_t va, unsigned len);
 
+/* Loads and stores of 1, 2, 4 or 8 bytes with a constant size per case, so
+ * the compiler emits one move instead of a call to memcpy. */
+static inline uint64_t host_load(const uint8_t *p, unsigned len)
+{
+	uint64_t v = 0;
+
+	switch (len) {
+	case 1: v = *p; break;
+	case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); v = x; break; }
+	case 4: { uint32_t x; __builtin_memcpy(&x, p, 4); v = x; break; }
+	case 8: __builtin_memcpy(&v, p, 8); break;
+	default: __builtin_memcpy(&v, p, len); break;
+	}
+	return v;
+}
+
+static inline void host_store(uint8_t *p, unsigned len, uint64_t v)
+{
+	switch (len) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; __builtin_memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; __builtin_memcpy(p, &x, 4); break; }
+	case 8: __builtin_memcpy(p, &v, 8); break;
+	default: __builtin_memcpy(p, &v, len); break;
+	}
+}
+
 /* The TLB hit paths, inline; everything else is mem_*_slow (mmu.c). */
 static inline uint64_t read_fast(struct emu_cpu *c, uint64_t va,
 				 unsigned len, bool user)
 {
 	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
-	uint64_t v = 0;
 
 	if (__builtin_expect(e->tag_r == (va & ~0xfffull) &&
-			     (va & 0xfff) + len <= 4096, 1)) {
-		__builtin_memcpy(&v, e->host + (va & 0xfff), len);
-		return v;
-	}
+			     (va & 0xfff) + len <= 4096, 1))
+		return host_load(e->host + (va & 0xfff), len);
 	return mem_read_slow(c, va, len, user);
 }
 
@@ -245,7 +285,7 @@ static inline void write_fast(struct emu_cpu *c, uint64_t va, unsigned len,
 
 	if (__builtin_expect(e->tag_w == (va & ~0xfffull) &&
 			     (va & 0xfff) + len <= 4096, 1)) {
-		__builtin_memcpy(e->host + (va & 0xfff), &v, len);
+		host_store(e->host + (va & 0xfff), len, v);
 		return;
 	}
 	mem_write_slow(c, va, len, v, user);
@@ -285,6 +325,9 @@ uint64_t cpu_tsc(struct emu_cpu *c);
 /* --- execution (exec_*.c) --- */
 /* Executes one decoded instruction; `next` is the RIP after it. */
 void exec_insn(struct emu_cpu *c, const struct insn *d, uint64_t next);
+/* The handler for `d`: a specialised one for common forms (exec_fast.c),
+ * else exec_insn. */
+exec_fn *exec_pick(const struct insn *d);
 void exec_onebyte(struct emu_cpu *c, const struct insn *d, uint64_t next);
 void exec_twobyte(struct emu_cpu *c, const struct insn *d, uint64_t next);
 void exec_string(struct emu_cpu *c, const struct insn *d);
@@ -300,11 +343,6 @@ uint32_t io_in(struct emu_cpu *c, uint16_t port, unsigned len);
 void io_out(struct emu_cpu *c, uint16_t port, unsigned len, uint32_t v);
 
 /* --- operand helpers (exec_util.c) --- */
-uint64_t ea_offset(struct emu_cpu *c, const struct insn *d, uint64_t next);
-uint64_t ea_linear(struct emu_cpu *c, const struct insn *d, uint64_t next);
-/* Linear address of seg:off, wrapped to the address size. */
-uint64_t seg_linear(struct emu_cpu *c, unsigned sreg, uint64_t off,
-		    unsigned asz);
 uint64_t rm_get(struct emu_cpu *c, const struct insn *d, unsigned size,
 		uint64_t next);
 void rm_set(struct emu_cpu *c, const struct insn *d, unsigned size,
@@ -324,6 +362,46 @@ static inline uint64_t sign_ext(uint64_t v, unsigned size)
 	unsigned sh = 64 - 8 * size;
 
 	return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* Effective addresses (inline: every memory operand computes one). */
+static inline uint64_t ea_offset(struct emu_cpu *c, const struct insn *d,
+				 uint64_t next)
+{
+	uint64_t off = (uint64_t)d->disp;
+
+	if (d->riprel)
+		off += next;
+	if (d->base >= 0)
+		off += c->r[d->base];
+	if (d->index >= 0)
+		off += c->r[d->index] << d->scale;
+	return off & size_mask(d->asz);
+}
+
+static inline unsigned ea_default_seg(const struct insn *d)
+{
+	if (d->seg >= 0)
+		return (unsigned)d->seg;
+	if (d->base == X86_RSP || d->base == X86_RBP)
+		return X86_SS;
+	return X86_DS;
+}
+
+/* Linear address of seg:off, wrapped to the address size. */
+static inline uint64_t seg_linear(struct emu_cpu *c, unsigned sreg,
+				  uint64_t off, unsigned asz)
+{
+	(void)asz;
+	if (c->code_size == DEC_MODE64)
+		return sreg >= X86_FS ? off + c->seg[sreg].base : off;
+	return (c->seg[sreg].base + off) & 0xffffffffu;
+}
+
+static inline uint64_t ea_linear(struct emu_cpu *c, const struct insn *d,
+				 uint64_t next)
+{
+	return seg_linear(c, ea_default_seg(d), ea_offset(c, d, next), d->asz);
 }
 
 /* Registers by operand size; without REX, byte registers 4-7 are AH-BH. */

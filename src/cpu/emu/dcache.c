@@ -58,25 +58,36 @@ void dcache_shared_free(struct dcache_shared *sh)
 	free(sh);
 }
 
+static void blocks_drop(struct emu_dcache *dc)
+{
+	for (unsigned i = 0; i < BLOCK_SLOTS; i++)
+		dc->slot[i].gpa = ~0ull;
+	dc->used = 0;
+}
+
 struct emu_dcache *dcache_new(struct dcache_shared *sh)
 {
 	struct emu_dcache *dc = malloc(sizeof(*dc));
 
 	if (!dc)
 		return NULL;
+	dc->arena = malloc(ARENA_BYTES);
+	if (!dc->arena) {
+		free(dc);
+		return NULL;
+	}
 	dc->sh = sh;
 	dc->epoch_seen = 0;
-	for (unsigned i = 0; i < DCACHE_SIZE; i++)
-		dc->e[i].gpa = ~0ull;
+	blocks_drop(dc);
 	return dc;
 }
 
 void dcache_free(struct emu_dcache *dc)
 {
+	if (dc)
+		free(dc->arena);
 	free(dc);
 }
-
-#define slot dcache_slot
 
 uint32_t *dcache_gen_ptr(struct emu_cpu *c, uint64_t gpage)
 {
@@ -88,44 +99,118 @@ uint32_t *dcache_gen_ptr(struct emu_cpu *c, uint64_t gpage)
 	return pg < 0 ? NULL : &c->dcache->sh->gen[pg];
 }
 
-const struct insn *dcache_lookup(struct emu_dcache *dc, uint64_t gpa,
-				 unsigned mode)
+/* Marks the page of `genp` as holding cached code: from now on no vCPU
+ * gets a fast write entry for it (they drop theirs on the new epoch). */
+static void mark_code(struct emu_cpu *c, const uint32_t *genp)
 {
-	struct dcache_entry *e = &dc->e[slot(gpa)];
-	int64_t pg;
+	struct dcache_shared *sh = c->dcache->sh;
+	size_t pg = (size_t)(genp - sh->gen);
 
-	if (e->gpa != gpa || e->mode != mode)
-		return NULL;
-	pg = page_index(dc->sh->mem, gpa);
-	if (pg < 0 ||
-	    __atomic_load_n(&dc->sh->gen[pg], __ATOMIC_ACQUIRE) != e->gen)
-		return NULL;
-	return &e->insn;
+	if (__atomic_load_n(&sh->code[pg], __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&sh->code[pg], 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&sh->epoch, 1, __ATOMIC_ACQ_REL);
+	dcache_sync(c);
 }
 
-void dcache_store(struct emu_cpu *c, uint64_t gpa, const struct insn *d)
+bool dcache_continues(const struct insn *d)
+{
+	unsigned op = d->op;
+
+	if (d->map == DEC_MAP_1B) {
+		switch (op) {
+		case 0x00 ... 0x05: case 0x08 ... 0x0d: case 0x10 ... 0x15:
+		case 0x18 ... 0x1d: case 0x20 ... 0x25: case 0x28 ... 0x2d:
+		case 0x30 ... 0x35: case 0x38 ... 0x3d:
+		case 0x40 ... 0x5f: case 0x63: case 0x68 ... 0x6b:
+		case 0x70 ... 0x7f: case 0x80 ... 0x8d: case 0x90 ... 0x99:
+		case 0xa4 ... 0xa9: case 0xaa ... 0xbf: case 0xc0: case 0xc1:
+		case 0xc6: case 0xc7: case 0xd0 ... 0xd3: case 0xd8 ... 0xdf:
+		case 0xe0 ... 0xe3: case 0xf5: case 0xf6: case 0xf7:
+		case 0xf8: case 0xf9: case 0xfc: case 0xfd: case 0xfe:
+			return true;
+		case 0xff: /* INC, DEC, PUSH; not the calls and jumps */
+			return insn_subop(d) <= 1 || insn_subop(d) == 6;
+		default:
+			return false;
+		}
+	}
+	if (d->map != DEC_MAP_0F)
+		return true; /* 0F38/0F3A: SSE arithmetic only */
+	switch (op) {
+	case 0x10 ... 0x17: case 0x18 ... 0x1f: case 0x28 ... 0x2f:
+	case 0x40 ... 0x4f: case 0x50 ... 0x7f: case 0x80 ... 0x8f:
+	case 0x90 ... 0x9f: case 0xa3 ... 0xa5: case 0xab ... 0xad:
+	case 0xaf ... 0xbf: case 0xc0 ... 0xc6: case 0xc8 ... 0xcf:
+	case 0xd0 ... 0xfe:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Decodes a new block at `gpa` into the arena. */
+static const struct block *block_build(struct emu_cpu *c,
+				       struct block_slot *s, uint64_t gpa, const uint8_t *page,
+				       uint32_t *genp, unsigned mode)
 {
 	struct emu_dcache *dc = c->dcache;
-	struct dcache_shared *sh;
-	struct dcache_entry *e;
-	int64_t pg;
+	unsigned off = (unsigned)(gpa & 0xfff), n = 0;
+	uint64_t rip = c->rip;
+	uint64_t ripmask = mode == DEC_MODE64 ? ~0ull
+			 : mode == DEC_MODE16 && !c->seg[X86_CS].db ? 0xffff
+								    : 0xffffffffu;
+	struct insn *out;
+	struct block *b;
+	uint32_t gen;
 
-	if (!dc)
-		return;
-	sh = dc->sh;
-	pg = page_index(sh->mem, gpa);
-	if (pg < 0)
-		return;
-	if (!__atomic_load_n(&sh->code[pg], __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&sh->code[pg], 1, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&sh->epoch, 1, __ATOMIC_ACQ_REL);
-		dcache_sync(c);
+	if (dc->used + sizeof(*b) + BLOCK_MAX * sizeof(*out) > ARENA_BYTES)
+		blocks_drop(dc);
+	b = (struct block *)(dc->arena + dc->used);
+	out = b->insn;
+	mark_code(c, genp);
+	gen = __atomic_load_n(genp, __ATOMIC_ACQUIRE); /* before the bytes */
+	while (n < BLOCK_MAX && off < 4096) {
+		unsigned avail = 4096 - off;
+		struct insn *d = &out[n];
+
+		if (decode_insn(page + off, avail < 15 ? avail : 15,
+				(enum dec_mode)mode, d) != DEC_OK)
+			break;
+		d->fn = exec_pick(d);
+		n++;
+		off += d->len;
+		/* 16/32-bit RIP wrapping: the next instruction is elsewhere. */
+		if (((rip + d->len) & ripmask) != rip + d->len)
+			break;
+		rip += d->len;
+		if (!dcache_continues(d))
+			break;
 	}
-	e = &dc->e[slot(gpa)];
-	e->gpa = gpa;
-	e->mode = d->mode;
-	e->gen = __atomic_load_n(&sh->gen[pg], __ATOMIC_ACQUIRE);
-	e->insn = *d;
+	if (!n)
+		return NULL;
+	dc->used += sizeof(*b) + n * sizeof(*out);
+	s->gpa = gpa;
+	s->b = b;
+	b->gpa = gpa;
+	b->gen = gen;
+	b->mode = (uint8_t)mode;
+	b->n = (uint8_t)n;
+	b->genp = genp;
+	return b;
+}
+
+const struct block *dcache_block(struct emu_cpu *c, uint64_t gpa,
+				 const uint8_t *page, uint32_t *genp,
+				 unsigned mode)
+{
+	struct block_slot *s = &c->dcache->slot[dcache_slot(gpa)];
+	const struct block *b = s->b;
+
+	if (s->gpa == gpa && b->mode == mode && b->genp == genp &&
+	    b->gen == __atomic_load_n(genp, __ATOMIC_ACQUIRE))
+		return b;
+	return block_build(c, s, gpa, page, genp, mode);
 }
 
 bool dcache_page_has_code(struct emu_cpu *c, uint64_t gpage)

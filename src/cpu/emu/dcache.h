@@ -1,15 +1,18 @@
-/* The decode cache: decoded instructions keyed by guest-physical address.
+/* The decode cache: decoded basic blocks keyed by guest-physical address.
  *
- * Each vCPU has its own direct-mapped array of decoded instructions (no
- * locks on the hit path).  What makes an entry stale is shared by the VM
+ * Each vCPU has its own direct-mapped table of decoded blocks (no locks on
+ * the hit path).  What makes an entry stale is shared by the VM
  * (struct dcache_shared): one generation counter per RAM page, bumped when
  * a page that holds cached code is written (by any vCPU's slow-path store,
  * or by a device through guest_mem.write_hook).  An entry records the
- * generation it was decoded under and is used only while it still matches.
+ * generation it was decoded under and is used only while it still matches;
+ * the run loop also re-checks the generation after every instruction of a
+ * block, so a store into the block's own page (self-modifying code) ends
+ * the block right after the storing instruction.
  *
  * Pages that hold cached code never get a fast write entry in any TLB:
  * marking a page as code bumps `epoch`, and every vCPU drops its fast write
- * entries when it sees a new epoch (checked before each instruction). */
+ * entries when it sees a new epoch (checked at block boundaries, every ~1024 instructions). */
 #ifndef GAMUT_CPU_EMU_DCACHE_H
 #define GAMUT_CPU_EMU_DCACHE_H
 
@@ -29,20 +32,42 @@ struct dcache_shared {
 	uint32_t epoch; /* bumped when a page becomes a code page */
 };
 
-#define DCACHE_BITS 15
-#define DCACHE_SIZE (1u << DCACHE_BITS)
+/* The per-vCPU part caches basic blocks: runs of decoded instructions that
+ * start at one guest-physical address and stay within its page, ending
+ * after an instruction that may change the flow, the mode or the
+ * translation (dcache_continues), at the page end, or at BLOCK_MAX.  The
+ * decoded instructions live back to back in an arena; when it fills up,
+ * every block is dropped at once (no per-block freeing). */
+#define BLOCK_BITS 14
+#define BLOCK_SLOTS (1u << BLOCK_BITS)
+#define BLOCK_MAX 64
+#define ARENA_BYTES (8u << 20)
 
-struct dcache_entry {
+/* A block lives in the arena, its instructions right after its header (so
+ * the lookup and the first instructions share cache lines). */
+struct block {
+	uint64_t gpa;
+	uint32_t gen;	/* the page's generation when decoded */
+	uint8_t mode;	/* enum dec_mode */
+	uint8_t n;	/* instructions, 1..BLOCK_MAX */
+	const uint32_t *genp; /* the page's generation counter */
+	struct insn insn[];
+};
+
+/* The table: small entries, so that more of it stays in the host's
+ * caches; the gpa is repeated here to reject a miss without touching the
+ * block. */
+struct block_slot {
 	uint64_t gpa;	/* ~0: empty */
-	uint32_t gen;
-	uint8_t mode;
-	struct insn insn;
+	struct block *b;
 };
 
 struct emu_dcache {
 	struct dcache_shared *sh;
 	uint32_t epoch_seen;
-	struct dcache_entry e[DCACHE_SIZE];
+	size_t used;	/* arena bytes taken */
+	uint8_t *arena;
+	struct block_slot slot[BLOCK_SLOTS];
 };
 
 /* Shared part: one per guest_mem; installs itself as the write hook. */
@@ -52,18 +77,23 @@ void dcache_shared_free(struct dcache_shared *sh);
 struct emu_dcache *dcache_new(struct dcache_shared *sh);
 void dcache_free(struct emu_dcache *dc);
 
-/* The cached decode of the instruction at `gpa`, or NULL. */
-const struct insn *dcache_lookup(struct emu_dcache *dc, uint64_t gpa,
+/* The block starting at `gpa` (a page of RAM whose generation counter is
+ * `genp`) for code size `mode`: the cached one while its page is unchanged,
+ * else a new decode from the host bytes `page` (the whole 4 KiB page).
+ * NULL when not even the first instruction decodes within the page (the
+ * caller then takes the one-instruction path, which raises the fault). */
+const struct block *dcache_block(struct emu_cpu *c, uint64_t gpa,
+				 const uint8_t *page, uint32_t *genp,
 				 unsigned mode);
-/* Stores a decode made from bytes that lie entirely in gpa's page. */
-void dcache_store(struct emu_cpu *c, uint64_t gpa, const struct insn *d);
+/* Whether decoding may go on after `d` in the same block. */
+bool dcache_continues(const struct insn *d);
 bool dcache_page_has_code(struct emu_cpu *c, uint64_t gpage);
 /* The generation counter of a RAM page (for the TLB), or NULL. */
 uint32_t *dcache_gen_ptr(struct emu_cpu *c, uint64_t gpage);
 
 static inline unsigned dcache_slot(uint64_t gpa)
 {
-	return (unsigned)((gpa ^ (gpa >> DCACHE_BITS)) & (DCACHE_SIZE - 1));
+	return (unsigned)((gpa ^ (gpa >> BLOCK_BITS)) & (BLOCK_SLOTS - 1));
 }
 /* Called from the gmem write hook and from slow-path stores. */
 void dcache_invalidate(struct dcache_shared *sh, uint64_t gpa, uint64_t len);

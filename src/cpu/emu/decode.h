@@ -21,6 +21,7 @@
  *              rm (0..15 with REX.B; only meaningful when mod == 3)
  *   memory     base/index (-1 when absent, 0..15), scale (0..3), disp,
  *              riprel (disp is relative to the next instruction)
+ *   fn         the executor, filled in by the decode cache (exec_pick)
  *   imm/imm2   immediates, sign-extended to 64 bits where the encoding
  *              says so (imm2: ENTER's second byte, far pointer selector)
  */
@@ -41,7 +42,14 @@ enum dec_status {
 	DEC_LONG = -3,	/* longer than 15 bytes (#GP) */
 };
 
+struct emu_cpu;
+struct insn;
+/* What executes a decoded instruction (exec_fast.c picks it; the decoder
+ * leaves it NULL).  `next` is the RIP after the instruction. */
+typedef void exec_fn(struct emu_cpu *c, const struct insn *d, uint64_t next);
+
 struct insn {
+	exec_fn *fn;
 	uint8_t len;
 	uint8_t map;
 	uint8_t op;

@@ -2,42 +2,6 @@
  * high-byte registers), effective addresses, segments and the stack. */
 #include "cpu/emu/cpu.h"
 
-uint64_t ea_offset(struct emu_cpu *c, const struct insn *d, uint64_t next)
-{
-	uint64_t off = (uint64_t)d->disp;
-
-	if (d->riprel)
-		off += next;
-	if (d->base >= 0)
-		off += c->r[d->base];
-	if (d->index >= 0)
-		off += c->r[d->index] << d->scale;
-	return off & size_mask(d->asz);
-}
-
-static unsigned default_seg(const struct insn *d)
-{
-	if (d->seg >= 0)
-		return (unsigned)d->seg;
-	if (d->base == X86_RSP || d->base == X86_RBP)
-		return X86_SS;
-	return X86_DS;
-}
-
-uint64_t seg_linear(struct emu_cpu *c, unsigned sreg, uint64_t off,
-		    unsigned asz)
-{
-	(void)asz;
-	if (c->code_size == DEC_MODE64)
-		return sreg >= X86_FS ? off + c->seg[sreg].base : off;
-	return (c->seg[sreg].base + off) & 0xffffffffu;
-}
-
-uint64_t ea_linear(struct emu_cpu *c, const struct insn *d, uint64_t next)
-{
-	return seg_linear(c, default_seg(d), ea_offset(c, d, next), d->asz);
-}
-
 uint64_t rm_get(struct emu_cpu *c, const struct insn *d, unsigned size,
 		uint64_t next)
 {

@@ -32,6 +32,10 @@ static uint64_t compute(const struct lazy_flags *l)
 		break;
 	case LF_LOGIC:
 		break;
+	case LF_RESULT:
+		f |= a ? FL_CF : 0;
+		f |= b ? FL_OF : 0;
+		break;
 	case LF_INC:
 		f |= l->cin ? FL_CF : 0;
 		f |= r == top ? FL_OF : 0;
@@ -46,6 +50,30 @@ static uint64_t compute(const struct lazy_flags *l)
 	f |= r ? 0 : FL_ZF;
 	f |= r & top ? FL_SF : 0;
 	return f | parity(r);
+}
+
+bool flags_cf_lazy(const struct lazy_flags *l)
+{
+	uint64_t m = size_mask(l->size);
+	uint64_t a = l->a & m, b = l->b & m, r = l->res & m;
+
+	switch (l->op) {
+	case LF_ADD:
+		return r < a;
+	case LF_ADC:
+		return l->cin ? r <= a : r < a;
+	case LF_SUB:
+		return a < b;
+	case LF_SBB:
+		return l->cin ? a <= b : a < b;
+	case LF_LOGIC:
+		return false;
+	case LF_INC:
+	case LF_DEC:
+		return l->cin;
+	default: /* LF_RESULT */
+		return a != 0;
+	}
 }
 
 uint64_t flags_get(struct emu_cpu *c)
@@ -87,6 +115,18 @@ bool flags_cond(struct emu_cpu *c, unsigned cc)
 			return r ^ (cc & 1);
 		case 7: r = logic ? (int64_t)sign_ext(res, c->lf.size) <= 0 : sa <= sb;
 			return r ^ (cc & 1);
+		default: break;
+		}
+	}
+	if (c->lf.op != LF_NONE) {
+		/* ZF, SF and CF of any lazy result, still without
+		 * materialising (ADD/INC/DEC + JZ, ADD + JC...). */
+		uint64_t m = size_mask(c->lf.size), res = c->lf.res & m;
+
+		switch (cc >> 1) {
+		case 1: return flags_cf_lazy(&c->lf) ^ (cc & 1);
+		case 2: return (res == 0) ^ (cc & 1);
+		case 4: return ((res >> (8 * c->lf.size - 1)) & 1) ^ (cc & 1);
 		default: break;
 		}
 	}

@@ -35,22 +35,31 @@ struct walk {
 
 void mmu_flush(struct emu_cpu *c, bool global_too)
 {
-	for (int u = 0; u < 2; u++)
+	for (int u = 0; u < 2; u++) {
 		for (unsigned i = 0; i < TLB_SIZE; i++) {
 			struct tlb_entry *e = &c->tlb[u][i];
 
 			if (global_too || !e->global)
 				e->tag_r = e->tag_w = e->tag_x = TLB_NONE;
 		}
+		for (unsigned i = 0; i < ITLB_SIZE; i++) {
+			struct tlb_entry *e = &c->itlb[u][i];
+
+			if (global_too || !e->global)
+				e->tag_x = TLB_NONE;
+		}
+	}
 }
 
 void mmu_flush_page(struct emu_cpu *c, uint64_t va)
 {
 	unsigned i = (unsigned)(va >> 12) & (TLB_SIZE - 1);
 
-	for (int u = 0; u < 2; u++)
+	for (int u = 0; u < 2; u++) {
 		c->tlb[u][i].tag_r = c->tlb[u][i].tag_w = c->tlb[u][i].tag_x =
 			TLB_NONE;
+		c->itlb[u][(va >> 12) & (ITLB_SIZE - 1)].tag_x = TLB_NONE;
+	}
 }
 
 /* Reads a page-table entry; an entry outside RAM reads as not present. */

@@ -216,36 +216,42 @@ static uint64_t code_linear(struct emu_cpu *c)
 	return (c->seg[X86_CS].base + c->rip) & 0xffffffffu;
 }
 
-/* The hit path: the code page is in the TLB and its decode is cached under
- * the page's current generation. */
-static inline const struct insn *fetch_cached(struct emu_cpu *c, uint64_t lin)
+/* The block at the current RIP, or NULL when the code is not in RAM, is
+ * being traced, or does not decode within its page (the one-instruction
+ * path then handles it, faults included).  A code page missing from the
+ * TLB is walked here, which raises the fetch's #PF as it should. */
+static const struct block *block_at(struct emu_cpu *c)
 {
-	struct tlb_entry *e = &c->tlb[c->cpl == 3][(lin >> 12) & (TLB_SIZE - 1)];
-	const struct dcache_entry *de;
-	uint64_t gpa;
+	uint64_t lin = code_linear(c), page = lin & ~0xfffull;
+	bool user = c->cpl == 3;
+	struct tlb_entry *e = &c->itlb[user][(lin >> 12) & (ITLB_SIZE - 1)];
 
-	if (e->tag_x != (lin & ~0xfffull) || !e->code_gen)
+	if (!c->dcache || c->trace)
 		return NULL;
-	gpa = e->gpa | (lin & 0xfff);
-	de = &c->dcache->e[dcache_slot(gpa)];
-	if (de->gpa != gpa || de->mode != c->code_size ||
-	    de->gen != __atomic_load_n(e->code_gen, __ATOMIC_ACQUIRE))
+	if (e->tag_x != page) {
+		struct tlb_entry *d = &c->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+
+		if (d->tag_x != page)
+			mmu_translate(c, lin, ACC_X, user);
+		if (d->tag_x != page)
+			return NULL; /* MMIO, or paging off: no TLB entry */
+		*e = *d;
+	}
+	if (!e->code_gen)
 		return NULL;
-	return &de->insn;
+	return dcache_block(c, e->gpa | (lin & 0xfff), e->host, e->code_gen,
+			    c->code_size);
 }
 
+/* The one-instruction path: fetch and decode without caching. */
 static const struct insn *fetch_decode(struct emu_cpu *c, struct insn *tmp)
 {
 	uint64_t lin = code_linear(c);
 	bool user = c->cpl == 3;
-	struct tlb_entry *e = &c->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
-	const struct insn *hit;
 	uint8_t buf[15];
 	unsigned n;
 	int r;
 
-	if (c->dcache && !c->trace && (hit = fetch_cached(c, lin)))
-		return hit;
 	n = mem_fetch(c, lin, buf, 15);
 	r = decode_insn(buf, n, (enum dec_mode)c->code_size, tmp);
 	if (r == DEC_MORE) {
@@ -261,9 +267,7 @@ static const struct insn *fetch_decode(struct emu_cpu *c, struct insn *tmp)
 	}
 	if (c->trace)
 		trace_insn(c, buf, tmp->len);
-	if (c->dcache && (lin & 0xfff) + tmp->len <= 4096 &&
-	    e->tag_x == (lin & ~0xfffull))
-		dcache_store(c, e->gpa | (lin & 0xfff), tmp);
+	tmp->fn = exec_pick(tmp);
 	return tmp;
 }
 
@@ -292,6 +296,70 @@ static bool fault_during_delivery(struct emu_cpu *c)
 	return true;
 }
 
+/* Polls the LAPIC timer and the decode-cache epoch: every ~1024
+ * instructions, at a block boundary. */
+static void poll_slow(struct emu_cpu *c)
+{
+	c->next_poll = (c->icount | POLL_MASK) + 1;
+	if (c->lapic) {
+		lapic_poll(c->lapic, 0);
+		if (lapic_has_interrupt(c->lapic))
+			__atomic_fetch_or(&c->events, EV_IRQ, __ATOMIC_ACQ_REL);
+	}
+	dcache_sync(c);
+	if (c->kvm_steal_msr & 1)
+		kvm_pv_steal_poll(c, emu_now_ns());
+}
+
+/* Executes one decoded instruction at RIP; `d` must be its decode. */
+static inline void step(struct emu_cpu *c, const struct insn *d)
+{
+	uint64_t next = c->rip + d->len;
+
+	if (c->irq_shadow)
+		c->irq_shadow--;
+	c->insn_rip = c->rip;
+	if (c->code_size != DEC_MODE64)
+		next &= size_mask(c->code_size == DEC_MODE16 && !c->seg[X86_CS].db ? 2 : 4);
+	c->rip = next;
+	d->fn(c, d, next);
+	c->icount++;
+}
+
+/* Runs the first `n` instructions of block `b`, straight-line code of one
+ * page, from RIP.  It stops early when an instruction jumps (RIP is not the
+ * next one, or the next one wrapped around the segment) or a store changed
+ * the block's page (self-modifying code).  A separate function: in emu_run,
+ * setjmp would keep `c` in memory. */
+static __attribute__((noinline)) void block_run(struct emu_cpu *c,
+						const struct block *b,
+						unsigned n)
+{
+	const struct insn *d = b->insn, *stop = d + n;
+	uint64_t rip = c->rip, mask = ~0ull;
+
+	if (b->mode != DEC_MODE64)
+		mask = size_mask(b->mode == DEC_MODE16 && !c->seg[X86_CS].db ? 2 : 4);
+	/* Only the first instruction can follow STI or MOV SS: they end
+	 * blocks. */
+	if (c->irq_shadow)
+		c->irq_shadow--;
+	for (;;) {
+		uint64_t lin_next = rip + d->len, next = lin_next & mask;
+
+		c->insn_rip = rip;
+		c->rip = next;
+		d->fn(c, d, next);
+		c->icount++;
+		if (++d == stop || c->rip != lin_next ||
+		    __atomic_load_n(b->genp, __ATOMIC_RELAXED) != b->gen)
+			return;
+		rip = lin_next;
+		/* ---- Instruction boundary inside a block (a debugger's
+		 * per-instruction stop would go here). ---- */
+	}
+}
+
 enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 {
 	struct insn tmp;
@@ -311,9 +379,10 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 			    c->insn_rip);
 	}
 	for (;;) {
-		const struct insn *d;
-		uint64_t next;
+		const struct block *b;
+		uint64_t left;
 
+		/* ---- Block boundary: events, halt, count, polling. ---- */
 		if (__builtin_expect(c->events != 0, 0)) {
 			if (handle_events(c))
 				return EMU_EXIT_STOP;
@@ -328,25 +397,19 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 		}
 		if (c->icount >= end)
 			return EMU_EXIT_COUNT;
-		if (__builtin_expect((c->icount & POLL_MASK) == 0, 0)) {
-			if (c->lapic) {
-				lapic_poll(c->lapic, 0);
-				if (lapic_has_interrupt(c->lapic))
-					__atomic_fetch_or(&c->events, EV_IRQ, __ATOMIC_ACQ_REL);
-			}
-			dcache_sync(c);
-			if (c->kvm_steal_msr & 1)
-				kvm_pv_steal_poll(c, emu_now_ns());
+		if (__builtin_expect(c->icount >= c->next_poll, 0))
+			poll_slow(c);
+		/* (a debugger's "stop requested" check belongs here, and makes
+		 * block_at return NULL to single-step) */
+		c->insn_rip = c->rip; /* a fetch fault in block_at restarts here */
+		b = block_at(c);
+		if (!b) {
+			/* One instruction, decoded afresh (trace, MMIO, page
+			 * crossing, faulting fetch). */
+			step(c, fetch_decode(c, &tmp));
+			continue;
 		}
-		if (c->irq_shadow)
-			c->irq_shadow--;
-		c->insn_rip = c->rip;
-		d = fetch_decode(c, &tmp);
-		next = c->rip + d->len;
-		if (c->code_size != DEC_MODE64)
-			next &= size_mask(c->code_size == DEC_MODE16 && !c->seg[X86_CS].db ? 2 : 4);
-		c->rip = next;
-		exec_insn(c, d, next);
-		c->icount++;
+		left = end - c->icount;
+		block_run(c, b, left < b->n ? (unsigned)left : b->n);
 	}
 }
