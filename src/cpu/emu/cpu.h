@@ -138,6 +138,10 @@ struct emu_cpu {
 	bool stop_at_hlt;	/* test API: return on HLT instead of sleeping */
 	bool exc_exit;		/* test API: return exceptions, do not deliver */
 	bool trace;
+	/* Debugger (debug.c): debug_on (atomic) makes the run loop call
+	 * emu_debug_boundary before each instruction; NULL/0 without one. */
+	int debug_on;
+	struct emu_debug *debug;
 	struct tlb_entry tlb[2][TLB_SIZE];
 	struct emu_dcache *dcache;
 
@@ -364,6 +368,15 @@ void emu_get_state(struct emu_cpu *c, struct x86_state *st);
  * or a stop/kick event. */
 enum emu_exit emu_run(struct emu_cpu *c, uint64_t max);
 void emu_kick(struct emu_cpu *c, unsigned ev);
+/* Debugger hooks (debug.c): the run loop's per-instruction check, taken
+ * only while c->debug_on; it may block while a debugger holds the vCPU. */
+struct debug_ctl;
+struct gerr;
+void emu_debug_boundary(struct emu_cpu *c);
+int emu_set_debug(struct emu_cpu *c, const struct debug_ctl *ctl,
+		  struct gerr *err);
+void emu_debug_pause(struct emu_cpu *c);
+void emu_debug_free(struct emu_cpu *c);
 /* The trace line for one instruction (trace.c). */
 void trace_insn(struct emu_cpu *c, const uint8_t *bytes, unsigned len);
 void trace_unimplemented(struct emu_cpu *c, const uint8_t *bytes,

@@ -310,6 +310,9 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 			if (handle_events(c))
 				return EMU_EXIT_STOP;
 		}
+		/* Debugger: breakpoints, single-step, pause (debug.c). */
+		if (__builtin_expect(c->debug_on != 0, 0))
+			emu_debug_boundary(c);
 		if (__builtin_expect(c->state != EMU_RUNNING, 0)) {
 			/* Test API: HLT ends the run unless a timer will wake it. */
 			if (c->stop_at_hlt && c->state == EMU_HALTED &&
