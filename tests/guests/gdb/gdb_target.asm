@@ -2,9 +2,10 @@
 ; that enters long mode with its code mapped at a high virtual address
 ; (HIGH + physical), so gdb's addresses only make sense through the page
 ; tables.  Then it computes a verdict that gdb changes:
-;   exit value = CL + [poke]   (debug-exit status = 2 * value + 1)
-; Untouched: CL = 7, [poke] = 0 -> status 15.  The test sets RCX = 20 and
-; poke = 1 at `bp_here` -> status 43.
+;   spin until [go] != 0, then exit value = CL + [poke]
+;   (debug-exit status = 2 * value + 1)
+; gdb sets go = 1; with CL = 7 and [poke] = 0 untouched, status 15.  The
+; test also sets RCX = 20 and poke = 1 at `bp_here` -> status 43.
 %include "common.inc"
 
 %define HIGH 0xffffffff80000000
@@ -57,14 +58,19 @@ global after_nop
 after_nop:
         mov eax, [rbx]                  ; 0x11223344: gdb reads it too
         cmp eax, 0x11223344
-        jne .bad
+        jne bad
+global spin
+spin:   cmp byte [rel go], 0            ; gdb sets go = 1 (Ctrl-C lands here)
+        je spin
+global spin_end
+spin_end:
         movzx eax, byte [rel poke]
         add eax, ecx
         mov dx, DEBUG_EXIT
         out dx, al
         cli
         hlt
-.bad:   mov al, 0x7f
+bad:    mov al, 0x7f
         mov dx, DEBUG_EXIT
         out dx, al
         cli
@@ -83,6 +89,8 @@ data_word:
         dd 0x11223344
 global poke
 poke:   db 0
+global go
+go:     db 0
 
 section .bss
 alignb 4096
