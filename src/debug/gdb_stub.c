@@ -177,8 +177,12 @@ static void capture_stop(struct gdb_stub *s)
 	enum debug_event ev;
 
 	pthread_mutex_lock(&s->lock);
-	g->stop_cpu = s->first_cpu >= 0 ? (unsigned)s->first_cpu : 0;
 	ev = s->first_ev;
+	/* A pause (attach, Ctrl-C) is no vCPU's doing: keep gdb on the
+	 * thread it had (vCPU 0 at first) rather than whichever parked
+	 * first. */
+	if (s->first_cpu >= 0 && ev != DEBUG_EV_PAUSE)
+		g->stop_cpu = (unsigned)s->first_cpu;
 	g->stop_signal = ev == DEBUG_EV_PAUSE && s->interrupted ? 2 : 5;
 	pthread_mutex_unlock(&s->lock);
 	for (unsigned i = 0; i < s->vm->ncpus; i++) {

@@ -117,8 +117,8 @@ gdb_interrupt() {
 	local cpu=$1
 	gdb_start_gamut "$cpu" 1 || { gdb_failed=$((gdb_failed + 1)); return; }
 	if timeout 120 python3 "$gdb_dir/gdb_rsp_client.py" "$port" "$SYM_spin" \
-		"$SYM_spin_end" "$SYM_go"; then
-		echo "ok   $cpu: bad packets refused, Ctrl-C stops the spinning guest"
+		"$SYM_spin_end" "$SYM_go" "$SYM_bp_here" "$SYM_after_nop"; then
+		echo "ok   $cpu: raw client: breakpoint, step, bad packets, Ctrl-C"
 	else
 		gdb_failed=$((gdb_failed + 1))
 	fi

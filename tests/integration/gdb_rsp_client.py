@@ -1,7 +1,7 @@
 # A minimal GDB remote-protocol client for what gdb's batch mode cannot do:
 # interrupt a running guest with Ctrl-C (0x03) and check the stop, plus a
 # few malformed packets the stub must survive.  Used by gdb_lib.sh:
-#   python3 gdb_rsp_client.py PORT SPIN SPIN_END GO
+#   python3 gdb_rsp_client.py PORT SPIN SPIN_END GO BP AFTER_BP
 # Exits 0 when every check passed; prints "FAIL ..." otherwise.
 import socket
 import sys
@@ -56,11 +56,33 @@ def rip_of(g):
 
 
 def main():
-    port, spin, spin_end, go = (int(a, 0) for a in sys.argv[1:5])
+    port, spin, spin_end, go, bp, after_bp = (int(a, 0) for a in sys.argv[1:7])
     c = Conn(port)
     fails = []
-    if not c.ask(b"?").startswith(b"T05"):
-        fails.append("first stop is not T05")
+    if not c.ask(b"?").startswith(b"T05thread:1;"):
+        fails.append("first stop is not T05 on thread 1")
+    # A breakpoint, then one step, straight from the protocol.
+    if c.ask(b"Z0,%x,1" % bp) != b"OK":
+        fails.append("Z0 refused")
+    c.raw(frame(b"c"))
+    c.s.settimeout(30)
+    try:
+        stop = c.packet()
+    except socket.timeout:
+        fails.append("breakpoint did not fire within 30 s")
+        c.raw(b"\x03")
+        stop = c.packet()
+    c.s.settimeout(60)
+    rip = rip_of(c.ask(b"g"))
+    if not stop.startswith(b"T05") or rip != bp:
+        fails.append("stop %r at %#x, want T05 at the breakpoint %#x" % (stop, rip, bp))
+    if c.ask(b"z0,%x,1" % bp) != b"OK":
+        fails.append("z0 refused")
+    c.raw(frame(b"vCont;s:1"))
+    stop = c.packet()
+    rip = rip_of(c.ask(b"g"))
+    if not stop.startswith(b"T05") or rip != after_bp:
+        fails.append("step: %r at %#x, want T05 at %#x" % (stop, rip, after_bp))
     # Malformed input: a bad checksum is nacked, nonsense gets errors.
     c.raw(b"$g#00")
     if c.byte() != b"-":

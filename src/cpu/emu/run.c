@@ -310,8 +310,8 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 			if (handle_events(c))
 				return EMU_EXIT_STOP;
 		}
-		/* Debugger: breakpoints, single-step, pause (debug.c). */
-		if (__builtin_expect(c->debug_on != 0, 0))
+		/* Debug: gdb, TF single-step, DR0-3 breakpoints (debug.c). */
+		if (__builtin_expect(c->debug_on != 0 || (c->rflags & FL_TF) != 0, 0))
 			emu_debug_boundary(c);
 		if (__builtin_expect(c->state != EMU_RUNNING, 0)) {
 			/* Test API: HLT ends the run unless a timer will wake it. */
