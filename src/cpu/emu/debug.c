@@ -19,6 +19,7 @@
 
 #define DR6_BS	 0x4000ull /* single-step */
 #define DR6_B0_3 0xfull
+#define TF_ARMED 0x100u /* no vector: see arch_boundary */
 
 struct emu_debug {
 	struct debug_ctl ctl;
@@ -143,12 +144,14 @@ static void arch_boundary(struct emu_cpu *c)
 {
 	uint64_t hits;
 
-	/* TF was set when the last instruction began and it completed (an
-	 * exception on the way would have cleared TF): trap now.  An
-	 * instruction that clears TF itself (POPF, IRET) is not trapped. */
+	/* TF was set when the last instruction began and it completed: trap
+	 * now, even if that instruction cleared TF (POPF).  deliver_vec still
+	 * holding the marker set at arming tells that no exception or
+	 * interrupt came in between (an interrupt taken at this boundary
+	 * goes first here, and the trap is lost: hardware would trap first). */
 	if ((c->debug_on & EMU_DBG_TF) && c->icount != c->tf_icount) {
 		dbg_clear(c, EMU_DBG_TF);
-		if (c->rflags & FL_TF) {
+		if (c->deliver_vec == TF_ARMED) {
 			raise_db(c, DR6_BS);
 			return;
 		}
@@ -159,6 +162,9 @@ static void arch_boundary(struct emu_cpu *c)
 	}
 	if ((c->rflags & FL_TF) && !(c->debug_on & EMU_DBG_TF)) {
 		c->tf_icount = c->icount;
+		/* Only read while no delivery runs (fault_during_delivery),
+		 * and every delivery overwrites it. */
+		c->deliver_vec = TF_ARMED;
 		dbg_set(c, EMU_DBG_TF);
 	}
 }

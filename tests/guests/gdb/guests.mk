@@ -9,3 +9,9 @@ $(GDB_OUT)/gdb_target.o: gdb/gdb_target.asm boot/common.inc
 $(GDB_OUT)/gdb_target.elf: $(GDB_OUT)/gdb_target.o boot/pvh.ld
 	ld -m elf_x86_64 --no-warn-rwx-segments -T boot/pvh.ld $< -o $@
 .PHONY: gdb-guests
+# The software CPU's TF/DR0-3 test guest (tests/unit/test_gdb_emu_arch.c):
+# flat, loaded at 0x8000, on the emu guests' start-up code.
+gdb-guests: $(GDB_OUT)/emu_debug.bin
+$(GDB_OUT)/emu_debug.bin: gdb/emu_debug.asm emu/lib.inc
+	@mkdir -p $(@D)
+	nasm -w+all -f bin -I emu/ -o $@ $<
