@@ -14,17 +14,17 @@ gdb_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 gdb_syms() {
 	local sym
 	[ -n "${SYM_spin_end:-}" ] && return 0 # given (the nested VM has no nm)
-	for sym in _start bp_here after_nop data_word poke go spin spin_end; do
+	for sym in _start long_low bp_here after_nop data_word poke go spin spin_end; do
 		local a
 		a=$(nm "$1" | awk -v s="$sym" '$3 == s { print $1 }')
 		[ -n "$a" ] || { echo "FAIL: no symbol $sym in $1"; return 1; }
-		if [ "$sym" = _start ]; then
+		if [ "$sym" = _start ] || [ "$sym" = long_low ]; then
 			printf -v "SYM_$sym" '%#x' "$((16#$a))" # runs before paging
 		else
 			printf -v "SYM_$sym" '%#x' "$((GDB_HIGH + 16#$a))"
 		fi
 	done
-	export SYM__start SYM_bp_here SYM_after_nop SYM_data_word SYM_poke SYM_go SYM_spin SYM_spin_end
+	export SYM__start SYM_long_low SYM_bp_here SYM_after_nop SYM_data_word SYM_poke SYM_go SYM_spin SYM_spin_end
 }
 
 # Starts gamut in the background, held for gdb; sets gamut_pid, port, out.
@@ -76,7 +76,9 @@ gdb_wait_status() {
 	fi
 }
 
-# gdb itself: registers, breakpoint, stepi, memory, writes, threads, detach.
+# gdb itself: registers, breakpoints (the first one where the guest still
+# runs unpaged: on KVM a breakpoint is an INT3 placed through the page
+# tables of the moment, so the high one waits until they map it), stepi, memory, writes, threads, detach.
 gdb_session() {
 	local cpu=$1 cpus=$2 log
 	gdb_start_gamut "$cpu" "$cpus" || { gdb_failed=$((gdb_failed + 1)); return; }
@@ -85,6 +87,8 @@ gdb_session() {
 		-ex "target remote 127.0.0.1:$port" \
 		-ex 'info registers rip' \
 		-ex 'info threads' \
+		-ex "break *$SYM_long_low" \
+		-ex 'continue' \
 		-ex "break *$SYM_bp_here" \
 		-ex 'continue' \
 		-ex 'info registers rip' \
@@ -100,7 +104,8 @@ gdb_session() {
 	echo "--- gdb ($cpu, --cpus $cpus):"; grep -v '^warning\|determining executable' "$log" | sed 's/^/    /'
 	gdb_expect "$cpu: held at the PVH entry" "^rip +$SYM__start " "$log"
 	gdb_expect "$cpu: one thread per vCPU" "^ +$cpus +Thread $cpus " "$log"
-	gdb_expect "$cpu: breakpoint hit" "Breakpoint 1, $SYM_bp_here " "$log"
+	gdb_expect "$cpu: breakpoint before paging" "Breakpoint 1, 0x0*${SYM_long_low#0x} " "$log"
+	gdb_expect "$cpu: breakpoint at a high virtual address" "Breakpoint 2, $SYM_bp_here " "$log"
 	gdb_expect "$cpu: rip at the breakpoint" "^rip +$SYM_bp_here " "$log"
 	gdb_expect "$cpu: rip after stepi" "^rip +$SYM_after_nop " "$log"
 	gdb_expect "$cpu: memory through the page tables" "^$SYM_data_word:"$'\t'"0x44"$'\t'"0x33"$'\t'"0x22"$'\t'"0x11" "$log"
@@ -117,7 +122,7 @@ gdb_interrupt() {
 	local cpu=$1
 	gdb_start_gamut "$cpu" 1 || { gdb_failed=$((gdb_failed + 1)); return; }
 	if timeout 120 python3 "$gdb_dir/gdb_rsp_client.py" "$port" "$SYM_spin" \
-		"$SYM_spin_end" "$SYM_go" "$SYM_bp_here" "$SYM_after_nop"; then
+		"$SYM_spin_end" "$SYM_go" "$SYM_long_low" "$SYM_bp_here" "$SYM_after_nop"; then
 		echo "ok   $cpu: raw client: breakpoint, step, bad packets, Ctrl-C"
 	else
 		gdb_failed=$((gdb_failed + 1))

@@ -1,7 +1,7 @@
 # A minimal GDB remote-protocol client for what gdb's batch mode cannot do:
 # interrupt a running guest with Ctrl-C (0x03) and check the stop, plus a
 # few malformed packets the stub must survive.  Used by gdb_lib.sh:
-#   python3 gdb_rsp_client.py PORT SPIN SPIN_END GO BP AFTER_BP
+#   python3 gdb_rsp_client.py PORT SPIN SPIN_END GO LOW_BP BP AFTER_BP
 # Exits 0 when every check passed; prints "FAIL ..." otherwise.
 import socket
 import sys
@@ -56,12 +56,21 @@ def rip_of(g):
 
 
 def main():
-    port, spin, spin_end, go, bp, after_bp = (int(a, 0) for a in sys.argv[1:7])
+    port, spin, spin_end, go, low, bp, after_bp = (int(a, 0) for a in sys.argv[1:8])
     c = Conn(port)
     fails = []
     if not c.ask(b"?").startswith(b"T05thread:1;"):
         fails.append("first stop is not T05 on thread 1")
-    # A breakpoint, then one step, straight from the protocol.
+    # Breakpoints, then one step, straight from the protocol.  The first
+    # one is where paging is still off (see gdb_lib.sh).
+    if c.ask(b"Z0,%x,1" % low) != b"OK":
+        fails.append("Z0 refused")
+    c.raw(frame(b"c"))
+    stop = c.packet()
+    rip = rip_of(c.ask(b"g"))
+    if not stop.startswith(b"T05swbreak:;") or rip != low:
+        fails.append("stop %r at %#x, want T05 at the breakpoint %#x" % (stop, rip, low))
+    c.ask(b"z0,%x,1" % low)
     if c.ask(b"Z0,%x,1" % bp) != b"OK":
         fails.append("Z0 refused")
     c.raw(frame(b"c"))

@@ -30,7 +30,7 @@ log=$(mktemp)
 trap 'rm -f "$script" "$log"' EXIT
 {
 	echo "ip link set lo up"
-	for v in SYM__start SYM_bp_here SYM_after_nop SYM_data_word SYM_poke SYM_go SYM_spin SYM_spin_end; do
+	for v in SYM__start SYM_long_low SYM_bp_here SYM_after_nop SYM_data_word SYM_poke SYM_go SYM_spin SYM_spin_end; do
 		echo "export $v=${!v}"
 	done
 	echo 'GDB_NESTED_INSIDE=1 bash tests/integration/gdb_stub_kvm.sh; echo "nested: gdb rc=$?"'

@@ -38,6 +38,7 @@ _start:
         jmp 0x08:long_low
 
 bits 64
+global long_low
 long_low:                               ; identity-mapped: jump up high
         mov rax, HIGH
         lea rdx, [rel high_entry]
