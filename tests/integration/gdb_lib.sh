@@ -122,8 +122,9 @@ gdb_interrupt() {
 	local cpu=$1
 	gdb_start_gamut "$cpu" 1 || { gdb_failed=$((gdb_failed + 1)); return; }
 	if timeout 120 python3 "$gdb_dir/gdb_rsp_client.py" "$port" "$SYM_spin" \
-		"$SYM_spin_end" "$SYM_go" "$SYM_long_low" "$SYM_bp_here" "$SYM_after_nop"; then
-		echo "ok   $cpu: raw client: breakpoint, step, bad packets, Ctrl-C"
+		"$SYM_spin_end" "$SYM_go" "$SYM_long_low" "$SYM_bp_here" "$SYM_after_nop" \
+		${GDB_NO_BREAK:+nobreak}; then
+		echo "ok   $cpu: raw client: ${GDB_NO_BREAK:+no }breakpoints, step, bad packets, Ctrl-C"
 	else
 		gdb_failed=$((gdb_failed + 1))
 	fi

@@ -1,14 +1,13 @@
-/* Debugger support for the KVM backend (api.rst, KVM_SET_GUEST_DEBUG).
+/* Debugger support for the KVM backend (api.rst, KVM_SET_GUEST_DEBUG):
+ * single-step and instruction breakpoints in the debug registers
+ * (KVM_GUESTDBG_USE_HW_BP, so guest memory is never patched), reported as
+ * KVM_EXIT_DEBUG; pauses ride on the ordinary kick (KVM_RUN -> EINTR).
  *
- * Breakpoints are INT3 bytes written into guest RAM while the guest runs
- * (KVM_GUESTDBG_USE_SW_BP: KVM then exits on #BP instead of delivering
- * it), placed through the BSP's page tables (KVM_TRANSLATE) and taken out
- * again whenever a vCPU stops, so gdb reads the guest's own bytes.  A #BP
- * at no breakpoint of ours is the guest's (Linux patches its text with
- * INT3) and goes back to it.  Debug-register breakpoints would leave
- * memory alone, but they do not fire under QEMU's emulated AMD-V, where
- * this is tested.  Single-step is KVM_GUESTDBG_SINGLESTEP; pauses ride on
- * the ordinary kick (KVM_RUN returns EINTR). */
+ * Verified under QEMU's emulated AMD-V (tests/integration/gdb_stub_kvm.sh):
+ * attach, pause, Ctrl-C, registers, memory, single-step, detach.  The
+ * breakpoints never fire there, with debug registers or with INT3 and
+ * KVM_GUESTDBG_USE_SW_BP (which crashed the guest): untested on real
+ * hardware, see docs/debug.md. */
 #include "cpu/kvm/kvm_int.h"
 #include "cpu/kvm/kvm_vm.h"
 
@@ -18,47 +17,10 @@
 
 #include "core/vm.h"
 
-#define INT3	   0xcc
-#define EXC_BP	   3
-
-/* Puts the guest's bytes back (where the INT3 is still ours). */
-static void swbp_remove_all(struct vm *vm)
-{
-	struct kvm_vm *k = vm->backend_state;
-
-	for (unsigned i = 0; i < k->nr_swbp; i++) {
-		uint8_t now;
-
-		if (gmem_read(&vm->mem, k->swbp[i].gpa, &now, 1) == 0 && now == INT3)
-			gmem_write(&vm->mem, k->swbp[i].gpa, &k->swbp[i].orig, 1);
-	}
-	k->nr_swbp = 0;
-}
-
-/* Writes INT3 at each breakpoint that this vCPU's page tables map to RAM. */
-static void swbp_insert_all(struct vcpu *vcpu, const struct debug_ctl *ctl)
-{
-	struct kvm_vcpu *v = vcpu->backend;
-	struct kvm_vm *k = vcpu->vm->backend_state;
-	struct guest_mem *mem = &vcpu->vm->mem;
-	static const uint8_t int3 = INT3;
-
-	for (unsigned i = 0; i < ctl->nr_bp; i++) {
-		struct kvm_translation tr = { .linear_address = ctl->bp[i] };
-		struct kvm_swbp bp;
-		bool dup = false;
-
-		if (kvm_ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
-			continue;
-		bp.gpa = tr.physical_address;
-		for (unsigned j = 0; j < k->nr_swbp; j++)
-			dup |= k->swbp[j].gpa == bp.gpa;
-		if (dup || gmem_read(mem, bp.gpa, &bp.orig, 1) < 0 ||
-		    gmem_write(mem, bp.gpa, &int3, 1) < 0)
-			continue;
-		k->swbp[k->nr_swbp++] = bp;
-	}
-}
+#define DR6_BS	   (1ull << 14) /* single-step */
+#define DR6_B0_3   0xfull	/* breakpoint 0-3 matched */
+#define RFLAGS_RF  (1ull << 16)
+#define EXC_DB	   1
 
 int kvm_vcpu_set_debug(struct vcpu *vcpu, const struct debug_ctl *ctl,
 		       struct gerr *err)
@@ -66,26 +28,24 @@ int kvm_vcpu_set_debug(struct vcpu *vcpu, const struct debug_ctl *ctl,
 	struct kvm_vcpu *v = vcpu->backend;
 	struct kvm_guest_debug g;
 
-	if (ctl->nr_bp > DEBUG_MAX_BP)
-		return gerr_set(err, "kvm: at most %d breakpoints", DEBUG_MAX_BP);
+	if (ctl->nr_bp > 4)
+		return gerr_set(err, "kvm: at most 4 breakpoints (debug registers)");
 	memset(&g, 0, sizeof(g));
 	if (ctl->enabled) {
 		g.control = KVM_GUESTDBG_ENABLE;
 		if (ctl->step)
 			g.control |= KVM_GUESTDBG_SINGLESTEP;
 		if (ctl->nr_bp)
-			g.control |= KVM_GUESTDBG_USE_SW_BP;
+			g.control |= KVM_GUESTDBG_USE_HW_BP;
+		for (unsigned i = 0; i < ctl->nr_bp; i++) {
+			g.arch.debugreg[i] = ctl->bp[i];
+			/* DR7: local enable Li; R/W and LEN 00 = execution. */
+			g.arch.debugreg[7] |= 1ull << (2 * i);
+		}
 	}
 	if (kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, &g) < 0)
 		return gerr_errno(err, errno, "KVM_SET_GUEST_DEBUG");
 	v->dbg = *ctl;
-	/* Memory is the VM's: the BSP's call places every INT3 (the stub
-	 * sets all vCPUs alike, each while parked). */
-	if (vcpu->index == 0) {
-		swbp_remove_all(vcpu->vm);
-		if (ctl->enabled)
-			swbp_insert_all(vcpu, ctl);
-	}
 	return 0;
 }
 
@@ -97,17 +57,21 @@ void kvm_vcpu_debug_pause(struct vcpu *vcpu)
 	kvm_vcpu_kick(vcpu);
 }
 
+/* Calls the debugger's trap; when it held the vCPU and breakpoints are
+ * armed, sets RFLAGS.RF so one at the resume RIP does not fire at once. */
 static void debug_trap(struct vcpu *vcpu, struct kvm_vcpu *v,
 		       enum debug_event ev)
 {
+	struct kvm_regs regs;
+
 	__atomic_store_n(&v->dbg_pause, 0, __ATOMIC_RELEASE);
-	if (!v->dbg.trap)
+	if (!v->dbg.trap || !v->dbg.trap(v->dbg.opaque, vcpu, ev))
 		return;
-	/* Stopped: gdb must see the guest's bytes (it resumes with
-	 * vcpu_set_debug, which puts the INT3s back). */
-	if (v->dbg.enabled && v->dbg.nr_bp)
-		swbp_remove_all(vcpu->vm);
-	v->dbg.trap(v->dbg.opaque, vcpu, ev);
+	if (!v->dbg.enabled || !v->dbg.nr_bp ||
+	    kvm_ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+		return;
+	regs.rflags |= RFLAGS_RF;
+	kvm_ioctl(v->fd, KVM_SET_REGS, &regs);
 }
 
 void kvm_debug_poll(struct vcpu *vcpu)
@@ -118,38 +82,15 @@ void kvm_debug_poll(struct vcpu *vcpu)
 		debug_trap(vcpu, v, DEBUG_EV_PAUSE);
 }
 
-/* Gives a #BP that is not ours back to the guest. */
-static void reinject_bp(struct kvm_vcpu *v)
-{
-	struct kvm_vcpu_events ev;
-
-	if (kvm_ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-		return;
-	ev.exception.injected = 1;
-	ev.exception.nr = EXC_BP;
-	ev.exception.has_error_code = 0;
-	ev.flags = 0;
-	kvm_ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev);
-}
-
 void kvm_debug_exit(struct vcpu *vcpu)
 {
 	struct kvm_vcpu *v = vcpu->backend;
 	const struct kvm_debug_exit_arch *a = &v->run->debug.arch;
 
-	if (a->exception == EXC_BP) {
-		bool ours = false;
-
-		for (unsigned i = 0; v->dbg.enabled && i < v->dbg.nr_bp; i++)
-			ours |= v->dbg.bp[i] == a->pc;
-		if (!ours) {
-			reinject_bp(v);
-			return;
-		}
-		debug_trap(vcpu, v, DEBUG_EV_BREAK);
-		return;
-	}
 	if (!v->dbg.enabled)
 		return; /* left over from a debugger that detached */
-	debug_trap(vcpu, v, v->dbg.step ? DEBUG_EV_STEP : DEBUG_EV_BREAK);
+	if (a->exception == EXC_DB && !(a->dr6 & DR6_BS) && (a->dr6 & DR6_B0_3))
+		debug_trap(vcpu, v, DEBUG_EV_BREAK);
+	else
+		debug_trap(vcpu, v, v->dbg.step ? DEBUG_EV_STEP : DEBUG_EV_BREAK);
 }

@@ -62,12 +62,6 @@ struct kvm_vm {
 	bool hide_cx16; /* see cpuid.c: KVM without hardware support */
 	bool enforce_pv_cpuid; /* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
 	bool tsc_deadline;     /* KVM_CAP_TSC_DEADLINE_TIMER */
-	/* Debugger breakpoints as INT3 bytes in guest RAM (debug.c). */
-	struct kvm_swbp {
-		uint64_t gpa;
-		uint8_t orig;
-	} swbp[DEBUG_MAX_BP];
-	unsigned nr_swbp;
 };
 
 /* Per-vCPU state (vcpu->backend). */
