@@ -3,7 +3,10 @@
 # the CPU-bound guest against the same code run natively, the hypercall
 # round trip and timer event latency, time from `gamut run` to main(), and
 # a sequential read of a 256 MiB image against the host reading the same
-# file, and UDP ping-pong through a TAP device against host loopback.  Medians of 5 runs (3 on the software CPU); figures only, no asserts.
+# file, UDP ping-pong through a TAP device against host loopback, and HTTP
+# GET throughput from the PV httpd guest (its own TCP) over a TAP device
+# against the same transfer from a host server on loopback.  Medians of 5
+# runs (3 on the software CPU); figures only, no asserts.
 set -u
 BUILD=${BUILD:-build}
 GAMUT=${GAMUT:-$PWD/$BUILD/gamut}
@@ -64,6 +67,51 @@ while True:
 	echo "UDP ping-pong, 1400-byte datagrams (MiB/s both ways, round trip us): host loopback ${host:-failed}, PV guest over TAP ${guest:-failed}"
 }
 
+# GET /bytes/N with curl: the PV httpd guest over a TAP device in a network
+# namespace, next to busybox httpd (else python3 -m http.server) serving a
+# file of the same N bytes on that namespace's loopback.
+http_bench() {
+	local cpu=$1 runs=$2 mib=$3 ns=gamut-pvbench-$$ dir gpid spid host guest
+	if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ] || ! command -v curl >/dev/null ||
+	   [ ! -f "$EX/httpd.pv" ]; then
+		echo "PV HTTP throughput: not measured (needs root, /dev/net/tun, curl and httpd.pv)"
+		return
+	fi
+	local bytes=$((mib << 20))
+	dir=$(mktemp -d)
+	yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c "$bytes" >"$dir/blob"
+	ip netns add "$ns" && ip -n "$ns" link set lo up &&
+		ip -n "$ns" tuntap add dev pvb0 mode tap &&
+		ip -n "$ns" addr add 10.0.83.1/24 dev pvb0 && ip -n "$ns" link set pvb0 up || {
+		echo "PV HTTP throughput: not measured (cannot set up a network namespace)"
+		ip netns del "$ns" 2>/dev/null; rm -rf "$dir"; return; }
+	if busybox httpd --help >/dev/null 2>&1; then
+		ip netns exec "$ns" busybox httpd -f -p 127.0.0.1:8080 -h "$dir" &
+	else
+		ip netns exec "$ns" python3 -m http.server --bind 127.0.0.1 --directory "$dir" 8080 \
+			>/dev/null 2>&1 &
+	fi
+	spid=$!
+	ip netns exec "$ns" "$GAMUT" run --mode pv --cpu "$cpu" --kernel "$EX/httpd.pv" \
+		--net lan=tap:pvb0 --cmdline 10.0.83.2 >/dev/null 2>&1 &
+	gpid=$!
+	speed() { # URL -> MiB/s of one GET, if the body is whole
+		ip netns exec "$ns" curl -s -m 300 -o /dev/null -w '%{size_download} %{speed_download}\n' "$1" |
+			awk -v b="$bytes" '$1 == b { printf "%.1f\n", $2 / 1048576 }'
+	}
+	sleep 1
+	speed http://127.0.0.1:8080/blob >/dev/null; speed "http://10.0.83.2/bytes/1" >/dev/null # warm up
+	host=$(for i in $(seq "$runs"); do speed http://127.0.0.1:8080/blob; done | median)
+	guest=$(for i in $(seq "$runs"); do speed "http://10.0.83.2/bytes/$bytes"; done | median)
+	ip netns exec "$ns" curl -s -m 30 -o /dev/null http://10.0.83.2/quit
+	wait $gpid 2>/dev/null
+	kill $spid 2>/dev/null
+	wait $spid 2>/dev/null
+	ip netns del "$ns"
+	rm -rf "$dir"
+	echo "HTTP GET of $mib MiB with curl (MiB/s, median of $runs): host server on loopback ${host:-failed}, PV httpd guest over TAP ${guest:-failed}"
+}
+
 for cpu in kvm emu; do
 	if ! out=$("$GAMUT" run --mode pv --cpu "$cpu" --kernel "$EX/hello.pv" 2>&1); then
 		echo "pv on --cpu $cpu: cannot run here ($(tail -1 <<<"$out"))"
@@ -104,4 +152,5 @@ for cpu in kvm emu; do
 		printf "block read 256 MiB (page cache warm): host dd %.0f MiB/s, PV guest %.0f MiB/s, guest/host %.2f\n",
 		       hm, gm, gm / hm }'
 	net_bench "$cpu"
+	if [ "$cpu" = emu ]; then http_bench "$cpu" "$runs" 16; else http_bench "$cpu" "$runs" 64; fi
 done

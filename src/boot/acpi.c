@@ -16,8 +16,11 @@
 /* FADT (ACPI 6.3, 5.2.9): revision 6, minor 3, 276 bytes. */
 #define FADT_SIZE		276
 #define FADT_FLAG_WBINVD	(1u << 0)
+#define FADT_FLAG_PROC_C1	(1u << 2)
 #define FADT_FLAG_PWR_BUTTON	(1u << 4) /* 1: no fixed power button */
 #define FADT_FLAG_SLP_BUTTON	(1u << 5)
+#define FADT_FLAG_FIX_RTC	(1u << 6) /* 1: no RTC wake in fixed space */
+#define FADT_FLAG_TMR_VAL_EXT	(1u << 8) /* 32-bit PM timer */
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 #define FADT_FLAG_HW_REDUCED	(1u << 20)
 #define BOOT_ARCH_LEGACY	(1u << 0)
@@ -26,6 +29,18 @@
 #define BOOT_ARCH_NO_CMOS_RTC	(1u << 5)
 #define GAS_SYSTEM_IO		1
 #define GAS_ACCESS_BYTE		1
+#define GAS_ACCESS_WORD		2
+#define GAS_ACCESS_DWORD	3
+#define PM1_EVT_LEN		4
+#define PM1_CNT_LEN		2
+#define PM_TMR_LEN		4
+/* C2 and C3 latencies above 100 and 1000 us: the states are absent. */
+#define FADT_NO_C2		101
+#define FADT_NO_C3		1001
+#define RTC_CENTURY_REG		0x32
+
+/* FACS (5.2.10): 64 bytes, 64-byte aligned, no checksum. */
+#define FACS_SIZE		64
 
 /* MADT (5.2.12) entry types. */
 #define MADT_LAPIC	   0
@@ -70,17 +85,19 @@ static void finish(uint8_t *t, uint32_t len)
 	t[9] = acpi_checksum(t, len);
 }
 
-/* A Generic Address Structure for one byte-wide I/O port. */
-static void gas_io8(uint8_t *p, uint16_t port)
+/* A Generic Address Structure for `bytes` I/O ports at `port`. */
+static void gas_io(uint8_t *p, uint16_t port, unsigned bytes, uint8_t access)
 {
 	p[0] = GAS_SYSTEM_IO;
-	p[1] = 8;  /* register bit width */
-	p[2] = 0;  /* bit offset */
-	p[3] = GAS_ACCESS_BYTE;
+	p[1] = (uint8_t)(8 * bytes); /* register bit width */
+	p[2] = 0;		     /* bit offset */
+	p[3] = access;
 	put64(p + 4, port);
 }
 
-static size_t build_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t dsdt)
+/* The fields both FADTs share: the DSDT, the boot architecture flags, the
+ * reset register and the hypervisor identity. */
+static void fadt_common(uint8_t *t, const struct acpi_config *cfg, uint64_t dsdt)
 {
 	uint16_t arch = BOOT_ARCH_NO_VGA;
 
@@ -92,24 +109,70 @@ static size_t build_fadt(uint8_t *t, const struct acpi_config *cfg, uint64_t dsd
 		arch |= BOOT_ARCH_NO_CMOS_RTC;
 	header(t, "FACP", FADT_SIZE, 6);
 	put32(t + 40, dsdt <= 0xffffffff ? (uint32_t)dsdt : 0);
-	put16(t + 46, LAYOUT_IRQ_ACPI); /* SCI_INT: unused when hardware-reduced */
 	put16(t + 109, arch);
-	put32(t + 112, FADT_FLAG_WBINVD | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON |
-			       FADT_FLAG_RESET_REG_SUP | FADT_FLAG_HW_REDUCED);
-	gas_io8(t + 116, LAYOUT_PORT_ACPI_RESET);
+	gas_io(t + 116, LAYOUT_PORT_ACPI_RESET, 1, GAS_ACCESS_BYTE);
 	t[128] = LAYOUT_ACPI_RESET_VALUE;
 	t[131] = 3; /* FADT minor version: ACPI 6.3 */
 	put64(t + 140, dsdt);
-	gas_io8(t + 244, LAYOUT_PORT_ACPI_SLEEP_CTL);
-	gas_io8(t + 256, LAYOUT_PORT_ACPI_SLEEP_STS);
 	memcpy(t + 268, "GAMUT\0\0\0", 8); /* hypervisor vendor identity */
+}
+
+/* The microvm: hardware-reduced, sleep through the SLEEP_CONTROL/STATUS
+ * registers, no SCI, no FACS. */
+static size_t build_fadt_reduced(uint8_t *t, const struct acpi_config *cfg, uint64_t dsdt)
+{
+	fadt_common(t, cfg, dsdt);
+	put16(t + 46, LAYOUT_IRQ_ACPI); /* SCI_INT: unused when hardware-reduced */
+	put32(t + 112, FADT_FLAG_WBINVD | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON |
+			       FADT_FLAG_RESET_REG_SUP | FADT_FLAG_HW_REDUCED);
+	gas_io(t + 244, LAYOUT_PORT_ACPI_SLEEP_CTL, 1, GAS_ACCESS_BYTE);
+	gas_io(t + 256, LAYOUT_PORT_ACPI_SLEEP_STS, 1, GAS_ACCESS_BYTE);
 	finish(t, FADT_SIZE);
 	return FADT_SIZE;
 }
 
-/* ISA lines 10 and 11 carry the PCI INTx lines (PCI_INTX_LINES): shared and
- * level-triggered, where an ISA line defaults to edge. */
-static const uint8_t pci_isa_lines[] = { 10, 11 };
+/* The PC: fixed ACPI hardware (devices/acpi_pm.c).  The SCI is ISA IRQ 9;
+ * SMI_CMD 0 says the machine is always in ACPI mode, so the OS never runs
+ * the enable handshake; no GPE blocks; only C1.  Each block is given in
+ * both the 32-bit and the extended (GAS) field, with equal lengths. */
+static size_t build_fadt_pc(uint8_t *t, const struct acpi_config *cfg, uint64_t dsdt,
+			    uint64_t facs)
+{
+	fadt_common(t, cfg, dsdt);
+	put32(t + 36, (uint32_t)facs);
+	put16(t + 46, LAYOUT_IRQ_ACPI);
+	put32(t + 56, LAYOUT_PORT_ACPI_PM1A_EVT);
+	put32(t + 64, LAYOUT_PORT_ACPI_PM1A_CNT);
+	put32(t + 76, LAYOUT_PORT_ACPI_PM_TMR);
+	t[88] = PM1_EVT_LEN;
+	t[89] = PM1_CNT_LEN;
+	t[91] = PM_TMR_LEN;
+	put16(t + 96, FADT_NO_C2);
+	put16(t + 98, FADT_NO_C3);
+	t[108] = cfg->rtc ? RTC_CENTURY_REG : 0;
+	put32(t + 112, FADT_FLAG_WBINVD | FADT_FLAG_PROC_C1 | FADT_FLAG_PWR_BUTTON |
+			       FADT_FLAG_SLP_BUTTON | FADT_FLAG_FIX_RTC |
+			       FADT_FLAG_TMR_VAL_EXT | FADT_FLAG_RESET_REG_SUP);
+	put64(t + 132, facs);
+	gas_io(t + 148, LAYOUT_PORT_ACPI_PM1A_EVT, PM1_EVT_LEN, GAS_ACCESS_WORD);
+	gas_io(t + 172, LAYOUT_PORT_ACPI_PM1A_CNT, PM1_CNT_LEN, GAS_ACCESS_WORD);
+	gas_io(t + 208, LAYOUT_PORT_ACPI_PM_TMR, PM_TMR_LEN, GAS_ACCESS_DWORD);
+	finish(t, FADT_SIZE);
+	return FADT_SIZE;
+}
+
+static void build_facs(uint8_t *t)
+{
+	memcpy(t, "FACS", 4);
+	put32(t + 4, FACS_SIZE);
+	t[32] = 2; /* version (ACPI 6.3) */
+}
+
+/* The PC's level-triggered, active-high ISA lines, where an ISA line
+ * defaults to edge: the SCI (which ACPI would otherwise take as level,
+ * active low), and lines 10 and 11, which carry the PCI INTx lines
+ * (PCI_INTX_LINES), shared. */
+static const uint8_t pc_level_lines[] = { LAYOUT_IRQ_ACPI, 10, 11 };
 
 static size_t madt_iso(uint8_t *t, size_t n, uint8_t isa, uint32_t gsi, uint16_t flags)
 {
@@ -144,8 +207,8 @@ static size_t build_madt(uint8_t *t, const struct acpi_config *cfg)
 	n += 12;
 	/* ISA IRQ 0 (PIT) -> GSI 2, bus-conforming flags */
 	n = madt_iso(t, n, LAYOUT_IRQ_PIT, LAYOUT_IOAPIC_PIN_PIT, 0);
-	for (size_t i = 0; cfg->pc && i < sizeof(pci_isa_lines); i++)
-		n = madt_iso(t, n, pci_isa_lines[i], pci_isa_lines[i], MADT_INTI_LEVEL_HIGH);
+	for (size_t i = 0; cfg->pc && i < sizeof(pc_level_lines); i++)
+		n = madt_iso(t, n, pc_level_lines[i], pc_level_lines[i], MADT_INTI_LEVEL_HIGH);
 	t[n] = MADT_LAPIC_NMI; /* every CPU's LINT1 is NMI, as on a PC */
 	t[n + 1] = 6;
 	t[n + 2] = 0xff;
@@ -172,9 +235,10 @@ static void dsdt_com1(struct aml *a)
 	aml_close(a);
 }
 
-/* The CMOS RTC as a PNP device: with hardware-reduced ACPI Linux has no
- * legacy PIC, so ISA IRQ 8 reaches rtc_cmos only through a _CRS that ACPI
- * maps to its IOAPIC pin (without it the driver fails with -EINVAL). */
+/* The CMOS RTC as a PNP device: with hardware-reduced ACPI (the microvm)
+ * Linux has no legacy PIC, so ISA IRQ 8 reaches rtc_cmos only through a
+ * _CRS that ACPI maps to its IOAPIC pin (without it the driver fails with
+ * -EINVAL). */
 static void dsdt_rtc(struct aml *a)
 {
 	aml_device_open(a, "RTC0");
@@ -328,8 +392,8 @@ static size_t align16(size_t v)
 	return (v + 15) & ~(size_t)15;
 }
 
-/* Tables lie one after the other, 16-byte aligned:
- * RSDP, XSDT (FADT, MADT), FADT, MADT, DSDT. */
+/* Tables lie one after the other, 16-byte aligned (the FACS 64-byte):
+ * RSDP, XSDT (FADT, MADT), FADT, MADT, FACS (PC only), DSDT. */
 int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf,
 	       size_t cap, size_t *used, struct gerr *err)
 {
@@ -337,17 +401,27 @@ int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf,
 	const size_t fadt = align16(xsdt + xsdt_len);
 	const size_t madt = align16(fadt + FADT_SIZE);
 	size_t madt_len = HDR_SIZE + 8 + 8 * (size_t)cfg->ncpus + 12 + 10 + 6 +
-			  (cfg->pc ? 10 * sizeof(pci_isa_lines) : 0);
-	size_t dsdt = align16(madt + madt_len), dsdt_len = 0;
+			  (cfg->pc ? 10 * sizeof(pc_level_lines) : 0);
+	/* base is 16-byte aligned (the RSDP's rule); the FACS needs 64. */
+	size_t facs = ((base + madt + madt_len + 63) & ~(uint64_t)63) - base;
+	size_t dsdt = align16(cfg->pc ? facs + FACS_SIZE : madt + madt_len), dsdt_len = 0;
 
 	if (cfg->ncpus == 0 || cfg->ncpus > 255)
 		return gerr_set(err, "ACPI: %u CPUs (1..255 supported)", cfg->ncpus);
+	if (base % 16)
+		return gerr_set(err, "ACPI: tables at 0x%llx, not 16-byte aligned",
+				(unsigned long long)base);
 	if (cap < dsdt)
 		return gerr_set(err, "ACPI: tables do not fit in %zu bytes", cap);
 	memset(buf, 0, cap);
 	if (build_dsdt(buf + dsdt, cap - dsdt, cfg, &dsdt_len, err) < 0)
 		return -1;
-	build_fadt(buf + fadt, cfg, base + dsdt);
+	if (cfg->pc) {
+		build_facs(buf + facs);
+		build_fadt_pc(buf + fadt, cfg, base + dsdt, base + facs);
+	} else {
+		build_fadt_reduced(buf + fadt, cfg, base + dsdt);
+	}
 	build_madt(buf + madt, cfg);
 	header(buf + xsdt, "XSDT", (uint32_t)xsdt_len, 1);
 	put64(buf + xsdt + HDR_SIZE, base + fadt);

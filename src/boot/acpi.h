@@ -1,10 +1,14 @@
-/* ACPI tables for the direct-boot platforms (ACPI 6.3):
- *   RSDP (revision 2) -> XSDT -> FADT (hardware-reduced) -> DSDT
+/* ACPI tables for gamut's platforms (ACPI 6.3):
+ *   RSDP (revision 2) -> XSDT -> FADT -> DSDT (and FACS on a PC)
  *                            \-> MADT
- * The FADT points at the sleep control/status and reset registers
- * (system I/O, ports in core/layout.h); the DSDT has \_S5 for power-off,
- * COM1, RTC0, on a PC the PCI host bridge PCI0 (_CRS windows, _PRT), and
- * one LNRO0005 device per virtio-mmio transport.
+ * The microvm's FADT is hardware-reduced: it points at the sleep
+ * control/status and reset registers.  A PC's FADT describes fixed ACPI
+ * hardware: PM1a event and control blocks, a 32-bit PM timer, the SCI on
+ * ISA IRQ 9 (a level, active-high MADT override), a FACS, the same reset
+ * register, and no SMI command port (always in ACPI mode).  Ports are in
+ * core/layout.h, the registers in devices/acpi_pm.c.  The DSDT has \_S5
+ * for power-off, COM1, RTC0, on a PC the PCI host bridge PCI0 (_CRS
+ * windows, _PRT), and one LNRO0005 device per virtio-mmio transport.
  *
  * acpi_build() is pure (fills a host buffer) so tests can parse the result;
  * acpi_install() builds for a VM and copies the tables to LAYOUT_ACPI, where
@@ -25,8 +29,8 @@ struct acpi_config {
 	unsigned ncpus; /* one Local APIC per vCPU, APIC ID = index */
 	const struct vm_mmio_desc *mmio;
 	unsigned nr_mmio;
-	/* A PC platform: the MADT says dual 8259s are present (PCAT_COMPAT)
-	 * and the FADT sets LEGACY_DEVICES. */
+	/* A PC platform: the MADT says dual 8259s are present (PCAT_COMPAT),
+	 * the FADT describes fixed ACPI hardware and sets LEGACY_DEVICES. */
 	bool pc;
 	/* What the FADT and DSDT describe, from the devices that exist:
 	 * a CMOS RTC at 0x70 (DSDT RTC0, PNP0B00; else the FADT says "no
@@ -40,7 +44,8 @@ struct acpi_config {
 #define ACPI_RSDP_OFF 0
 
 /* Builds every table into buf (cap bytes) as if buf were at guest address
- * `base`; *used gets the bytes written.  -1 when cap is too small. */
+ * `base` (16-byte aligned); *used gets the bytes written.  -1 when cap is
+ * too small. */
 int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf,
 	       size_t cap, size_t *used, struct gerr *err);
 

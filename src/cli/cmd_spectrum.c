@@ -144,18 +144,14 @@ static void row_vm(struct row *r, const struct mode_preset *m,
 		snprintf(r->note, NOTE_MAX, "not runnable: no guest kit in %s (make guest-kit)", o->kit);
 		return;
 	}
-	/* acpi=off on the PC: its FADT is still hardware-reduced, so Linux has
-	 * no fixed ISA IRQs 14/15 for ata_piix yet (docs/pc.md). */
 	snprintf(cmdline, sizeof(cmdline),
-		 "console=ttyS0 reboot=k panic=-1 quiet%s gamut.cmd=\"/bin/gamut-workload %s\"",
-		 m->platform == PLATFORM_PC ? " acpi=off" : "", o->rounds);
+		 "console=ttyS0 reboot=k panic=-1 quiet gamut.cmd=\"/bin/gamut-workload %s\"",
+		 o->rounds);
 	run_row(r, (char *const[]){ (char *)o->self, "run", "--mode", (char *)m->name,
 				    "--cpu", (char *)r->cpu, "--kernel", kernel,
 				    "--initrd", initrd, "--cmdline", cmdline,
 				    "--console", "stdio", NULL },
 		o->timeout_s);
-	if (r->ran && m->platform == PLATFORM_PC)
-		snprintf(r->note, NOTE_MAX, "booted with acpi=off (the PC FADT is still hardware-reduced)");
 }
 
 static void fmt_ms(char *buf, size_t n, double ms)

@@ -103,6 +103,25 @@ int bus_unregister(struct bus *b, uint64_t base)
 	return ret;
 }
 
+int bus_register_all(struct bus *b, const struct bus_range *r, unsigned n,
+		     struct gerr *err)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (bus_register(b, r[i].base, r[i].len, r[i].fn, r[i].opaque,
+				 r[i].name, err) < 0) {
+			bus_unregister_all(b, r, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void bus_unregister_all(struct bus *b, const struct bus_range *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		bus_unregister(b, r[i].base);
+}
+
 bool bus_access(struct bus *b, uint64_t addr, void *data, unsigned len,
 		bool is_write, int cpu)
 {

@@ -48,6 +48,12 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_io_fn fn,
 /* Removes the range registered at exactly `base`; returns -1 if none. */
 int bus_unregister(struct bus *b, uint64_t base);
 
+/* For a device with several port ranges: registers all `n` of them, or
+ * none (on a failure the ones already added are removed again). */
+int bus_register_all(struct bus *b, const struct bus_range *r, unsigned n,
+		     struct gerr *err);
+void bus_unregister_all(struct bus *b, const struct bus_range *r, unsigned n);
+
 /* Dispatches one access. Returns true when a device took it.  An access no
  * device claims reads as all ones and its write is dropped, as on a PC. An
  * access that straddles the end of a range is not dispatched. */

@@ -45,6 +45,12 @@
 #define LAYOUT_PORT_ACPI_SLEEP_STS  0x601
 #define LAYOUT_PORT_ACPI_RESET	    0x602
 #define LAYOUT_ACPI_RESET_VALUE	    0x01
+/* The PC's fixed ACPI hardware (full FADT, SCI on LAYOUT_IRQ_ACPI): the
+ * reset register above, then the PM1a event block (PM1_STS, PM1_EN: 16
+ * bits each), the PM1a control block (16 bits) and the 32-bit PM timer. */
+#define LAYOUT_PORT_ACPI_PM1A_EVT   0x604
+#define LAYOUT_PORT_ACPI_PM1A_CNT   0x608
+#define LAYOUT_PORT_ACPI_PM_TMR	    0x60c
 #define LAYOUT_ACPI_S5_SLP_TYP	    5
 #define LAYOUT_PORT_DEBUG_EXIT	    0x501 /* test guests: exit (v<<1)|1 */
 #define LAYOUT_PORT_PV_BASE	    0x700 /* PV hypercalls (src/pv) */

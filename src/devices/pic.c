@@ -46,7 +46,8 @@ struct pic {
 	pthread_mutex_t lock;
 	struct pic_chip chip[2]; /* 0 master, 1 slave */
 	struct pic_port port[3];
-	unsigned nr_ports; /* registered on the bus */
+	struct bus_range ranges[3];
+	bool registered; /* ranges are on the bus */
 	/* The master's INT output: written under the lock, read without it
 	 * (the software CPU may poll pic_pending at every instruction). */
 	atomic_bool output;
@@ -343,8 +344,8 @@ static void pic_destroy(void *state)
 
 	if (!p)
 		return;
-	for (unsigned i = 0; i < p->nr_ports; i++)
-		bus_unregister(&p->vm->pio, p->port[i].base);
+	if (p->registered)
+		bus_unregister_all(&p->vm->pio, p->ranges, 3);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -369,13 +370,14 @@ static int pic_create(struct vm *vm, void **state, struct gerr *err)
 	pic_reset(p);
 	for (int i = 0; i < 3; i++) {
 		p->port[i] = (struct pic_port){ p, (enum pic_port_kind)i, bases[i] };
-		if (bus_register(&vm->pio, bases[i], 2, pic_io, &p->port[i],
-				 i == 2 ? "elcr" : "pic", err) < 0) {
-			pic_destroy(p);
-			return -1;
-		}
-		p->nr_ports++;
+		p->ranges[i] = (struct bus_range){ bases[i], 2, pic_io, &p->port[i],
+						   i == 2 ? "elcr" : "pic" };
 	}
+	if (bus_register_all(&vm->pio, p->ranges, 3, err) < 0) {
+		pic_destroy(p);
+		return -1;
+	}
+	p->registered = true;
 	*state = p;
 	return 0;
 }

@@ -66,7 +66,8 @@ struct pit {
 	int tfd; /* channel 0's interrupt timer, -1 if none */
 	bool oneshot_armed;
 	struct pit_port ports[2];
-	unsigned nr_ports;
+	struct bus_range ranges[2];
+	bool registered; /* ranges are on the bus */
 };
 
 static uint64_t pit_monotonic(void *opaque)
@@ -443,8 +444,8 @@ static void pit_destroy(void *state)
 
 	if (!p)
 		return;
-	for (unsigned i = 0; i < p->nr_ports; i++)
-		bus_unregister(&p->vm->pio, p->ports[i].port61 ? PIT_PORT_61 : PIT_PORT_BASE);
+	if (p->registered)
+		bus_unregister_all(&p->vm->pio, p->ranges, 2);
 	if (p->tfd >= 0) {
 		evloop_del(&p->vm->loop, p->tfd);
 		close(p->tfd);
@@ -475,16 +476,13 @@ static int pit_create(struct vm *vm, void **state, struct gerr *err)
 	pit_reset(p);
 	p->ports[0] = (struct pit_port){ p, false };
 	p->ports[1] = (struct pit_port){ p, true };
-	if (bus_register(&vm->pio, PIT_PORT_BASE, 4, pit_io, &p->ports[0], "pit", err) < 0) {
+	p->ranges[0] = (struct bus_range){ PIT_PORT_BASE, 4, pit_io, &p->ports[0], "pit" };
+	p->ranges[1] = (struct bus_range){ PIT_PORT_61, 1, pit_io, &p->ports[1], "port61" };
+	if (bus_register_all(&vm->pio, p->ranges, 2, err) < 0) {
 		pit_destroy(p);
 		return -1;
 	}
-	p->nr_ports++;
-	if (bus_register(&vm->pio, PIT_PORT_61, 1, pit_io, &p->ports[1], "port61", err) < 0) {
-		pit_destroy(p);
-		return -1;
-	}
-	p->nr_ports++;
+	p->registered = true;
 	*state = p;
 	return 0;
 }

@@ -89,22 +89,6 @@ static int secure_join(const char *root, const char *path, char *out,
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, mode) && errno != EEXIST ? -1 : 0;
-}
-
 /* Creates the mount point: a directory, or an empty file when the source
  * of a bind mount is not a directory. */
 static int make_target(const char *target, bool as_file, struct gerr *err)
@@ -113,7 +97,7 @@ static int make_target(const char *target, bool as_file, struct gerr *err)
 	int fd;
 
 	if (!as_file) {
-		if (mkdir_p(target, 0755))
+		if (oci_mkdir_p(target, 0755))
 			return gerr_errno(err, errno, "mkdir %s", target);
 		return 0;
 	}
@@ -121,7 +105,7 @@ static int make_target(const char *target, bool as_file, struct gerr *err)
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		if (mkdir_p(parent, 0755))
+		if (oci_mkdir_p(parent, 0755))
 			return gerr_errno(err, errno, "mkdir %s", parent);
 	}
 	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);

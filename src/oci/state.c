@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "oci/cgroup.h"
+#include "oci/util.h"
 
 int oci_id_check(const char *id, struct gerr *err)
 {
@@ -41,26 +42,10 @@ int oci_state_path(struct oci_state *st, const char *root, const char *id,
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, mode) && errno != EEXIST ? -1 : 0;
-}
-
 int oci_state_create_dir(struct oci_state *st, const char *root,
 			 struct gerr *err)
 {
-	if (mkdir_p(root, 0700))
+	if (oci_mkdir_p(root, 0700))
 		return gerr_errno(err, errno, "state root %s", root);
 	if (mkdir(st->dir, 0711)) {
 		if (errno == EEXIST)

@@ -100,3 +100,22 @@ int oci_write_pid_file(const char *path, pid_t pid)
 	}
 	return 0;
 }
+
+int oci_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (oci_fmt(buf, sizeof(buf), "%s", path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) && errno != EEXIST ? -1 : 0;
+}

@@ -15,5 +15,8 @@ int oci_write_all(int fd, const void *buf, size_t len);
 char *oci_read_file(const char *path, size_t max, size_t *len);
 /* Writes "<pid>" to path atomically (write to a temp name, rename). */
 int oci_write_pid_file(const char *path, pid_t pid);
+/* mkdir -p: creates path and its missing parents; -1 with errno
+ * (ENAMETOOLONG for a path that does not fit PATH_MAX). */
+int oci_mkdir_p(const char *path, mode_t mode);
 
 #endif

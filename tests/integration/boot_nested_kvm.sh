@@ -9,90 +9,42 @@
 # instruction at one speed, so the nested Linux boot takes seconds, not the
 # hours a CPL-0-trapping nested KVM would.  Skips without qemu or the kit.
 set -u
-BUILD=${BUILD:-build}
-GAMUT=${GAMUT:-$BUILD/gamut}
-kit=${GAMUT_KIT:-$BUILD/kit}
-guests=$BUILD/guests/boot
-qemu=$(command -v qemu-system-x86_64) ||
-	{ echo "qemu-system-x86_64 not installed (scripts/install-deps.sh installs it)"; exit 77; }
-[ -s "$kit/vmlinux" ] || { echo "no guest kit in $kit (make guest-kit)"; exit 77; }
-mods=$(find "$kit/pkg/kernel/lib/modules" -path '*/kernel/*' \
-	\( -name 'irqbypass.ko*' -o -name 'kvm.ko*' -o -name 'kvm-amd.ko*' \) 2>/dev/null)
-[ "$(printf '%s\n' "$mods" | grep -c .)" -eq 3 ] ||
-	{ echo "the guest kit kernel has no kvm, kvm-amd and irqbypass modules"; exit 77; }
-[ -f "$guests/pvh_entry.elf" ] || make -s test-guests BUILD="$BUILD" >/dev/null
-
-root=$(mktemp -d)
-trap 'rm -rf "$root" "$root.cpio.gz"' EXIT
-mkdir -p "$root/bin" "$root/mods" "$root/t/guests/boot" "$root/t/kit"
-cp "$kit/pkg/busybox/bin/busybox" "$root/bin/busybox"
-for m in $mods; do
-	case $m in
-	*.ko) cp "$m" "$root/mods/" ;;
-	*.ko.xz) xz -dc "$m" >"$root/mods/$(basename "${m%.xz}")" ;;
-	*.ko.zst) zstd -qdc "$m" >"$root/mods/$(basename "${m%.zst}")" ;;
-	esac
-done
-cp "$GAMUT" "$root/t/gamut"
-cp "$guests"/*.elf "$guests"/bzimage64.bin "$guests"/initrd.img "$root/t/guests/boot/"
-# boot_errors.sh (bash) checks the one-line refusals on the nested KVM too.
-cp "$(dirname "$0")/boot_lib.sh" "$(dirname "$0")/boot_errors.sh" "$root/t/"
-cp "$(command -v bash)" "$root/bin/bash"
-cp "$kit/vmlinux" "$kit/initramfs.cpio.gz" "$root/t/kit/"
+. "$(dirname "$0")/kvm_lib.sh"
+: "${BUILD:=build}" "${GAMUT:=$PWD/$BUILD/gamut}"
+NESTED_SMP=2
+nested_require
+[ -s "$NESTED_KIT/vmlinux" ] || { echo "no guest kit in $NESTED_KIT (make guest-kit)"; exit 77; }
+[ -f "$BUILD/guests/boot/pvh_entry.elf" ] || make -s test-guests BUILD="$BUILD" >/dev/null
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/script" <<'SCRIPT'
 # A disk the Linux guest must find through the DSDT (virtio-mmio) and read.
-printf 'GAMUTDISK' >"$root/t/disk.img"
-truncate -s 1M "$root/t/disk.img"
-for lib in $(ldd "$GAMUT" "$(command -v bash)" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
-cat >"$root/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mkdir -p /dev /proc /sys /tmp
-mount -t devtmpfs devtmpfs /dev
-exec </dev/console >/dev/console 2>&1
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-for m in irqbypass kvm kvm-amd; do insmod /mods/$m.ko || echo "nested: insmod $m failed"; done
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -c /dev/kvm ] && break; sleep 0.2; done
-[ -c /dev/kvm ] && echo "nested: /dev/kvm ready"
-cd /t
+printf 'GAMUTDISK' >/tmp/disk.img
+truncate -s 1M /tmp/disk.img
+g=build/guests/boot
 run() { # name, then gamut run options
 	n=$1; shift
-	./gamut run --cpu kvm --mode pvh --console stdio "$@" </dev/null >/tmp/$n 2>&1
+	./build/gamut run --cpu kvm --mode pvh --console stdio "$@" </dev/null >/tmp/$n 2>&1
 	echo "nested: $n rc=$?"
 	sed "s/^/$n| /" /tmp/$n
 }
-run pvh_entry --kernel guests/boot/pvh_entry.elf --initrd guests/boot/initrd.img --cmdline pvh-test-cmdline --mem 64
-run bzimage64 --kernel guests/boot/bzimage64.bin --initrd guests/boot/initrd.img --cmdline bz-test-cmdline --mem 64
-run i8042 --kernel guests/boot/i8042_reset.elf --mem 32
-run smp --kernel guests/boot/smp.elf --cpus 4 --mem 32
+run pvh_entry --kernel $g/pvh_entry.elf --initrd $g/initrd.img --cmdline pvh-test-cmdline --mem 64
+run bzimage64 --kernel $g/bzimage64.bin --initrd $g/initrd.img --cmdline bz-test-cmdline --mem 64
+run i8042 --kernel $g/i8042_reset.elf --mem 32
+run smp --kernel $g/smp.elf --cpus 4 --mem 32
 # One Linux boot (PVH); kvm_nested_linux.sh boots both protocols.
 for k in vmlinux; do
-	run linux_$k --kernel kit/$k --initrd kit/initramfs.cpio.gz --mem 256 --cpus 2 \
-		--disk disk.img,ro \
+	run linux_$k --kernel /kit/$k --initrd /kit/initramfs.cpio.gz --mem 256 --cpus 2 \
+		--disk /tmp/disk.img,ro \
 		--cmdline 'console=ttyS0 reboot=k panic=-1 gamut.cmd="echo gamut-linux-$((6*7)); head -c 9 /dev/vda; echo"'
 done
-GAMUT=/t/gamut BUILD=/t bash ./boot_errors.sh >/tmp/errors 2>&1
+# boot_errors.sh (bash) checks the one-line refusals on the nested KVM too.
+GAMUT=/t/build/gamut BUILD=/t/build bash tests/integration/boot_errors.sh >/tmp/errors 2>&1
 echo "nested: boot_errors rc=$?"
 sed "s/^/boot_errors| /" /tmp/errors
-echo "nested: done"
-poweroff -f
-INIT
-chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$root.cpio.gz"
-timeout 800 "$qemu" -machine q35 -cpu max,+svm,+npt -smp 2 -m 2048 -nographic \
-	-no-reboot -kernel "$kit/bzImage" -initrd "$root.cpio.gz" \
-	-append "console=ttyS0 panic=-1 quiet" </dev/null >"$root/log" 2>&1 &
-qpid=$!
-# A timeout that kills this script must not leave QEMU behind.
-trap 'kill $qpid 2>/dev/null; rm -rf "$root" "$root.cpio.gz"' EXIT
-trap 'exit 143' TERM INT
-wait $qpid
-echo "qemu exited $?"
-log=$(tr -d '\r' <"$root/log")
+SCRIPT
+nested_run "$tmp/script" "$tmp/log" vmlinux initramfs.cpio.gz || { tail -20 "$tmp/log"; exit 1; }
+log=$(cat "$tmp/log")
 # What each run printed, without the Linux boot messages (BOOT_NESTED_ALL=1
 # shows them too).
 grep -aE '^(nested:|[a-z_0-9A-Z]+\| )' <<<"$log" |

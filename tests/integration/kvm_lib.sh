@@ -20,9 +20,11 @@ print("" if k["usable"] else k["reason"])')
 # tests, test guests and integration tests under /t (bash and busybox
 # tools; no python3).
 #
-# nested_require: exits 77 unless qemu and the guest kit are there.
+# nested_require: exits 77 unless qemu and the guest kit ($GAMUT_KIT, else
+# $BUILD/kit) are there.  NESTED_EXTRA_MODS="tun ..." (set before): more
+# kit modules copied to /mods in the nested root, for the script to insmod.
 nested_require() {
-	NESTED_KIT="$BUILD/kit"
+	NESTED_KIT="${GAMUT_KIT:-$BUILD/kit}"
 	NESTED_QEMU=$(command -v qemu-system-x86_64) ||
 		{ echo "qemu-system-x86_64 not installed (scripts/install-deps.sh installs it)"; exit 77; }
 	[ -f "$NESTED_KIT/bzImage" ] || { echo "no guest kit kernel in $NESTED_KIT (make guest-kit)"; exit 77; }
@@ -30,6 +32,13 @@ nested_require() {
 		\( -name 'irqbypass.ko*' -o -name 'kvm.ko*' -o -name 'kvm-amd.ko*' \) 2>/dev/null)
 	[ "$(printf '%s\n' "$NESTED_MODS" | grep -c .)" -eq 3 ] ||
 		{ echo "the guest kit kernel has no kvm, kvm-amd and irqbypass modules"; exit 77; }
+	local m f
+	for m in ${NESTED_EXTRA_MODS:-}; do
+		f=$(find "$NESTED_KIT/pkg/kernel/lib/modules" -path '*/kernel/*' -name "$m.ko*" | head -1)
+		[ -n "$f" ] || { echo "the guest kit kernel has no $m module"; exit 77; }
+		NESTED_MODS="$NESTED_MODS
+$f"
+	done
 	NESTED_BUSYBOX=/bin/busybox
 	[ -x "$NESTED_BUSYBOX" ] || NESTED_BUSYBOX="$NESTED_KIT/pkg/busybox/bin/busybox"
 	[ -x "$NESTED_BUSYBOX" ] || { echo "no static busybox (busybox-static)"; exit 77; }
@@ -66,6 +75,7 @@ nested_tools() {
 # nested_run SCRIPT LOG [KITFILES...]: runs SCRIPT (sh, in /t, with
 # GAMUT, BUILD and GAMUT_KIT set) in the nested VM; LOG gets the console
 # output without carriage returns.  Lines "nested: ..." are the script's.
+# The VM has NESTED_SMP CPUs (default 1).
 nested_run() {
 	local script=$1 log=$2 root lib m
 	shift 2
@@ -112,7 +122,7 @@ poweroff -f
 INIT
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$root.cpio.gz"
-	timeout 800 "$NESTED_QEMU" -machine q35 -cpu max,+svm,+npt -smp 1 -m 2048 \
+	timeout 800 "$NESTED_QEMU" -machine q35 -cpu max,+svm,+npt -smp "${NESTED_SMP:-1}" -m 2048 \
 		-nographic -no-reboot -kernel "$NESTED_KIT/bzImage" -initrd "$root.cpio.gz" \
 		-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 | tr -d '\r' >"$log"
 	echo "qemu exited ${PIPESTATUS[0]}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --cpus 2: the kernel finds both processors (ACPI MADT, INIT/SIPI bring-up)
-# and brings them online, and the second one takes timer interrupts.
+# and brings them online, and the second one takes timer interrupts; the
+# KVM paravirtual features of the mode (PV unhalt, steal time) are in use.
 set -u
 . tests/lib/common.sh
 . tests/lib/guest.sh
@@ -10,7 +11,7 @@ backends_require
 for cpu in "${BACKENDS[@]}"; do
 	n=smp-$cpu
 	guest_boot "$n" "$cpu" "$KIT_VMLINUX" \
-		'echo procs=$(grep -c ^processor /proc/cpuinfo); echo nproc=$(nproc); echo online=$(cat /sys/devices/system/cpu/online); echo loc=$(grep LOC: /proc/interrupts)' \
+		'echo procs=$(grep -c ^processor /proc/cpuinfo); echo nproc=$(nproc); echo online=$(cat /sys/devices/system/cpu/online); echo loc=$(grep LOC: /proc/interrupts); echo pvspin=$(dmesg | grep -c PV.spinlocks.e[n]abled); read -r _ _ _ _ _ _ _ _ st _ </proc/stat; echo steal=$st' \
 		--cpus 2
 	guest_ok "$n"
 	[ "$(guest_value "$n" procs)" = 2 ] || guest_fail "$n" "/proc/cpuinfo lists $(guest_value "$n" procs) processors, expected 2"
@@ -21,4 +22,12 @@ for cpu in "${BACKENDS[@]}"; do
 	[ "${loc1:-0}" -gt 0 ] 2>/dev/null ||
 		guest_fail "$n" "CPU 1 took no local timer interrupts: '$(guest_value "$n" loc)'"
 	echo "ok: $cpu brings up 2 CPUs (local timer interrupts: $loc0, $loc1)"
+	# The pvh mode offers PV unhalt, so the kernel uses paravirtual
+	# spinlocks (waiters halt, the holder's KVM_HC_KICK_CPU wakes them),
+	# and steal time (a number, possibly 0 on an idle host).
+	[ "$(guest_value "$n" pvspin)" = 1 ] ||
+		guest_fail "$n" "the kernel did not enable PV spinlocks"
+	[[ "$(guest_value "$n" steal)" =~ ^[0-9]+$ ]] ||
+		guest_fail "$n" "no steal column in /proc/stat: '$(guest_value "$n" steal)'"
+	echo "ok: $cpu: PV spinlocks on, steal time $(guest_value "$n" steal) ticks"
 done

@@ -3,6 +3,14 @@
 # pc_kit             the guest kit (guest/kit/build.sh) in $KIT, or skip
 # pc_initramfs OUT   the kit's initramfs plus the PC drivers (ata_piix,
 #                    sd_mod, virtio_pci, virtio_blk, virtio_net, vfat)
+# pc_generic_kernel  Debian's generic kernel (the linux-image-6.1.0-*-amd64
+#                    that linux-image-amd64 depends on), fetched with
+#                    apt-get download and cached in $BUILD/pc-generic:
+#                    sets GK_BZIMAGE, GK_MODS, GK_KVER, or skips
+# pc_generic_initramfs OUT
+#                    the kit's busybox and /init with the generic kernel's
+#                    modules for a PC: ata_piix, sd_mod, e1000, ext4, vfat,
+#                    virtio_pci/blk/net (and what they depend on)
 # pc_disk IMG KERNEL INITRD APPEND
 #                    a 64 MiB disk: MBR partition table, syslinux's MBR,
 #                    p1 FAT16 (bootable) with syslinux, the kernel and the
@@ -10,7 +18,7 @@
 # pc_set_append IMG APPEND   rewrites p1's syslinux.cfg (no mount needed)
 #
 # Everything comes from Debian packages: syslinux, syslinux-common, mtools,
-# fdisk, dosfstools, e2fsprogs.
+# fdisk, dosfstools, e2fsprogs, the kernels.
 
 PC_P1_START=2048	# sectors
 PC_P1_SECTORS=65536	# 32 MiB
@@ -36,31 +44,105 @@ pc_kit() {
 	[ -n "$KVER" ] || pc_skip "the guest kit has no kernel modules tree"
 }
 
-# Adds module $1 (a path from modules.dep) and its dependencies to $root.
+# Adds module $1 (a path from $PC_MODS/modules.dep) and its dependencies
+# to $root.
 pc_add_module() {
-	local rel=$1 mods=$KIT/pkg/kernel/lib/modules/$KVER dep
-	[ -f "$root/lib/modules/$KVER/$rel" ] && return
-	mkdir -p "$root/lib/modules/$KVER/$(dirname "$rel")"
-	cp "$mods/$rel" "$root/lib/modules/$KVER/$rel"
-	for dep in $(sed -n "s|^$rel: *||p" "$mods/modules.dep"); do
+	local rel=$1 dep
+	[ -f "$root/lib/modules/$PC_KVER/$rel" ] && return
+	mkdir -p "$root/lib/modules/$PC_KVER/$(dirname "$rel")"
+	cp "$PC_MODS/$rel" "$root/lib/modules/$PC_KVER/$rel"
+	for dep in $(sed -n "s|^$rel: *||p" "$PC_MODS/modules.dep"); do
 		pc_add_module "$dep"
 	done
 }
 
-pc_initramfs() {
-	local out=$1 m rel mods=$KIT/pkg/kernel/lib/modules/$KVER
+# pc_build_initramfs OUT MODNAME...: the kit's initramfs (busybox, /init)
+# with the modules of $PC_MODS (kernel $PC_KVER) named, in that load order;
+# names the kernel does not build as modules are left out.
+pc_build_initramfs() {
+	local out=$1 m rel
+	shift
 	root=$(mktemp -d)
 	(cd "$root" && gzip -dc "$KIT/initramfs.cpio.gz" | cpio -id --quiet 2>/dev/null)
-	for m in ata_piix sd_mod virtio_pci virtio_blk virtio_net vfat; do
-		rel=$(grep -E "(^|/)${m}\.ko:" "$mods/modules.dep" | head -1 | cut -d: -f1)
+	if [ "$PC_KVER" != "$KVER" ]; then
+		# Another kernel: the kit's modules are of no use to it.
+		rm -rf "$root/lib/modules"
+		: >"$root/etc/kit-modules"
+	fi
+	for m in "$@"; do
+		rel=$(grep -E "(^|/)${m}\.ko:" "$PC_MODS/modules.dep" | head -1 | cut -d: -f1)
 		[ -n "$rel" ] || continue
 		pc_add_module "$rel"
 		echo "$m" >>"$root/etc/kit-modules"
 	done
-	depmod -b "$root" "$KVER" 2>/dev/null || true
+	depmod -b "$root" "$PC_KVER" 2>/dev/null || true
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
 		gzip -1 >"$out"
 	rm -rf "$root"
+}
+
+pc_initramfs() {
+	PC_MODS=$KIT/pkg/kernel/lib/modules/$KVER PC_KVER=$KVER
+	pc_build_initramfs "$1" ata_piix sd_mod virtio_pci virtio_blk virtio_net vfat
+}
+
+# The modules a generic kernel needs on gamut's PC, in load order (the
+# checksum drivers first: ext4 and sd_mod ask for them by alias).
+PC_GENERIC_MODULES="crc32c_generic crct10dif_generic ata_piix sd_mod e1000 virtio_pci virtio_blk virtio_net ext4 vfat nls_cp437"
+
+pc_generic_pkg() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1
+}
+
+# Fetches and unpacks the package once; keeps only the kernel and the
+# modules PC_GENERIC_MODULES need (the whole tree is ~400 MB).
+pc_generic_kernel() {
+	local dir=$BUILD/pc-generic pkg x m rel
+	# One fetch at a time (tests or benchmarks started side by side).
+	mkdir -p "$BUILD"
+	exec 9>"$BUILD/pc-generic.lock"
+	flock 9
+	pkg=$(pc_generic_pkg)
+	if [ -z "$pkg" ] && ! [ -s "$dir/.pkg" ]; then
+		# A fresh machine has no package lists yet.
+		if [ "$(id -u)" -eq 0 ]; then apt-get update -qq >&2; fi
+		pkg=$(pc_generic_pkg)
+	fi
+	if [ -s "$dir/.pkg" ] && { [ -z "$pkg" ] || [ "$(cat "$dir/.pkg" 2>/dev/null)" = "$pkg $PC_GENERIC_MODULES" ]; }; then
+		pkg=$(cut -d' ' -f1 "$dir/.pkg")
+	else
+		[ -n "$pkg" ] || pc_skip "apt does not know linux-image-amd64 (apt-get update)"
+		rm -rf "$dir"
+		mkdir -p "$dir/dl"
+		(cd "$dir/dl" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
+			pc_skip "apt-get download $pkg failed (no Debian mirror?)"
+		x=$(mktemp -d)
+		dpkg-deb -x "$dir/dl/${pkg}_"*.deb "$x" || { rm -rf "$x"; pc_skip "cannot unpack $pkg"; }
+		GK_KVER=${pkg#linux-image-}
+		depmod -b "$x" -F "$x/boot/System.map-$GK_KVER" "$GK_KVER"
+		root=$dir/mods
+		PC_MODS=$x/lib/modules/$GK_KVER PC_KVER=$GK_KVER
+		mkdir -p "$root/lib/modules/$GK_KVER"
+		for m in $PC_GENERIC_MODULES; do
+			rel=$(grep -E "(^|/)${m}\.ko:" "$PC_MODS/modules.dep" | head -1 | cut -d: -f1)
+			[ -n "$rel" ] && pc_add_module "$rel"
+		done
+		cp "$PC_MODS"/modules.builtin* "$PC_MODS"/modules.order "$root/lib/modules/$GK_KVER/"
+		depmod -b "$root" "$GK_KVER"
+		cp "$x/boot/vmlinuz-$GK_KVER" "$dir/bzImage"
+		rm -rf "$x" "$dir/dl"
+		echo "$pkg $PC_GENERIC_MODULES" >"$dir/.pkg"
+	fi
+	flock -u 9
+	GK_KVER=${pkg#linux-image-}
+	GK_BZIMAGE=$dir/bzImage
+	GK_MODS=$dir/mods/lib/modules/$GK_KVER
+}
+
+pc_generic_initramfs() {
+	PC_MODS=$GK_MODS PC_KVER=$GK_KVER
+	pc_build_initramfs "$1" $PC_GENERIC_MODULES
 }
 
 pc_syslinux_cfg() {
@@ -100,3 +182,22 @@ pc_set_append() {
 
 # The guest's command: wait for the disk (libata probes asynchronously).
 pc_wait_disk='i=0; while [ ! -b /dev/sda2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done'
+
+# Guest-side ACPI check, for gamut.cmd: ACPI-ON-42 when the kernel runs
+# with gamut's full PC FADT (a FACS exists only there), and one
+# ACPI-PROBLEM-42 line per ACPI error or warning in dmesg.  (Markers and
+# patterns are written so that they do not match the kernel command line
+# that carries them; single quotes only, the line sits in gamut.cmd="...".)
+pc_acpi_cmd='test -e /sys/firmware/acpi/tables/FACS && echo ACPI-ON-$((6*7)); dmesg | grep -i -E '"'"'acpi.*(err[o]r|warn[i]ng)'"'"' | while read l; do echo ACPI-PROBLEM-$((6*7)) $l; done'
+
+# pc_check_acpi OUT NAME: fails (returns 1, says why) unless the guest
+# output OUT shows ACPI on and no ACPI problem.
+pc_check_acpi() {
+	grep -q "ACPI-ON-42" "$1" || { echo "$2: ACPI is not on in the guest"; return 1; }
+	if grep -q "ACPI-PROBLEM-42" "$1"; then
+		echo "$2: ACPI errors or warnings in the guest's dmesg:"
+		grep "ACPI-PROBLEM-42" "$1"
+		return 1
+	fi
+	return 0
+}

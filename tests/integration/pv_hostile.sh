@@ -4,7 +4,7 @@
 set -u
 . "$(dirname "$0")/pv_lib.sh"
 
-disk=$(mktemp /tmp/gamut-pv-XXXXXX.img)
+disk=$(mktemp /tmp/gamut-pv-XXXXXX) # no suffix: busybox mktemp (pv_kvm_nested.sh)
 trap 'rm -f "$disk"' EXIT
 truncate -s 1M "$disk"
 pv_run 1 "hostile: error codes ok.*argument block at 0xfffffff8 is outside guest memory" \

@@ -13,7 +13,7 @@ pv_run 0 "traps: page fault and divide error handled" --kernel "$PV_EX/traps.pv"
 pv_run 42 "" --kernel "$PV_GUESTS/exit_status.pv"
 pv_run 0 "cpubench: 1 rounds" --kernel "$PV_EX/cpubench.pv" --cmdline 1
 
-disk=$(mktemp /tmp/gamut-pv-XXXXXX.img)
+disk=$(mktemp /tmp/gamut-pv-XXXXXX) # no suffix: busybox mktemp (pv_kvm_nested.sh)
 trap 'rm -f "$disk"' EXIT
 truncate -s 8M "$disk"
 pv_run 0 "blkbench: read 8 MiB" --kernel "$PV_EX/blkbench.pv" \

@@ -222,3 +222,20 @@ guest_kill() {
 	GUEST_RC=$? GUEST_PID=
 	tr -d '\r' 2>/dev/null <"$T/$1.console" >"$T/$1.log"
 }
+
+# Boots the kit's kernel from IMAGE on backend CPU with a command that
+# reports who it is, and checks it: the kit's kernel release and x86_64,
+# init ready, the CPU flags a 64-bit kernel needs, one processor, and the
+# command line as given.  Fails the test with the reason otherwise.
+guest_check_kit_boot() { # NAME CPU IMAGE
+	local n=$1
+	guest_boot "$n" "$2" "$3" \
+		'echo uname=$(uname -r) $(uname -m); grep -m1 ^flags /proc/cpuinfo; grep -c ^processor /proc/cpuinfo | sed s/^/ncpu=/; cat /proc/cmdline | sed s/^/cmdline=/'
+	guest_ok "$n"
+	[ "$(guest_value "$n" uname)" = "$KIT_KVER x86_64" ] ||
+		guest_fail "$n" "uname says '$(guest_value "$n" uname)', the kit's kernel is '$KIT_KVER x86_64'"
+	guest_expect "$n" "^gamut-kit: init ready \\($KIT_KVER\\)" "init ready names another kernel"
+	guest_expect "$n" '^flags.* fpu .* pae .* sse2 .* lm( |$)' "/proc/cpuinfo lacks fpu/pae/sse2/lm"
+	[ "$(guest_value "$n" ncpu)" = 1 ] || guest_fail "$n" "expected 1 processor, /proc/cpuinfo lists $(guest_value "$n" ncpu)"
+	guest_expect "$n" '^cmdline=.*console=ttyS0.*gamut\.cmd=' "/proc/cmdline is not the one given"
+}

@@ -1,6 +1,7 @@
 /* The PC's ACPI tables parsed back: the PCI host bridge \_SB.PCI0 (its _CRS
  * windows and the _PRT that must match pci.c's INTx swizzle) and the MADT
- * overrides that make the PCI INTx lines level-triggered. */
+ * overrides that make the SCI and the PCI INTx lines level-triggered.  The
+ * PC's FADT and FACS: test_acpi_fadt_pc.c. */
 #include "../harness.h"
 #include "boot/acpi.h"
 #include "boot/aml.h"
@@ -187,11 +188,11 @@ TEST(acpi_pc_madt_pci_overrides)
 		CHECK(e[1] >= 2);
 		if (e[0] != 2 || e[3] == 0)
 			continue;
-		CHECK(e[3] == 10 || e[3] == 11);
+		CHECK(e[3] == LAYOUT_IRQ_ACPI || e[3] == 10 || e[3] == 11);
 		CHECK_EQ(fx_get32(e + 4), e[3]);  /* GSI = ISA line */
 		CHECK_EQ(fx_get16(e + 8), 0x000d); /* level, active high */
 		found |= 1u << e[3];
 	}
 	CHECK(e == end);
-	CHECK_EQ(found, (1u << 10) | (1u << 11));
+	CHECK_EQ(found, (1u << LAYOUT_IRQ_ACPI) | (1u << 10) | (1u << 11));
 }

@@ -47,3 +47,31 @@ TEST(bus_dispatch_and_overlap)
 	CHECK(bus_unregister(&b, 0x100) == -1);
 	bus_destroy(&b);
 }
+
+TEST(bus_register_all_is_all_or_nothing)
+{
+	struct bus b;
+	struct gerr err;
+	int a = 0x11;
+	uint8_t v;
+	const struct bus_range ok[2] = {
+		{ 0x20, 2, dev_io, &a, "one" }, { 0xa0, 2, dev_io, &a, "two" },
+	};
+	const struct bus_range clash[3] = {
+		{ 0x40, 4, dev_io, &a, "first" }, { 0x60, 1, dev_io, &a, "second" },
+		{ 0xa1, 1, dev_io, &a, "clash" },
+	};
+
+	bus_init(&b, "test");
+	CHECK(bus_register_all(&b, ok, 2, &err) == 0);
+	CHECK(bus_access(&b, 0xa1, &v, 1, false, 0));
+	/* The third range overlaps "two": the first two must be gone again. */
+	CHECK(bus_register_all(&b, clash, 3, &err) == -1);
+	CHECK(strstr(err.msg, "overlaps") != NULL);
+	CHECK(!bus_access(&b, 0x40, &v, 1, false, 0));
+	CHECK(!bus_access(&b, 0x60, &v, 1, false, 0));
+	bus_unregister_all(&b, ok, 2);
+	CHECK(!bus_access(&b, 0x20, &v, 1, false, 0));
+	CHECK(!bus_access(&b, 0xa0, &v, 1, false, 0));
+	bus_destroy(&b);
+}

@@ -121,9 +121,13 @@ struct emu_cpu {
 	/* MSRs. */
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, pat;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip, misc_enable;
-	uint64_t apic_base, tsc_offset, mtrr_def, mtrr_fixed[11], mtrr_var[16];
+	uint64_t apic_base, tsc_offset, tsc_adjust, mtrr_def, mtrr_fixed[11], mtrr_var[16];
 	uint64_t kvm_system_time, kvm_wall_clock; /* kvmclock.c */
 	uint32_t kvmclock_version;
+	/* kvm_pv.c: steal time and PV unhalt. */
+	uint64_t kvm_steal_msr, steal_ns, steal_last_delay, steal_next_ns;
+	int schedstat_fd; /* this vCPU thread's scheduler statistics, or -1 */
+	bool pv_unhalted; /* atomic: a KVM_HC_KICK_CPU not yet consumed */
 	struct emu_fpu fpu;
 
 	/* Execution. */
@@ -170,6 +174,7 @@ struct emu_cpu {
 #define EV_NMI	4u
 #define EV_INIT 8u
 #define EV_SIPI 16u
+#define EV_UNHALT 32u /* PV unhalt: a KVM_HC_KICK_CPU (kvm_pv.c) */
 
 /* --- faults (except.c) --- */
 _Noreturn void emu_raise(struct emu_cpu *c, unsigned vec, uint32_t errcode);

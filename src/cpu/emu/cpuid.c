@@ -1,24 +1,28 @@
 /* CPUID: one coherent model that advertises only what this CPU implements.
  *
  * A family-6 Intel-compatible CPU with long mode, NX, 1 GiB pages, PAE,
- * PSE, PGE, PAT, the TSC (1 GHz, from host monotonic time), RDTSCP, an
+ * PSE, PGE, PAT, the TSC (1 GHz, from host monotonic time, with
+ * IA32_TSC_ADJUST; invariant in the modes without kvmclock), RDTSCP, an
  * xAPIC, CX8/CX16, CMOV, POPCNT, CLFLUSH, x87, MMX, FXSR, SSE and SSE2.
  * The hypervisor bit and the KVM leaves 0x40000000/0x40000001 follow the
- * mode's pv bits as on the KVM backend, but name only kvmclock
- * (kvmclock.c): PV EOI, steal time and PV unhalt are not implemented.
+ * mode's pv bits as on the KVM backend: kvmclock (kvmclock.c), steal
+ * time, PV EOI and PV unhalt (kvm_pv.c).
  * No SSE3+, AVX, XSAVE, x2APIC, MTRR, MCE, SEP, PMU, TSC-deadline.
  *
  * Leaf 0x15 states the TSC and LAPIC timer clocks (both 1 GHz: emu_now_ns
  * and LAPIC_BUS_HZ), so a guest needs no PIT calibration: on a busy host a
  * calibration against a software PIT is unreliable, and the PVH platform
- * (hardware-reduced ACPI, no legacy PIC) does not route the PIT at all. */
+ * (hardware-reduced ACPI, no legacy PIC) does not route the PIT at all.
+ * Invariant TSC plus TSC_ADJUST is what lets Linux trust the TSC without
+ * its clocksource watchdog, which on a loaded host (an interpreted guest
+ * reading two clocks) can misjudge the skew and drop the TSC. */
 #include "cpu/emu/cpu.h"
 
 #include <string.h>
 
 #include "core/mode.h"
 #include "core/vm.h"
-#include "cpu/emu/kvmclock.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/lapic.h"
 
 #define MAX_LEAF 0x16u
@@ -36,8 +40,8 @@ static void cpuid_kvm(const struct emu_cpu *c, uint32_t leaf, uint32_t r[4])
 		memcpy(&r[1], "KVMK", 4);
 		memcpy(&r[2], "VMKV", 4);
 		memcpy(&r[3], "M\0\0\0", 4);
-	} else if (leaf == 0x40000001 && (c->pv & PV_KVMCLOCK)) {
-		r[0] = KVMCLOCK_CPUID_BITS;
+	} else if (leaf == 0x40000001) {
+		r[0] = kvm_pv_cpuid_features(c->pv);
 	}
 }
 
@@ -73,8 +77,10 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 			r[3] |= 1u << 28; /* HTT: the count in EBX is meaningful */
 		return;
 	case 7:
-		if (sub == 0)
+		if (sub == 0) {
+			r[1] = 1u << 1;	 /* IA32_TSC_ADJUST (msr.c) */
 			r[3] = 1u << 29; /* IA32_ARCH_CAPABILITIES (msr.c) */
+		}
 		return;
 	case 0x16: /* base, maximum and bus MHz */
 		r[0] = r[1] = (uint32_t)(LAPIC_BUS_HZ / 1000000);
@@ -95,6 +101,13 @@ void cpuid_query(struct emu_cpu *c, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		return;
 	case 0x80000002: case 0x80000003: case 0x80000004:
 		put_str(r, brand + 16 * (leaf - 0x80000002));
+		return;
+	case 0x80000007:
+		/* Invariant TSC (host monotonic time, never stops), except where
+		 * kvmclock is offered: there, as with QEMU's default CPU models,
+		 * the PV clock stays the guest's clocksource. */
+		if (!(c->pv & PV_KVMCLOCK))
+			r[3] = 1u << 8;
 		return;
 	case 0x80000008:
 		r[0] = 0x3028; /* 40 physical, 48 virtual address bits */

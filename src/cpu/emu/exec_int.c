@@ -4,6 +4,7 @@
 #include "core/vm.h"
 #include "cpu/emu/alu.h"
 #include "cpu/emu/cpu.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/rmw.h"
 
 static void ud(struct emu_cpu *c)
@@ -290,6 +291,8 @@ static void do_hlt(struct emu_cpu *c)
 {
 	if (c->cpl)
 		emu_raise(c, EXC_GP, 0);
+	if (kvm_pv_take_unhalt(c))
+		return; /* kicked before it halted (PV unhalt) */
 	c->state = EMU_HALTED;
 }
 

@@ -1,6 +1,7 @@
 /* System instructions: descriptor tables, control registers, MSRs, CPUID,
  * the TSC, SYSCALL/SYSRET, SWAPGS, fences and FXSAVE dispatch. */
 #include "cpu/emu/cpu.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/lapic.h"
 
 static void ud(struct emu_cpu *c)
@@ -149,6 +150,10 @@ static void group7(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	if (d->mod == 3) {
 		unsigned rm = d->rm & 7;
 
+		if (sub == 0 && rm == 1) {
+			kvm_pv_vmcall(c);
+			return;
+		}
 		if (sub == 7 && rm == 0) {
 			swapgs(c);
 			return;

@@ -32,6 +32,10 @@ struct emu_lapic {
 	uint32_t timer_init, timer_div;
 	uint64_t timer_start, timer_deadline; /* ns; deadline 0: stopped */
 	uint64_t base;
+	/* PV EOI (kvm_pv.h): the guest byte whose bit 0 says "this EOI may be
+	 * skipped"; pending while gamut has set that bit. */
+	uint64_t pv_eoi_msr;
+	bool pv_eoi_pending;
 };
 
 uint64_t emu_now_ns(void)
@@ -74,6 +78,8 @@ void lapic_reset(struct emu_lapic *l)
 	l->timer_init = l->timer_div = 0;
 	l->timer_deadline = 0;
 	l->base = LAYOUT_LAPIC | (1ull << 11) | (l->id == 0 ? 1ull << 8 : 0);
+	l->pv_eoi_msr = 0;
+	l->pv_eoi_pending = false;
 }
 
 static bool sw_enabled(const struct emu_lapic *l)
@@ -128,10 +134,17 @@ static bool extint_allowed(const struct emu_lapic *l)
 	return !(lint0 & LVT_MASKED) && ((lint0 >> 8) & 7) == 7;
 }
 
+static void do_eoi(struct emu_lapic *l);
+static void pv_eoi_from_guest(struct emu_lapic *l);
+static void pv_eoi_to_guest(struct emu_lapic *l, int vector);
+
 bool lapic_has_interrupt(struct emu_lapic *l)
 {
-	int v = highest(l->irr, true);
+	int v;
 	void *pic;
+
+	pv_eoi_from_guest(l);
+	v = highest(l->irr, true);
 
 	if (v >= 0 && sw_enabled(l) && ((unsigned)v & 0xf0) > (ppr(l) & 0xf0))
 		return true;
@@ -143,14 +156,16 @@ bool lapic_has_interrupt(struct emu_lapic *l)
 
 int lapic_take_interrupt(struct emu_lapic *l)
 {
-	int v = highest(l->irr, true);
+	int v;
 	void *pic;
 
+	pv_eoi_from_guest(l);
 	lapic_poll(l, 0);
 	v = highest(l->irr, true);
 	if (v >= 0 && sw_enabled(l) && ((unsigned)v & 0xf0) > (ppr(l) & 0xf0)) {
 		__atomic_fetch_and(&l->irr[v >> 5], ~(1u << (v & 31)), __ATOMIC_ACQ_REL);
 		l->isr[v >> 5] |= 1u << (v & 31);
+		pv_eoi_to_guest(l, v);
 		return v;
 	}
 	if (extint_allowed(l) && (pic = pic_of(l)) &&
@@ -379,6 +394,7 @@ void lapic_mmio(void *opaque, uint64_t off, void *data, unsigned len,
 			memset(data, 0, len);
 		return;
 	}
+	pv_eoi_from_guest(l); /* an EOI the guest skipped comes first */
 	if (is_write) {
 		memcpy(&v, data, 4);
 		lapic_write(l, (unsigned)off & 0xff0, v);
@@ -413,4 +429,85 @@ void lapic_set_base(struct emu_lapic *l, uint64_t v)
 static void *pic_of(struct emu_lapic *l)
 {
 	return l->sys->pic;
+}
+
+/* PV EOI, following KVM's rules: the "skip your EOI" bit is offered only
+ * for an edge-triggered interrupt that is alone in the ISR with nothing
+ * waiting in the IRR (a level one needs the EOI to reach the IOAPIC).
+ * The guest clears the bit instead of writing the EOI register; gamut
+ * notices before it next looks at the ISR (taking an interrupt, an APIC
+ * access, waking from HLT) and does that EOI itself.  Guest and gamut
+ * touch the byte only from this vCPU's thread, so no atomics. */
+static uint64_t pv_eoi_gpa(const struct emu_lapic *l)
+{
+	return l->pv_eoi_msr & ~1ull;
+}
+
+static int count_bits(const uint32_t *bits)
+{
+	int n = 0;
+
+	for (int i = 0; i < 8; i++)
+		n += __builtin_popcount(bits[i]);
+	return n;
+}
+
+static void pv_eoi_to_guest(struct emu_lapic *l, int vector)
+{
+	uint8_t b;
+
+	if (!(l->pv_eoi_msr & 1) || l->pv_eoi_pending)
+		return;
+	if (count_bits(l->isr) != 1 || highest(l->irr, true) >= 0 ||
+	    ((__atomic_load_n(&l->tmr[vector >> 5], __ATOMIC_ACQUIRE) >> (vector & 31)) & 1))
+		return;
+	if (gmem_read(l->cpu->mem, pv_eoi_gpa(l), &b, 1))
+		return;
+	b |= 1;
+	if (gmem_write(l->cpu->mem, pv_eoi_gpa(l), &b, 1))
+		return;
+	l->pv_eoi_pending = true;
+}
+
+static void pv_eoi_from_guest(struct emu_lapic *l)
+{
+	uint8_t b;
+
+	if (!l->pv_eoi_pending)
+		return;
+	if (gmem_read(l->cpu->mem, pv_eoi_gpa(l), &b, 1) == 0 && (b & 1))
+		return; /* still in the handler */
+	l->pv_eoi_pending = false;
+	do_eoi(l);
+}
+
+bool lapic_pv_eoi_write(struct emu_lapic *l, uint64_t msr)
+{
+	uint64_t gpa = msr & ~1ull;
+
+	/* KVM: a 4-byte aligned address; the byte must be in RAM when enabled. */
+	if (gpa & 3)
+		return false;
+	if ((msr & 1) && !gmem_valid(l->cpu->mem, gpa, 1))
+		return false;
+	pv_eoi_from_guest(l); /* settle the old address first */
+	l->pv_eoi_msr = msr;
+	l->pv_eoi_pending = false;
+	return true;
+}
+
+uint64_t lapic_pv_eoi_read(const struct emu_lapic *l)
+{
+	return l->pv_eoi_msr;
+}
+
+struct emu_cpu *lapic_cpu_by_id(struct emu_lapic *l, uint32_t apic_id)
+{
+	for (unsigned i = 0; i < l->sys->n; i++) {
+		struct emu_lapic *t = l->sys->apic[i];
+
+		if (t && t->id == apic_id)
+			return t->cpu;
+	}
+	return NULL;
 }

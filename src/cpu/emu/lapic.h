@@ -67,6 +67,12 @@ void lapic_set_tpr(struct emu_lapic *l, uint8_t tpr);
 uint64_t lapic_get_base(struct emu_lapic *l);
 void lapic_set_base(struct emu_lapic *l, uint64_t v);
 
+/* MSR_KVM_PV_EOI_EN (kvm_pv.h): false for a value KVM refuses (#GP). */
+bool lapic_pv_eoi_write(struct emu_lapic *l, uint64_t msr);
+uint64_t lapic_pv_eoi_read(const struct emu_lapic *l);
+/* The vCPU whose APIC has `apic_id` (same VM), or NULL. */
+struct emu_cpu *lapic_cpu_by_id(struct emu_lapic *l, uint32_t apic_id);
+
 /* Monotonic host time in ns. */
 uint64_t emu_now_ns(void);
 

@@ -1,11 +1,13 @@
 /* Model-specific registers: those the CPUID model implies; any other
  * index makes RDMSR/WRMSR raise #GP (the callers do). */
 #include "cpu/emu/cpu.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/kvmclock.h"
 #include "cpu/emu/lapic.h"
 
 enum {
 	MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_APIC_BASE = 0x1b,
+	MSR_TSC_ADJUST = 0x3b,
 	MSR_UCODE_REV = 0x8b, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
 	MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1a0, MSR_DEBUGCTL = 0x1d9,
 	MSR_PAT = 0x277, MSR_ARCH_CAPABILITIES = 0x10a,
@@ -39,6 +41,7 @@ bool msr_read(struct emu_cpu *c, uint32_t idx, uint64_t *v)
 {
 	switch (idx) {
 	case MSR_TSC: *v = cpu_tsc(c); return true;
+	case MSR_TSC_ADJUST: *v = c->tsc_adjust; return true;
 	case MSR_PLATFORM_ID: *v = 0; return true;
 	case MSR_APIC_BASE: *v = c->lapic ? lapic_get_base(c->lapic) : c->apic_base; return true;
 	case MSR_UCODE_REV: *v = 0; return true;
@@ -59,7 +62,7 @@ bool msr_read(struct emu_cpu *c, uint32_t idx, uint64_t *v)
 	case MSR_KERNEL_GS_BASE: *v = c->kernel_gs_base; return true;
 	case MSR_TSC_AUX: *v = c->tsc_aux; return true;
 	}
-	return kvmclock_msr_read(c, idx, v);
+	return kvmclock_msr_read(c, idx, v) || kvm_pv_msr_read(c, idx, v);
 }
 
 static bool efer_write(struct emu_cpu *c, uint64_t v)
@@ -78,9 +81,19 @@ static bool efer_write(struct emu_cpu *c, uint64_t v)
 bool msr_write(struct emu_cpu *c, uint32_t idx, uint64_t v)
 {
 	switch (idx) {
-	case MSR_TSC:
+	case MSR_TSC: {
+		uint64_t old = cpu_tsc(c);
+
+		/* SDM: a TSC write moves IA32_TSC_ADJUST by the same amount. */
 		c->tsc_offset = v - emu_now_ns();
+		c->tsc_adjust += cpu_tsc(c) - old;
 		kvmclock_update(c); /* its TSC timestamp moved too */
+		return true;
+	}
+	case MSR_TSC_ADJUST:
+		c->tsc_offset += v - c->tsc_adjust;
+		c->tsc_adjust = v;
+		kvmclock_update(c);
 		return true;
 	case MSR_APIC_BASE:
 		if (c->lapic)
@@ -105,5 +118,5 @@ bool msr_write(struct emu_cpu *c, uint32_t idx, uint64_t v)
 	case MSR_KERNEL_GS_BASE: if (!canonical(v)) return false; c->kernel_gs_base = v; return true;
 	case MSR_TSC_AUX: c->tsc_aux = v & 0xffffffffu; return true;
 	}
-	return kvmclock_msr_write(c, idx, v);
+	return kvmclock_msr_write(c, idx, v) || kvm_pv_msr_write(c, idx, v);
 }

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/vm.h"
 #include "cpu/emu/dcache.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/lapic.h"
 
 #define POLL_MASK 1023 /* LAPIC timer checked every 1024 instructions */
@@ -30,6 +32,7 @@ void emu_cpu_reset(struct emu_cpu *c)
 	c->pat = 0x0007040600070406ull;
 	c->misc_enable = 1; /* fast strings */
 	c->kvm_system_time = c->kvm_wall_clock = 0;
+	kvm_pv_reset(c);
 	fpu_reset(&c->fpu);
 	memset(c->dr, 0, sizeof(c->dr));
 	c->nmi_pending = false;
@@ -49,6 +52,7 @@ int emu_cpu_init(struct emu_cpu *c, struct guest_mem *mem, struct bus *pio,
 	c->vm = vm;
 	c->pv = vm && vm->cfg.mode ? vm->cfg.mode->pv : 0;
 	c->index = index;
+	c->schedstat_fd = -1;
 	if (pthread_mutex_init(&c->lock, NULL))
 		return -1;
 	if (pthread_cond_init(&c->wake, NULL)) {
@@ -62,6 +66,8 @@ int emu_cpu_init(struct emu_cpu *c, struct guest_mem *mem, struct bus *pio,
 
 void emu_cpu_fini(struct emu_cpu *c)
 {
+	if (c->schedstat_fd >= 0)
+		close(c->schedstat_fd);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 }
@@ -153,6 +159,8 @@ static bool handle_events(struct emu_cpu *c)
 	}
 	if (ev & EV_NMI)
 		c->nmi_pending = true;
+	if ((ev & EV_UNHALT) && c->state == EMU_HALTED && kvm_pv_take_unhalt(c))
+		c->state = EMU_RUNNING;
 	if (c->state == EMU_WAIT_SIPI)
 		return false;
 	if (c->nmi_pending ||
@@ -330,6 +338,8 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 					__atomic_fetch_or(&c->events, EV_IRQ, __ATOMIC_ACQ_REL);
 			}
 			dcache_sync(c);
+			if (c->kvm_steal_msr & 1)
+				kvm_pv_steal_poll(c, emu_now_ns());
 		}
 		if (c->irq_shadow)
 			c->irq_shadow--;

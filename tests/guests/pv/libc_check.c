@@ -93,6 +93,32 @@ static void check_string(void)
 	EXPECT(toupper('a') == 'A' && isdigit('7') && !isalpha('7') && isspace('\n'));
 }
 
+/* memcpy/memset at every small length and alignment (quadwords, then a
+ * tail): exactly the bytes asked for change.  The length is volatile so
+ * the compiler calls the SDK's functions instead of inlining them. */
+static void check_mem(void)
+{
+	static unsigned char src[64], dst[64];
+
+	for (int i = 0; i < 64; i++)
+		src[i] = (unsigned char)(i * 7 + 1);
+	for (volatile size_t n = 0; n <= 40; n++) {
+		for (size_t off = 0; off < 8; off++) {
+			int ok = 1;
+
+			for (size_t i = 0; i < sizeof(dst); i++)
+				dst[i] = 0xee;
+			memcpy(dst + off, src + (7 - off), n);
+			for (size_t i = 0; i < sizeof(dst); i++)
+				ok &= dst[i] == (i >= off && i < off + n ? src[7 - off + i - off] : 0xee);
+			memset(dst + off, 0x5a, n);
+			for (size_t i = 0; i < sizeof(dst); i++)
+				ok &= dst[i] == (i >= off && i < off + n ? 0x5a : 0xee);
+			EXPECT(ok);
+		}
+	}
+}
+
 static void check_time(void)
 {
 	struct timespec a, b, d = { 0, 2000000 };
@@ -109,6 +135,7 @@ int main(void)
 	check_printf();
 	check_stdlib();
 	check_string();
+	check_mem();
 	check_time();
 	printf("libc_check: all ok\n");
 	return 0;
