@@ -10,6 +10,7 @@ PKGS=(
 	podman conmon crun runc uidmap slirp4netns fuse-overlayfs bsdutils
 	syslinux syslinux-common mtools fdisk
 	qemu-system-x86
+	gdb
 )
 # Peers that only the benchmarks run (bench/emu.sh): `install-deps.sh --bench`.
 BENCH_PKGS=(bochs bochsbios)

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "core/host.h"
 #include "core/vm.h"
+#include "debug/gdb_stub.h"
 #include "net/hostfwd.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 quiet"
@@ -35,7 +36,8 @@ void cli_run_usage(FILE *f)
 "  --console stdio|none|file:PATH   where the serial console goes (default stdio)\n"
 "  --hugepages        back guest RAM with 2 MiB pages\n"
 "  --trace            print each executed instruction (emu)\n"
-"  --gdb PORT         GDB remote stub on PORT (not built yet: refused)\n"
+"  --gdb PORT         GDB remote stub on 127.0.0.1:PORT; the guest waits\n"
+"                     for gdb to attach before its first instruction\n"
 "\n"
 "On an interactive console, Ctrl-A then x quits.\n");
 }
@@ -214,7 +216,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 			if (parse_u64(optarg, 65535, &v) < 0 || v < 1)
 				return gerr_set(err, "--gdb %s: expected a TCP port", optarg);
 			cfg->gdb_port = (int)v;
-			return gerr_set(err, "--gdb: the GDB remote stub is not built yet");
+			break;
 		case 'h':
 			return 1;
 		default:
@@ -242,6 +244,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
 	struct gerr err = { "" };
+	struct gdb_stub *gdb = NULL;
 	struct vm *vm;
 	int ret;
 
@@ -262,8 +265,19 @@ int cmd_run(int argc, char **argv)
 		free(vm);
 		return cli_fail(&err);
 	}
+	if (cfg.gdb_port) {
+		gdb = gdb_stub_start(vm, cfg.gdb_port, &err);
+		if (!gdb) {
+			vm_destroy(vm);
+			free(vm);
+			return cli_fail(&err);
+		}
+		fprintf(stderr, "gamut: waiting for gdb on 127.0.0.1:%d "
+			"(gdb -ex 'target remote :%d')\n", cfg.gdb_port, cfg.gdb_port);
+	}
 	err.msg[0] = '\0';
 	ret = vm_run(vm, &err);
+	gdb_stub_finish(gdb, ret);
 	vm_destroy(vm);
 	free(vm);
 	if (ret != 0 && err.msg[0])

@@ -18,6 +18,33 @@
 struct vm;
 struct vcpu;
 
+/* Debugger control of one vCPU (src/debug, the GDB stub).  The backend
+ * calls `trap` on the vCPU's own thread at an instruction boundary, with
+ * the guest state complete (RIP at the next instruction to run); the call
+ * blocks while the debugger holds the vCPU, and may change its state and
+ * its debug_ctl meanwhile (from the debugger's thread). */
+#define DEBUG_MAX_BP 4 /* what x86 debug registers give KVM */
+
+enum debug_event {
+	DEBUG_EV_PAUSE, /* vcpu_debug_pause asked for it */
+	DEBUG_EV_STEP,	/* one instruction ran with `step` set */
+	DEBUG_EV_BREAK, /* RIP reached a breakpoint address */
+};
+
+/* Returns false when it did not hold the vCPU (a pause that came too
+ * late for a stop already over): the vCPU then goes on as if untouched. */
+typedef bool (*debug_trap_fn)(void *opaque, struct vcpu *vcpu,
+			      enum debug_event ev);
+
+struct debug_ctl {
+	bool enabled; /* false: no debugger, every field below ignored */
+	bool step;    /* trap after each instruction */
+	unsigned nr_bp;
+	uint64_t bp[DEBUG_MAX_BP]; /* linear addresses of instruction breakpoints */
+	debug_trap_fn trap;
+	void *opaque;
+};
+
 struct cpu_backend {
 	const char *name; /* "kvm" or "emu", as on the command line */
 	/* 0 when this host can run the backend; otherwise -1 and why. */
@@ -54,6 +81,16 @@ struct cpu_backend {
 	int (*ioeventfd)(struct vm *vm, uint64_t addr, unsigned len,
 			 uint64_t datamatch, int fd, struct gerr *err);
 	int (*irqfd)(struct vm *vm, unsigned line, int fd, struct gerr *err);
+
+	/* Optional debugger support (NULL: the backend cannot be debugged).
+	 * vcpu_set_debug: before vcpu_run, or while the vCPU sits in its trap
+	 * callback.  vcpu_debug_pause (any thread, after vcpu_set_debug
+	 * enabled debugging): the vCPU calls trap(DEBUG_EV_PAUSE) soon, also
+	 * when halted or waiting for SIPI.  A breakpoint at the RIP where the
+	 * vCPU resumes does not fire until another instruction ran (x86 RF). */
+	int (*vcpu_set_debug)(struct vcpu *vcpu, const struct debug_ctl *ctl,
+			      struct gerr *err);
+	void (*vcpu_debug_pause)(struct vcpu *vcpu);
 };
 
 /* vcpu_get_state/vcpu_set_state may also be called from a bus handler that

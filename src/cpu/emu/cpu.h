@@ -149,6 +149,12 @@ struct emu_cpu {
 	bool stop_at_hlt;	/* test API: return on HLT instead of sleeping */
 	bool exc_exit;		/* test API: return exceptions, do not deliver */
 	bool trace;
+	/* Debug (debug.c): while debug_on (atomic EMU_DBG_* bits) or
+	 * RFLAGS.TF is set, the run loop calls emu_debug_boundary before each
+	 * instruction.  `debug` is the attached debugger's, or NULL. */
+	int debug_on;
+	struct emu_debug *debug;
+	uint64_t tf_icount; /* the instruction a TF trap was armed at */
 	struct tlb_entry tlb[2][TLB_SIZE];
 	struct tlb_entry itlb[2][ITLB_SIZE]; /* tag_x only */
 	struct emu_dcache *dcache;
@@ -447,6 +453,20 @@ void emu_get_state(struct emu_cpu *c, struct x86_state *st);
  * or a stop/kick event. */
 enum emu_exit emu_run(struct emu_cpu *c, uint64_t max);
 void emu_kick(struct emu_cpu *c, unsigned ev);
+/* Debugger hooks (debug.c): the run loop's per-instruction check, taken
+ * only while c->debug_on; it may block while a debugger holds the vCPU. */
+#define EMU_DBG_GDB 1 /* a debugger (struct emu_debug) is attached */
+#define EMU_DBG_DR  2 /* DR7 may enable an instruction breakpoint */
+#define EMU_DBG_TF  4 /* a TF single-step trap is armed */
+struct debug_ctl;
+struct gerr;
+void emu_debug_boundary(struct emu_cpu *c);
+/* MOV to DR7 calls it: instruction breakpoints need the boundary check. */
+void emu_debug_dr7_written(struct emu_cpu *c);
+int emu_set_debug(struct emu_cpu *c, const struct debug_ctl *ctl,
+		  struct gerr *err);
+void emu_debug_pause(struct emu_cpu *c);
+void emu_debug_free(struct emu_cpu *c);
 /* The trace line for one instruction (trace.c). */
 void trace_insn(struct emu_cpu *c, const uint8_t *bytes, unsigned len);
 void trace_unimplemented(struct emu_cpu *c, const uint8_t *bytes,

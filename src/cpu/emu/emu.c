@@ -89,6 +89,7 @@ static void emu_vcpu_destroy(struct vcpu *v)
 		return;
 	lapic_free(c->lapic);
 	dcache_free(c->dcache);
+	emu_debug_free(c);
 	emu_cpu_fini(c);
 	free(c);
 	v->backend = NULL;
@@ -141,6 +142,18 @@ static void emu_vcpu_kick(struct vcpu *v)
 		emu_kick(v->backend, EV_KICK);
 }
 
+static int emu_vcpu_set_debug(struct vcpu *v, const struct debug_ctl *ctl,
+			      struct gerr *err)
+{
+	return emu_set_debug(v->backend, ctl, err);
+}
+
+static void emu_vcpu_debug_pause(struct vcpu *v)
+{
+	if (v->backend)
+		emu_debug_pause(v->backend);
+}
+
 static void emu_irq_set(struct vm *vm, unsigned line, int level)
 {
 	struct emu_vm *ev = vm->backend_state;
@@ -179,6 +192,8 @@ const struct cpu_backend cpu_backend_emu = {
 	.vcpu_kick = emu_vcpu_kick,
 	.irq_set = emu_irq_set,
 	.msi = emu_msi,
+	.vcpu_set_debug = emu_vcpu_set_debug,
+	.vcpu_debug_pause = emu_vcpu_debug_pause,
 };
 
 /* --- the bare test API (emu.h) --- */

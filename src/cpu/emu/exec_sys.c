@@ -250,6 +250,8 @@ static void mov_dr(struct emu_cpu *c, const struct insn *d)
 		reg_set(c, d, d->rm, sz, v);
 	} else {
 		c->dr[n == 4 ? 6 : n == 5 ? 7 : n] = c->r[d->rm] & size_mask(sz);
+		if (n == 7 || n == 5)
+			emu_debug_dr7_written(c);
 	}
 }
 

@@ -226,7 +226,9 @@ static const struct block *block_at(struct emu_cpu *c)
 	bool user = c->cpl == 3;
 	struct tlb_entry *e = &c->itlb[user][(lin >> 12) & (ITLB_SIZE - 1)];
 
-	if (!c->dcache || c->trace)
+	/* Tracing and debugging (gdb, TF, DR0-3) go one instruction at a
+	 * time, so the boundary checks in emu_run see every instruction. */
+	if (!c->dcache || c->trace || c->debug_on || (c->rflags & FL_TF))
 		return NULL;
 	if (e->tag_x != page) {
 		struct tlb_entry *d = &c->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
@@ -355,8 +357,6 @@ static __attribute__((noinline)) void block_run(struct emu_cpu *c,
 		    __atomic_load_n(b->genp, __ATOMIC_RELAXED) != b->gen)
 			return;
 		rip = lin_next;
-		/* ---- Instruction boundary inside a block (a debugger's
-		 * per-instruction stop would go here). ---- */
 	}
 }
 
@@ -387,6 +387,9 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 			if (handle_events(c))
 				return EMU_EXIT_STOP;
 		}
+		/* Debug: gdb, TF single-step, DR0-3 breakpoints (debug.c). */
+		if (__builtin_expect(c->debug_on != 0 || (c->rflags & FL_TF) != 0, 0))
+			emu_debug_boundary(c);
 		if (__builtin_expect(c->state != EMU_RUNNING, 0)) {
 			/* Test API: HLT ends the run unless a timer will wake it. */
 			if (c->stop_at_hlt && c->state == EMU_HALTED &&
@@ -399,8 +402,6 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 			return EMU_EXIT_COUNT;
 		if (__builtin_expect(c->icount >= c->next_poll, 0))
 			poll_slow(c);
-		/* (a debugger's "stop requested" check belongs here, and makes
-		 * block_at return NULL to single-step) */
 		c->insn_rip = c->rip; /* a fetch fault in block_at restarts here */
 		b = block_at(c);
 		if (!b) {

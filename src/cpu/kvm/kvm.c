@@ -38,4 +38,6 @@ const struct cpu_backend cpu_backend_kvm = {
 	.msi = kvm_vm_msi,
 	.ioeventfd = kvm_vm_ioeventfd,
 	.irqfd = kvm_vm_irqfd,
+	.vcpu_set_debug = kvm_vcpu_set_debug,
+	.vcpu_debug_pause = kvm_vcpu_debug_pause,
 };

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "cpu/backend.h"
 
 #define KVM_DEV_PATH	 "/dev/kvm"
 #define KVM_API_EXPECTED 12
@@ -73,7 +74,20 @@ struct kvm_vcpu {
 	pthread_mutex_t lock;
 	pthread_t thread;
 	bool running;
+	/* Debugger (debug.c): the last vcpu_set_debug, and a pending
+	 * vcpu_debug_pause (atomic). */
+	struct debug_ctl dbg;
+	int dbg_pause;
 };
+
+/* Debugger support (debug.c).  kvm_debug_poll: after a kick (EINTR),
+ * traps for a pending pause.  kvm_debug_exit: handles KVM_EXIT_DEBUG.
+ * Both run on the vCPU thread and may block in the debugger's trap. */
+void kvm_debug_poll(struct vcpu *vcpu);
+void kvm_debug_exit(struct vcpu *vcpu);
+int kvm_vcpu_set_debug(struct vcpu *vcpu, const struct debug_ctl *ctl,
+		       struct gerr *err);
+void kvm_vcpu_debug_pause(struct vcpu *vcpu);
 
 /* The signal vcpu_kick sends; its handler sets the calling thread's
  * kvm_run->immediate_exit so KVM_RUN returns EINTR at once (api.rst). */

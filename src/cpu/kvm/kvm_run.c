@@ -95,6 +95,11 @@ static int run_loop(struct vcpu *vcpu, struct kvm_vcpu *v, struct gerr *err)
 			/* A kick: clear it, then the loop condition looks at
 			 * the stop flag, which vm_stop set before kicking. */
 			v->run->immediate_exit = 0;
+			kvm_debug_poll(vcpu); /* a debugger's pause (debug.c) */
+			continue;
+		}
+		if (v->run->exit_reason == KVM_EXIT_DEBUG) {
+			kvm_debug_exit(vcpu); /* breakpoint or step (debug.c) */
 			continue;
 		}
 		if (kvm_exit_handle(vm, vcpu->index, v->run, (size_t)v->run_size,

@@ -1,0 +1,96 @@
+/* Debugger support for the KVM backend (api.rst, KVM_SET_GUEST_DEBUG):
+ * single-step and instruction breakpoints in the debug registers
+ * (KVM_GUESTDBG_USE_HW_BP, so guest memory is never patched), reported as
+ * KVM_EXIT_DEBUG; pauses ride on the ordinary kick (KVM_RUN -> EINTR).
+ *
+ * Verified under QEMU's emulated AMD-V (tests/integration/gdb_stub_kvm.sh):
+ * attach, pause, Ctrl-C, registers, memory, single-step, detach.  The
+ * breakpoints never fire there, with debug registers or with INT3 and
+ * KVM_GUESTDBG_USE_SW_BP (which crashed the guest): untested on real
+ * hardware, see docs/debug.md. */
+#include "cpu/kvm/kvm_int.h"
+#include "cpu/kvm/kvm_vm.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "core/vm.h"
+
+#define DR6_BS	   (1ull << 14) /* single-step */
+#define DR6_B0_3   0xfull	/* breakpoint 0-3 matched */
+#define RFLAGS_RF  (1ull << 16)
+#define EXC_DB	   1
+
+int kvm_vcpu_set_debug(struct vcpu *vcpu, const struct debug_ctl *ctl,
+		       struct gerr *err)
+{
+	struct kvm_vcpu *v = vcpu->backend;
+	struct kvm_guest_debug g;
+
+	if (ctl->nr_bp > 4)
+		return gerr_set(err, "kvm: at most 4 breakpoints (debug registers)");
+	memset(&g, 0, sizeof(g));
+	if (ctl->enabled) {
+		g.control = KVM_GUESTDBG_ENABLE;
+		if (ctl->step)
+			g.control |= KVM_GUESTDBG_SINGLESTEP;
+		if (ctl->nr_bp)
+			g.control |= KVM_GUESTDBG_USE_HW_BP;
+		for (unsigned i = 0; i < ctl->nr_bp; i++) {
+			g.arch.debugreg[i] = ctl->bp[i];
+			/* DR7: local enable Li; R/W and LEN 00 = execution. */
+			g.arch.debugreg[7] |= 1ull << (2 * i);
+		}
+	}
+	if (kvm_ioctl(v->fd, KVM_SET_GUEST_DEBUG, &g) < 0)
+		return gerr_errno(err, errno, "KVM_SET_GUEST_DEBUG");
+	v->dbg = *ctl;
+	return 0;
+}
+
+void kvm_vcpu_debug_pause(struct vcpu *vcpu)
+{
+	struct kvm_vcpu *v = vcpu->backend;
+
+	__atomic_store_n(&v->dbg_pause, 1, __ATOMIC_RELEASE);
+	kvm_vcpu_kick(vcpu);
+}
+
+/* Calls the debugger's trap; when it held the vCPU and breakpoints are
+ * armed, sets RFLAGS.RF so one at the resume RIP does not fire at once. */
+static void debug_trap(struct vcpu *vcpu, struct kvm_vcpu *v,
+		       enum debug_event ev)
+{
+	struct kvm_regs regs;
+
+	__atomic_store_n(&v->dbg_pause, 0, __ATOMIC_RELEASE);
+	if (!v->dbg.trap || !v->dbg.trap(v->dbg.opaque, vcpu, ev))
+		return;
+	if (!v->dbg.enabled || !v->dbg.nr_bp ||
+	    kvm_ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+		return;
+	regs.rflags |= RFLAGS_RF;
+	kvm_ioctl(v->fd, KVM_SET_REGS, &regs);
+}
+
+void kvm_debug_poll(struct vcpu *vcpu)
+{
+	struct kvm_vcpu *v = vcpu->backend;
+
+	if (__atomic_load_n(&v->dbg_pause, __ATOMIC_ACQUIRE) && !vm_should_stop(vcpu->vm))
+		debug_trap(vcpu, v, DEBUG_EV_PAUSE);
+}
+
+void kvm_debug_exit(struct vcpu *vcpu)
+{
+	struct kvm_vcpu *v = vcpu->backend;
+	const struct kvm_debug_exit_arch *a = &v->run->debug.arch;
+
+	if (!v->dbg.enabled)
+		return; /* left over from a debugger that detached */
+	if (a->exception == EXC_DB && !(a->dr6 & DR6_BS) && (a->dr6 & DR6_B0_3))
+		debug_trap(vcpu, v, DEBUG_EV_BREAK);
+	else
+		debug_trap(vcpu, v, v->dbg.step ? DEBUG_EV_STEP : DEBUG_EV_BREAK);
+}
