@@ -19,14 +19,18 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gamut container run --rootfs DIR [--memory SIZE] "
-		"[--pids N]\n"
-		"                           [--net none|host] [--read-only] "
-		"[--hostname NAME] -- CMD [ARG...]\n"
-		"  SIZE takes a k, m or g suffix.  As non-root the container is "
-		"rootless:\n"
-		"  a user namespace maps you to root; --memory and --pids then "
-		"need root.\n");
+		"usage: gamut container run --rootfs DIR [options] -- CMD [ARG...]\n"
+		"\n"
+		"  --rootfs DIR       the container's root file system\n"
+		"  --memory SIZE      memory limit (k, m or g suffix)\n"
+		"  --pids N           limit on the number of processes\n"
+		"  --net none|host    none (default): an empty network namespace; host:\n"
+		"                     the host's network\n"
+		"  --read-only        mount the root file system read-only\n"
+		"  --hostname NAME    the container's host name\n"
+		"\n"
+		"As non-root the container is rootless: a user namespace maps you to\n"
+		"root; --memory and --pids then need root.\n");
 }
 
 static int parse_size(const char *s, int64_t *out)

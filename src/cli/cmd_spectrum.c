@@ -247,7 +247,10 @@ int cmd_spectrum(int argc, char **argv)
 	if (ret == 1) {
 		printf("usage: gamut spectrum [--kit DIR] [--rounds N] [--timeout S]\n\n"
 		       "Runs the workload (workload/workload.c) natively, in a container and in\n"
-		       "every VM mode on both CPU backends, and prints one table.\n");
+		       "every VM mode on both CPU backends, and prints one table.\n\n"
+		       "  --kit DIR      the guest kit for the Linux modes (default build/kit)\n"
+		       "  --rounds N     workload rounds in every row (default 2000)\n"
+		       "  --timeout S    seconds before a row is given up (default 300)\n");
 		return 0;
 	}
 	if (ret < 0)
