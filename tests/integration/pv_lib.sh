@@ -45,3 +45,23 @@ pv_run() {
 		echo "ok   $(basename "${*: -1}") -> $rc"
 	fi
 }
+
+# Starts the httpd example (examples/pv/httpd.c) at 10.0.80.2 on a TAP
+# device TAP (10.0.80.1/24 on the host side) in the test's network
+# namespace, and waits until it listens.  Sets GUEST_PID and GUEST_LOG.
+# Needs tests/lib/common.sh and tests/lib/net.sh.
+pv_httpd_start() { # TAP
+	netns_create
+	netns_tap "$1" 10.0.80.1/24
+	GUEST_LOG=$T/httpd.log
+	in_netns "$GAMUT" run --mode pv --cpu "$CPU" --kernel "$PV_EX/httpd.pv" \
+		--net lan=tap:"$1" --cmdline 10.0.80.2 >"$GUEST_LOG" 2>&1 &
+	GUEST_PID=$!
+	at_exit "kill $GUEST_PID"
+	for _ in $(seq 100); do
+		grep -q "httpd: listening on 10.0.80.2:80" "$GUEST_LOG" && return
+		sleep 0.1
+	done
+	cat "$GUEST_LOG"
+	fail "the httpd guest did not start"
+}

@@ -19,15 +19,8 @@ need_tun
 need_cmd ip python3 curl
 [ -f "$PV_EX/httpd.pv" ] || skip "no $PV_EX/httpd.pv (make pv-examples)"
 
-netns_create
-netns_tap pvt0 10.0.80.1/24
-log=$T/httpd.log
-in_netns "$GAMUT" run --mode pv --cpu "$CPU" --kernel "$PV_EX/httpd.pv" --net lan=tap:pvt0 \
-	--cmdline 10.0.80.2 >"$log" 2>&1 &
-gpid=$!
-at_exit "kill $gpid"
-for _ in $(seq 100); do grep -q "listening" "$log" && break; sleep 0.1; done
-grep -q "listening" "$log" || { cat "$log"; fail "the httpd guest did not start"; }
+pv_httpd_start pvt0
+log=$GUEST_LOG gpid=$GUEST_PID
 
 in_netns python3 - pvt0 <<'PY'
 import socket, struct, sys, time
