@@ -18,7 +18,7 @@ static int direct_boot(struct vm *vm, struct x86_state *bsp, struct gerr *err)
 	if (!vm->cfg.kernel)
 		return gerr_set(err, "no kernel: give --kernel FILE");
 	if (boot_file_read(&k, vm->cfg.kernel, vm->mem.ram_size, err) < 0)
-		return -1;
+		return gerr_prefix(err, "kernel ");
 	if (elf_is_elf(k.data, k.len) && (accepted & BOOT_PVH))
 		ret = pvh_load(vm, &k, bsp, err);
 	else if (bzimage_is_bzimage(k.data, k.len) && (accepted & BOOT_LINUX64))

@@ -5,6 +5,42 @@
 #include "core/host.h"
 #include "core/mode.h"
 
+#define NCOLS 6
+#define MAX_ROWS 16
+
+/* The table of SPECTRUM.md: one row per mode plus containers, each column
+ * as wide as its longest cell. */
+static void print_spectrum_table(void)
+{
+	const char *rows[MAX_ROWS][NCOLS] = {
+		{ "mode", "boot", "platform", "disk / net", "timers, interrupts",
+		  "privileged instr., page tables" },
+	};
+	size_t width[NCOLS] = { 0 };
+	int n = 1;
+
+	for (int i = 0; mode_all[i] && n < MAX_ROWS - 1; i++, n++) {
+		const struct mode_preset *m = mode_all[i];
+		const char *row[NCOLS] = { m->name, m->t_boot, m->t_platform,
+					   m->t_io, m->t_timers, m->t_cpu };
+
+		memcpy(rows[n], row, sizeof(row));
+	}
+	const char *os[NCOLS] = { "OS-level", "-", "shared host kernel", "host",
+				  "host", "native (namespaces, cgroups)" };
+	memcpy(rows[n++], os, sizeof(os));
+	for (int r = 0; r < n; r++)
+		for (int c = 0; c < NCOLS; c++)
+			if (strlen(rows[r][c]) > width[c])
+				width[c] = strlen(rows[r][c]);
+	for (int r = 0; r < n; r++)
+		for (int c = 0; c < NCOLS; c++)
+			if (c < NCOLS - 1)
+				printf("%-*s  ", (int)width[c], rows[r][c]);
+			else
+				printf("%s\n", rows[r][c]);
+}
+
 int cmd_modes(int argc, char **argv)
 {
 	bool kvm = host_kvm_usable(), hw = host_has_hw_virt();
@@ -14,16 +50,7 @@ int cmd_modes(int argc, char **argv)
 		return 0;
 	}
 	(void)argv;
-	printf("%-8s %-32s %-28s %-24s %-24s %s\n", "mode", "boot", "platform",
-	       "disk / net", "timers, interrupts", "privileged instr., page tables");
-	for (int i = 0; mode_all[i]; i++) {
-		const struct mode_preset *m = mode_all[i];
-
-		printf("%-8s %-32s %-28s %-24s %-24s %s\n", m->name, m->t_boot,
-		       m->t_platform, m->t_io, m->t_timers, m->t_cpu);
-	}
-	printf("%-8s %-32s %-28s %-24s %-24s %s\n", "OS-level", "-", "shared host kernel",
-	       "host", "host", "native (namespaces, cgroups)");
+	print_spectrum_table();
 	printf("\nOn this host:\n");
 	for (int i = 0; mode_all[i]; i++) {
 		const struct mode_preset *m = mode_all[i];

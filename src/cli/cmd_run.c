@@ -224,7 +224,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 		case OPT_TRACE: cfg->trace = true; break;
 		case OPT_GDB:
 			if (parse_u64(optarg, 65535, &v) < 0 || v < 1)
-				return gerr_set(err, "--gdb %s: expected a TCP port", optarg);
+				return gerr_set(err, "--gdb %s: expected a TCP port, 1-65535", optarg);
 			cfg->gdb_port = (int)v;
 			break;
 		case 'h':

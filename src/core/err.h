@@ -1,4 +1,4 @@
-/* Error convention (see docs/errors.md).
+/* Error convention (see docs/conventions.md).
  *
  * A function that can fail returns 0 on success and -1 on failure, and fills
  * the caller's `struct gerr` with one human-readable line that names the

@@ -37,7 +37,7 @@ static const struct mode_preset pvhvm = {
 	.pv = PV_HYPERVISOR_BIT | PV_KVMCLOCK | PV_EOI | PV_STEAL_TIME | PV_UNHALT,
 	.not_built = NULL,
 	.t_boot = "legacy BIOS", .t_platform = "emulated",
-	.t_io = "virtio over PCI", .t_timers = "PV (kvmclock, PV EOI, PV unhalt)",
+	.t_io = "virtio over PCI", .t_timers = "PV: kvmclock, EOI, steal, unhalt",
 	.t_cpu = "hardware (kvm) or software (emu)",
 };
 

@@ -18,7 +18,7 @@ static bool in_buf(uint64_t off, uint64_t size, size_t len)
 static int check_ehdr(const Elf64_Ehdr *eh, size_t len, struct gerr *err)
 {
 	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return gerr_set(err, "not an ELF file");
+		return gerr_set(err, "not an ELF file, so not a PV image (gamut-pv-cc builds one)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64)
 		return gerr_set(err, "not a little-endian x86-64 ELF64 file");

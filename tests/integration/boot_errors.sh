@@ -42,7 +42,7 @@ inputs=("$tmp/junk" "$tmp/trunc.bin" "$tmp/old.bin" "$tmp/trunc.elf" "$tmp/huge.
 	"$GUESTS/pvh_entry.elf" "$GUESTS/bzimage64.bin")
 md5sum "${inputs[@]}" >"$tmp/sums"
 
-expect_error "/nonexistent/kernel: cannot open" --kernel /nonexistent/kernel
+expect_error "kernel /nonexistent/kernel: cannot open" --kernel /nonexistent/kernel
 expect_error "$tmp/junk: not a kernel" --kernel "$tmp/junk"
 expect_error "$tmp/trunc.bin: truncated bzImage" --kernel "$tmp/trunc.bin"
 expect_error "$tmp/old.bin: bzImage boot protocol 2.05 is older than 2.06" --kernel "$tmp/old.bin"

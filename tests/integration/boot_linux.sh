@@ -3,8 +3,8 @@
 # command given on the kernel command line and powers off (exit 0), both
 # through the PVH entry (vmlinux) and the 64-bit boot protocol (bzImage).
 # --cpu kvm runs only where KVM is hardware-backed (an unmodified Linux
-# does not boot in useful time on nested paravirtual KVM); kvm_nested_linux.sh
-# runs this script inside QEMU with AMD-V emulated.  The emu backend's Linux
+# does not boot in useful time on nested paravirtual KVM); boot_nested_kvm.sh
+# boots the same kernel through PVH inside QEMU with AMD-V emulated.  The emu backend's Linux
 # boots are the linux_*.sh tests; BOOT_LINUX_CPUS="kvm emu" adds it here.
 . "$(dirname "$0")/boot_lib.sh"
 KIT=${GAMUT_KIT:-$BUILD/kit}

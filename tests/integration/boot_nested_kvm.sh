@@ -5,7 +5,7 @@
 # guests (PVH entry state, 64-bit bzImage entry, i8042 reset, SMP bring-up)
 # and boot_errors.sh (the one-line refusals), and the kit's own Debian
 # kernel through the PVH entry with 2 vCPUs and a virtio-mmio disk on
-# --cpu kvm (kvm_nested_linux.sh boots it through both protocols).  QEMU emulates every
+# --cpu kvm (through the PVH entry only, to keep it short).  QEMU emulates every
 # instruction at one speed, so the nested Linux boot takes seconds, not the
 # hours a CPL-0-trapping nested KVM would.  Skips without qemu or the kit.
 set -u
@@ -32,7 +32,7 @@ run pvh_entry --kernel $g/pvh_entry.elf --initrd $g/initrd.img --cmdline pvh-tes
 run bzimage64 --kernel $g/bzimage64.bin --initrd $g/initrd.img --cmdline bz-test-cmdline --mem 64
 run i8042 --kernel $g/i8042_reset.elf --mem 32
 run smp --kernel $g/smp.elf --cpus 4 --mem 32
-# One Linux boot (PVH); kvm_nested_linux.sh boots both protocols.
+# One Linux boot (PVH); the bzImage path runs on --cpu kvm where KVM is hardware-backed (boot_linux.sh).
 for k in vmlinux; do
 	run linux_$k --kernel /kit/$k --initrd /kit/initramfs.cpio.gz --mem 256 --cpus 2 \
 		--disk /tmp/disk.img,ro \
