@@ -63,6 +63,7 @@ static void blocks_drop(struct emu_dcache *dc)
 	for (unsigned i = 0; i < BLOCK_SLOTS; i++)
 		dc->slot[i].gpa = ~0ull;
 	dc->used = 0;
+	dc->drops++;
 }
 
 struct emu_dcache *dcache_new(struct dcache_shared *sh)
@@ -78,6 +79,7 @@ struct emu_dcache *dcache_new(struct dcache_shared *sh)
 	}
 	dc->sh = sh;
 	dc->epoch_seen = 0;
+	dc->drops = 0;
 	blocks_drop(dc);
 	return dc;
 }
@@ -149,8 +151,24 @@ bool dcache_continues(const struct insn *d)
 	}
 }
 
+bool dcache_chains(const struct insn *d)
+{
+	if (dcache_continues(d))
+		return true;
+	if (d->map != DEC_MAP_1B)
+		return false;
+	switch (d->op) {
+	case 0xc2: case 0xc3: case 0xe8: case 0xe9: case 0xeb:
+		return true;
+	case 0xff: /* near indirect CALL and JMP */
+		return insn_subop(d) == 2 || insn_subop(d) == 4;
+	default:
+		return false;
+	}
+}
+
 /* Decodes a new block at `gpa` into the arena. */
-static const struct block *block_build(struct emu_cpu *c,
+static struct block *block_build(struct emu_cpu *c,
 				       struct block_slot *s, uint64_t gpa, const uint8_t *page,
 				       uint32_t *genp, unsigned mode)
 {
@@ -196,16 +214,21 @@ static const struct block *block_build(struct emu_cpu *c,
 	b->gen = gen;
 	b->mode = (uint8_t)mode;
 	b->n = (uint8_t)n;
+	b->chain = dcache_chains(&out[n - 1]);
+	b->next_link = 0;
 	b->genp = genp;
+	for (unsigned i = 0; i < 2; i++) {
+		b->link[i].gpa = ~0ull;
+		b->link[i].b = NULL;
+	}
 	return b;
 }
 
-const struct block *dcache_block(struct emu_cpu *c, uint64_t gpa,
-				 const uint8_t *page, uint32_t *genp,
-				 unsigned mode)
+struct block *dcache_block(struct emu_cpu *c, uint64_t gpa,
+			   const uint8_t *page, uint32_t *genp, unsigned mode)
 {
 	struct block_slot *s = &c->dcache->slot[dcache_slot(gpa)];
-	const struct block *b = s->b;
+	struct block *b = s->b;
 
 	if (s->gpa == gpa && b->mode == mode && b->genp == genp &&
 	    b->gen == __atomic_load_n(genp, __ATOMIC_ACQUIRE))

@@ -45,12 +45,23 @@ struct dcache_shared {
 
 /* A block lives in the arena, its instructions right after its header (so
  * the lookup and the first instructions share cache lines). */
+/* A link remembers a successor block on the same page, so the run loop can
+ * go from block to block without the TLB and table lookups (see
+ * dcache_chains). */
+struct block_link {
+	uint64_t gpa;	/* ~0: none */
+	struct block *b;
+};
+
 struct block {
 	uint64_t gpa;
 	uint32_t gen;	/* the page's generation when decoded */
 	uint8_t mode;	/* enum dec_mode */
 	uint8_t n;	/* instructions, 1..BLOCK_MAX */
+	uint8_t chain;	/* its end keeps mode, CPL and translation */
+	uint8_t next_link; /* which link a miss replaces */
 	const uint32_t *genp; /* the page's generation counter */
+	struct block_link link[2];
 	struct insn insn[];
 };
 
@@ -65,6 +76,7 @@ struct block_slot {
 struct emu_dcache {
 	struct dcache_shared *sh;
 	uint32_t epoch_seen;
+	uint32_t drops;	/* arena drops so far (a held block pointer dies) */
 	size_t used;	/* arena bytes taken */
 	uint8_t *arena;
 	struct block_slot slot[BLOCK_SLOTS];
@@ -82,11 +94,15 @@ void dcache_free(struct emu_dcache *dc);
  * else a new decode from the host bytes `page` (the whole 4 KiB page).
  * NULL when not even the first instruction decodes within the page (the
  * caller then takes the one-instruction path, which raises the fault). */
-const struct block *dcache_block(struct emu_cpu *c, uint64_t gpa,
-				 const uint8_t *page, uint32_t *genp,
-				 unsigned mode);
+struct block *dcache_block(struct emu_cpu *c, uint64_t gpa,
+			   const uint8_t *page, uint32_t *genp, unsigned mode);
 /* Whether decoding may go on after `d` in the same block. */
 bool dcache_continues(const struct insn *d);
+/* Whether a block ending with `d` may be followed directly by the block at
+ * the new RIP, if on the same page: `d` continues, or is a near jump, call
+ * or return, which change neither the mode, the CPL, the translation nor
+ * the interrupt shadow. */
+bool dcache_chains(const struct insn *d);
 bool dcache_page_has_code(struct emu_cpu *c, uint64_t gpage);
 /* The generation counter of a RAM page (for the TLB), or NULL. */
 uint32_t *dcache_gen_ptr(struct emu_cpu *c, uint64_t gpage);

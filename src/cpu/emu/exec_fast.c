@@ -97,17 +97,22 @@ static void mov_store(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	mem_write(c, ea_linear(c, d, next), d->osz, c->r[d->reg]);
 }
 
-/* [base + disp] in 64-bit mode through DS or SS (base 0): the commonest
- * memory operand, without ea_linear's tests (exec_pick checks the form). */
+/* [base + index*scale + disp] in 64-bit mode through DS or SS (base 0):
+ * the commonest memory operands, without ea_linear's tests (exec_pick
+ * checks the form). */
 static inline uint64_t ea_flat(struct emu_cpu *c, const struct insn *d)
 {
-	return c->r[d->base] + (uint64_t)d->disp;
+	uint64_t a = c->r[d->base] + (uint64_t)d->disp;
+
+	if (d->index >= 0)
+		a += c->r[d->index] << d->scale;
+	return a;
 }
 
 static bool is_flat(const struct insn *d)
 {
 	return d->mode == DEC_MODE64 && d->asz == 8 && !d->riprel &&
-	       d->base >= 0 && d->index < 0 && d->seg < X86_FS;
+	       d->base >= 0 && d->seg < X86_FS;
 }
 
 static void mov_load_flat(struct emu_cpu *c, const struct insn *d,
@@ -294,6 +299,46 @@ static void movx(struct emu_cpu *c, const struct insn *d, uint64_t next)
 	c->r[d->reg] = v & size_mask(d->osz);
 }
 
+static void movx_flat(struct emu_cpu *c, const struct insn *d,
+		      uint64_t next)
+{
+	unsigned from = (d->op & 1) ? 2 : 1;
+	uint64_t v = mem_read(c, ea_flat(c, d), from);
+
+	(void)next;
+	if (d->op >= 0xbe)
+		v = sign_ext(v, from);
+	c->r[d->reg] = v & size_mask(d->osz);
+}
+
+/* MOV of a byte between a register and memory (88, 8A). */
+static void mov8_store(struct emu_cpu *c, const struct insn *d,
+		       uint64_t next)
+{
+	uint64_t a = ea_linear(c, d, next);
+
+	mem_write(c, a, 1, reg_get(c, d, d->reg, 1));
+}
+
+static void mov8_store_flat(struct emu_cpu *c, const struct insn *d,
+			    uint64_t next)
+{
+	(void)next;
+	mem_write(c, ea_flat(c, d), 1, reg_get(c, d, d->reg, 1));
+}
+
+static void mov8_load(struct emu_cpu *c, const struct insn *d, uint64_t next)
+{
+	reg_set(c, d, d->reg, 1, mem_read(c, ea_linear(c, d, next), 1));
+}
+
+static void mov8_load_flat(struct emu_cpu *c, const struct insn *d,
+			   uint64_t next)
+{
+	(void)next;
+	reg_set(c, d, d->reg, 1, mem_read(c, ea_flat(c, d), 1));
+}
+
 static fast_fn *pick_twobyte(const struct insn *d)
 {
 	switch (d->op) {
@@ -304,7 +349,7 @@ static fast_fn *pick_twobyte(const struct insn *d)
 	case 0xaf:
 		return imul_r;
 	case 0xb6: case 0xb7: case 0xbe: case 0xbf:
-		return movx;
+		return d->mod != 3 && is_flat(d) ? movx_flat : movx;
 	default:
 		return NULL;
 	}
@@ -330,6 +375,10 @@ static fast_fn *pick_onebyte(const struct insn *d, bool l64)
 		return reg ? test_rr : NULL;
 	case 0x63:
 		return l64 && s ? movsxd : NULL;
+	case 0x88:
+		return reg ? NULL : is_flat(d) ? mov8_store_flat : mov8_store;
+	case 0x8a:
+		return reg ? NULL : is_flat(d) ? mov8_load_flat : mov8_load;
 	case 0x89:
 		return reg ? mov_rr : is_flat(d) ? mov_store_flat : mov_store;
 	case 0x8b:

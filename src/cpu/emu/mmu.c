@@ -199,6 +199,18 @@ static void tlb_fill(struct emu_cpu *c, uint64_t va, bool user,
 		e->tag_w = TLB_NONE;
 }
 
+/* Paging off: linear is physical, and the page enters the TLB like a
+ * writable, dirty, executable page (so RAM accesses take the fast paths and
+ * code the block cache; a page holding code still gets no write entry).
+ * Turning paging on flushes the TLB (cpu_write_cr). */
+static uint64_t identity_fill(struct emu_cpu *c, uint64_t va, bool user)
+{
+	struct walk w = { .gpa = va, .w = true, .u = true, .dirty = true };
+
+	tlb_fill(c, va, user, &w);
+	return va;
+}
+
 uint64_t mmu_translate(struct emu_cpu *c, uint64_t va, int acc, bool user)
 {
 	struct walk w;
@@ -211,7 +223,7 @@ uint64_t mmu_translate(struct emu_cpu *c, uint64_t va, int acc, bool user)
 		va &= 0xffffffffu;
 	}
 	if (!(c->cr0 & X86_CR0_PG))
-		return va;
+		return identity_fill(c, va, user);
 	err = walk(c, va, acc, user, &w);
 	if (err)
 		emu_raise_pf(c, va, err & 0x7fffffffu);
@@ -232,7 +244,7 @@ static int translate_try(struct emu_cpu *c, uint64_t va, int acc, bool user,
 		va &= 0xffffffffu;
 	}
 	if (!(c->cr0 & X86_CR0_PG)) {
-		*gpa = va;
+		*gpa = identity_fill(c, va, user);
 		return 0;
 	}
 	if (walk(c, va, acc, user, &w))

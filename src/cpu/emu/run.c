@@ -220,7 +220,7 @@ static uint64_t code_linear(struct emu_cpu *c)
  * being traced, or does not decode within its page (the one-instruction
  * path then handles it, faults included).  A code page missing from the
  * TLB is walked here, which raises the fetch's #PF as it should. */
-static const struct block *block_at(struct emu_cpu *c)
+static struct block *block_at(struct emu_cpu *c, const struct tlb_entry **ep)
 {
 	uint64_t lin = code_linear(c), page = lin & ~0xfffull;
 	bool user = c->cpl == 3;
@@ -241,6 +241,7 @@ static const struct block *block_at(struct emu_cpu *c)
 	}
 	if (!e->code_gen)
 		return NULL;
+	*ep = e;
 	return dcache_block(c, e->gpa | (lin & 0xfff), e->host, e->code_gen,
 			    c->code_size);
 }
@@ -333,9 +334,8 @@ static inline void step(struct emu_cpu *c, const struct insn *d)
  * next one, or the next one wrapped around the segment) or a store changed
  * the block's page (self-modifying code).  A separate function: in emu_run,
  * setjmp would keep `c` in memory. */
-static __attribute__((noinline)) void block_run(struct emu_cpu *c,
-						const struct block *b,
-						unsigned n)
+static inline void block_run(struct emu_cpu *c, const struct block *b,
+			     unsigned n)
 {
 	const struct insn *d = b->insn, *stop = d + n;
 	uint64_t rip = c->rip, mask = ~0ull;
@@ -360,6 +360,66 @@ static __attribute__((noinline)) void block_run(struct emu_cpu *c,
 	}
 }
 
+/* The block at the new RIP when it may follow `b` directly: `b` ended
+ * with an instruction that keeps the mode, CPL and translation
+ * (dcache_chains) and RIP is still on the linear code page `lin_page`,
+ * which then still maps to b's physical page.  Links cache the lookup; a
+ * linked block is used only while its page's generation is unchanged. */
+static struct block *block_next(struct emu_cpu *c, struct block *b,
+				uint64_t lin_page, const uint8_t *host)
+{
+	uint64_t lin = code_linear(c), gpa;
+	uint32_t gen = __atomic_load_n(b->genp, __ATOMIC_ACQUIRE), drops;
+	struct block *t;
+
+	if ((lin & ~0xfffull) != lin_page)
+		return NULL;
+	gpa = (b->gpa & ~0xfffull) | (lin & 0xfff);
+	for (unsigned i = 0; i < 2; i++) {
+		t = b->link[i].b;
+		if (b->link[i].gpa == gpa && t->gen == gen)
+			return t;
+	}
+	drops = c->dcache->drops;
+	t = dcache_block(c, gpa, host, (uint32_t *)b->genp, b->mode);
+	if (t && c->dcache->drops == drops) { /* else b is gone */
+		struct block_link *l = &b->link[b->next_link++ & 1];
+
+		l->gpa = gpa;
+		l->b = t;
+	}
+	return t;
+}
+
+/* Runs block `b` from RIP, then the blocks that directly follow it on the
+ * same code page, until `limit` instructions, an event to handle, or a
+ * block end that needs the loop (a far transfer, a mode or translation
+ * change, another page).  A separate function: in emu_run, setjmp would
+ * keep `c` in memory. */
+static __attribute__((noinline)) void blocks_run(struct emu_cpu *c,
+						 struct block *b,
+						 const struct tlb_entry *e,
+						 uint64_t limit)
+{
+	uint64_t lin_page = e->tag_x;
+	const uint8_t *host = e->host;
+
+	for (;;) {
+		uint64_t left = limit - c->icount;
+
+		block_run(c, b, left < b->n ? (unsigned)left : b->n);
+		/* A debugger (which kicks too) or TF wants the loop's checks. */
+		if (!b->chain || c->icount >= limit ||
+		    __atomic_load_n(&c->events, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&c->debug_on, __ATOMIC_RELAXED) ||
+		    (c->rflags & FL_TF))
+			return;
+		b = block_next(c, b, lin_page, host);
+		if (!b)
+			return;
+	}
+}
+
 enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 {
 	struct insn tmp;
@@ -379,8 +439,8 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 			    c->insn_rip);
 	}
 	for (;;) {
-		const struct block *b;
-		uint64_t left;
+		const struct tlb_entry *e = NULL;
+		struct block *b;
 
 		/* ---- Block boundary: events, halt, count, polling. ---- */
 		if (__builtin_expect(c->events != 0, 0)) {
@@ -403,14 +463,13 @@ enum emu_exit emu_run(struct emu_cpu *c, uint64_t max)
 		if (__builtin_expect(c->icount >= c->next_poll, 0))
 			poll_slow(c);
 		c->insn_rip = c->rip; /* a fetch fault in block_at restarts here */
-		b = block_at(c);
+		b = block_at(c, &e);
 		if (!b) {
 			/* One instruction, decoded afresh (trace, MMIO, page
 			 * crossing, faulting fetch). */
 			step(c, fetch_decode(c, &tmp));
 			continue;
 		}
-		left = end - c->icount;
-		block_run(c, b, left < b->n ? (unsigned)left : b->n);
+		blocks_run(c, b, e, end < c->next_poll ? end : c->next_poll);
 	}
 }
