@@ -72,18 +72,39 @@ nested_tools() {
 	done
 }
 
+# NESTED_DISK=FILE: a host file the nested VM sees as the virtio disk
+# /dev/vda (read-write), the way back for what a test must check on the
+# host; nested_run loads the virtio-pci and virtio-blk modules for it.
+nested_disk_mods() {
+	local m f
+	[ -n "${NESTED_DISK:-}" ] || return 0
+	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+		f=$(find "$NESTED_KIT/pkg/kernel/lib/modules" -path '*/kernel/*' -name "$m.ko*" | head -1)
+		# Built in when the kit kernel has no module of that name.
+		[ -n "$f" ] || continue
+		printf '%s\n' "$f"
+		echo "$m" >>"$1/mods/disk.list"
+	done
+}
+
 # nested_run SCRIPT LOG [KITFILES...]: runs SCRIPT (sh, in /t, with
 # GAMUT, BUILD and GAMUT_KIT set) in the nested VM; LOG gets the console
 # output without carriage returns.  Lines "nested: ..." are the script's.
-# The VM has NESTED_SMP CPUs (default 1).
+# The VM has NESTED_SMP CPUs (default 1).  NESTED_FILES="FILE...": host
+# files copied to /files in the nested root (by base name).
 nested_run() {
-	local script=$1 log=$2 root lib m
+	local script=$1 log=$2 root lib m disk_mods drive=()
 	shift 2
 	root=$(mktemp -d)
-	mkdir -p "$root/bin" "$root/mods" "$root/t/build" "$root/kit"
+	mkdir -p "$root/bin" "$root/mods" "$root/t/build" "$root/kit" "$root/files"
 	cp "$NESTED_BUSYBOX" "$root/bin/busybox"
 	cp /bin/bash "$root/bin/bash"
-	for m in $NESTED_MODS; do
+	disk_mods=$(nested_disk_mods "$root")
+	if [ -n "${NESTED_DISK:-}" ]; then
+		drive=(-drive "file=$NESTED_DISK,format=raw,if=virtio")
+	fi
+	for m in ${NESTED_FILES:-}; do cp "$m" "$root/files/"; done
+	for m in $NESTED_MODS $disk_mods; do
 		case $m in
 		*.ko) cp "$m" "$root/mods/" ;;
 		*.ko.xz) xz -dc "$m" >"$root/mods/$(basename "${m%.xz}")" ;;
@@ -114,6 +135,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 for m in irqbypass kvm kvm-amd; do insmod /mods/$m.ko || echo "nested: insmod $m failed"; done
 for i in 1 2 3 4 5 6 7 8 9 10; do [ -c /dev/kvm ] && break; sleep 0.2; done
+if [ -f /mods/disk.list ]; then
+	for m in $(cat /mods/disk.list); do insmod /mods/$m.ko || echo "nested: insmod $m failed"; done
+	for i in $(seq 50); do [ -b /dev/vda ] && break; sleep 0.2; done
+	[ -b /dev/vda ] || echo "nested: no /dev/vda"
+fi
 [ -c /dev/kvm ] && echo "nested: /dev/kvm ready"
 cd /t
 GAMUT=/t/build/gamut BUILD=build GAMUT_KIT=/kit sh /t/nested.sh
@@ -123,7 +149,7 @@ INIT
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$root.cpio.gz"
 	timeout 800 "$NESTED_QEMU" -machine q35 -cpu max,+svm,+npt -smp "${NESTED_SMP:-1}" -m 2048 \
-		-nographic -no-reboot -kernel "$NESTED_KIT/bzImage" -initrd "$root.cpio.gz" \
+		-nographic -no-reboot -kernel "$NESTED_KIT/bzImage" -initrd "$root.cpio.gz" "${drive[@]}" \
 		-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 | tr -d '\r' >"$log"
 	echo "qemu exited ${PIPESTATUS[0]}"
 	rm -rf "$root" "$root.cpio.gz"
