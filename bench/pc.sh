@@ -14,8 +14,9 @@
 #   net       MiB/s of an HTTP GET of a 16 MiB file served on the host
 #             side of a TAP device in a network namespace (wget)
 set -u
-BUILD=${BUILD:-build}
-GAMUT=${GAMUT:-$PWD/$BUILD/gamut}
+# Absolute: pc_lib.sh unpacks the kit's initramfs from another directory.
+BUILD=$(cd "${BUILD:-build}" && pwd) || exit 1
+GAMUT=${GAMUT:-$BUILD/gamut}
 . bench/lib.sh
 . tests/integration/pc_lib.sh
 pc_skip() { echo "PC modes: not measured ($*)"; exit 0; }
@@ -60,7 +61,7 @@ wait_disk='i=0; while [ ! -b /dev/sda2 ] && [ ! -b /dev/vda2 ] && [ $i -lt 200 ]
 cmd="read u x </proc/uptime; echo BENCH-UP \$u; $wait_disk; $disk"
 [ -n "$ns" ] && cmd="$cmd; $net"
 pc_disk "$tmp/disk.img" "$GK_BZIMAGE" "$tmp/initrd.gz" \
-	"console=ttyS0 quiet gamut.cmd=\"$cmd; poweroff -f\""
+	"console=ttyS0 quiet panic=-1 gamut.cmd=\"$cmd; poweroff -f\""
 
 # run NAME CMD...: boots, keeps the console in $tmp/NAME.out, prints the
 # seconds to the init marker (or "-").

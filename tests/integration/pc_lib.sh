@@ -40,6 +40,7 @@ pc_kit() {
 	if ! [ -s "$KIT/bzImage" ] || ! [ -s "$KIT/initramfs.cpio.gz" ]; then
 		guest/kit/build.sh "$KIT" >&2 || pc_skip "the guest kit cannot be built here"
 	fi
+	KIT=$(cd "$KIT" && pwd) # absolute: initramfs building changes directory
 	KVER=$(ls "$KIT/pkg/kernel/lib/modules" 2>/dev/null | head -1)
 	[ -n "$KVER" ] || pc_skip "the guest kit has no kernel modules tree"
 }
