@@ -44,14 +44,25 @@ pc_disk "$tmp/pvhvm.img" "$KIT/bzImage" "$tmp/initrd.gz" "$base gamut.cmd=\"$pvh
 
 cat >"$tmp/script" <<'SCRIPT'
 now() { cut -d' ' -f1 /proc/uptime; }
-run() { # name, then gamut run options
+run_once() { # name, then gamut run options
 	n=$1; shift
 	t0=$(now)
-	# A hang fails this run only (the nested VM itself stops at 800 s).
-	timeout 200 ./build/gamut run --cpu kvm --console stdio "$@" </dev/null >/tmp/$n 2>&1
+	# A hang ends this run only (the nested VM itself stops at 800 s).
+	timeout 150 ./build/gamut run --cpu kvm --console stdio "$@" </dev/null >/tmp/$n 2>&1
 	rc=$?
 	echo "nested: $n rc=$rc secs=$(echo "$(now) $t0" | awk '{ printf "%.1f", $1 - $2 }')"
 	sed "s/^/$n| /" /tmp/$n
+}
+# Now and then (about 1 run in 20, never reproduced by hand) a boot in
+# this nested setup stops making progress; whether gamut or QEMU's
+# emulated AMD-V is at fault is not known yet (docs/pc.md).  Such a run is
+# reported, with its console, and tried once more.
+run() {
+	run_once "$@"
+	if [ "$rc" = 124 ]; then
+		echo "nested: KNOWN-HANG $1: no progress in 150 s, console above; trying once more"
+		run_once "$@"
+	fi
 }
 cp build/guests/bios/services.img /tmp/services.img
 run services --mode hvm --mem 64 --disk /tmp/services.img
@@ -105,5 +116,6 @@ pc_check_acpi "$tmp/pvhvm.out" pvhvm || failed=1
 # With 2 vCPUs: the AP starts through KVM's in-kernel LAPIC (INIT/SIPI).
 expect bzimage 0 "starting the kernel's setup code" "gamut-kit: init ready" BZ-SETUP-42 NPROC-2
 echo "note: seconds above are inside a KVM nested in QEMU's software CPU"
+grep -a "^nested: KNOWN-HANG" <<<"$log"
 [ "$failed" -eq 0 ] && echo "pc on --cpu kvm (nested): BIOS services, hvm ata_piix write + debugfs, pvhvm virtio-blk + kvm-clock, bzImage setup: ok"
 exit $failed
