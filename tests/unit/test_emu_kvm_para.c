@@ -12,6 +12,7 @@
 #include "core/layout.h"
 #include "cpu/emu/cpu.h"
 #include "cpu/emu/lapic.h"
+#include "test_emu_fixture.h"
 
 #define CODE 0x10000ull
 
@@ -29,9 +30,7 @@ static int rig_init_bus(struct kvm_rig *r, unsigned pv, struct bus *mmio)
 
 	if (gmem_init(&r->mem, 4 << 20, false, &err))
 		return -1;
-	gmem_write_u64(&r->mem, 0x1000, 0x2000 | 3);
-	gmem_write_u64(&r->mem, 0x2000, 0x3000 | 3);
-	gmem_write_u64(&r->mem, 0x3000, 0x0 | 0x83);
+	emu_fx_identity_map(&r->mem);
 	r->s = emu_solo_new(&r->mem, NULL, mmio, &err);
 	if (!r->s)
 		return -1;
@@ -61,16 +60,7 @@ static enum emu_exit run_prog(struct kvm_rig *r, const uint8_t *prog, size_t len
 	enum emu_exit e;
 
 	gmem_write(&r->mem, CODE, prog, len);
-	x86_state_reset(st);
-	st->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET | X86_CR0_WP;
-	st->cr3 = 0x1000;
-	st->cr4 = X86_CR4_PAE;
-	st->efer = X86_EFER_LME | X86_EFER_LMA;
-	st->seg[X86_CS] = x86_flat_code64(0x8);
-	for (int i = 0; i < X86_NR_SREGS; i++)
-		if (i != X86_CS)
-			st->seg[i] = x86_flat_data(0x10);
-	st->gpr[X86_RSP] = 0x80000;
+	emu_fx_long_mode(st);
 	st->gpr[X86_RAX] = rax;
 	st->gpr[X86_RCX] = rcx;
 	st->gpr[X86_RDX] = rdx;

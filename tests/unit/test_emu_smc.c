@@ -5,6 +5,7 @@
 
 #include "../harness.h"
 #include "cpu/emu/emu.h"
+#include "test_emu_fixture.h"
 
 /* 0x10000: call target; mov byte [target+1], 0x2a; call target; hlt
  * target: mov eax, 0x11; ret */
@@ -17,20 +18,6 @@ static const uint8_t code[] = {
 	0xc3,					/* ret */
 };
 
-static void long_mode(struct x86_state *st)
-{
-	x86_state_reset(st);
-	st->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET | X86_CR0_WP;
-	st->cr3 = 0x1000;
-	st->cr4 = X86_CR4_PAE;
-	st->efer = X86_EFER_LME | X86_EFER_LMA;
-	st->seg[X86_CS] = x86_flat_code64(0x8);
-	for (int i = 0; i < X86_NR_SREGS; i++)
-		if (i != X86_CS)
-			st->seg[i] = x86_flat_data(0x10);
-	st->gpr[X86_RSP] = 0x80000;
-}
-
 TEST(emu_decode_cache_sees_code_writes)
 {
 	struct guest_mem mem;
@@ -40,13 +27,11 @@ TEST(emu_decode_cache_sees_code_writes)
 	uint8_t imm = 0x33;
 
 	CHECK(gmem_init(&mem, 4 << 20, false, &err) == 0);
-	gmem_write_u64(&mem, 0x1000, 0x2000 | 3);
-	gmem_write_u64(&mem, 0x2000, 0x3000 | 3);
-	gmem_write_u64(&mem, 0x3000, 0x0 | 0x83);
+	emu_fx_identity_map(&mem);
 	gmem_write(&mem, 0x10000, code, sizeof(code));
 	s = emu_solo_new(&mem, NULL, NULL, &err);
 	CHECK(s != NULL);
-	long_mode(&st);
+	emu_fx_long_mode(&st);
 	st.rip = 0x10000;
 	emu_solo_set_state(s, &st);
 	CHECK_EQ(emu_solo_run(s, 1000), EMU_EXIT_HLT);
@@ -80,15 +65,13 @@ TEST(emu_unknown_msr_and_bad_opcode_fault)
 	struct emu_cpu *c;
 
 	CHECK(gmem_init(&mem, 4 << 20, false, &err) == 0);
-	gmem_write_u64(&mem, 0x1000, 0x2000 | 3);
-	gmem_write_u64(&mem, 0x2000, 0x3000 | 3);
-	gmem_write_u64(&mem, 0x3000, 0x0 | 0x83);
+	emu_fx_identity_map(&mem);
 	gmem_write(&mem, 0x10000, prog, sizeof(prog));
 	s = emu_solo_new(&mem, NULL, NULL, &err);
 	CHECK(s != NULL);
 	c = emu_solo_cpu(s);
 	c->exc_exit = true;
-	long_mode(&st);
+	emu_fx_long_mode(&st);
 	st.rip = 0x10000;
 	emu_solo_set_state(s, &st);
 	CHECK_EQ(emu_solo_run(s, 10), EMU_EXIT_EXCEPTION);
