@@ -288,32 +288,32 @@ void aml_res_interrupt(struct aml *a, uint32_t gsi, bool level, bool active_high
 /* General flags: bit3 max fixed, bit2 min fixed, bit0 clear (producer). */
 #define ADDR_GENERAL_FLAGS 0x0c
 
-void aml_res_word(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min, uint16_t max)
+/* Word (6.4.3.5.3) and DWord (6.4.3.5.2) address space descriptors differ
+ * only in the width of their five numeric fields: granularity, min, max,
+ * translation offset and length. */
+static void res_addr(struct aml *a, unsigned width, uint8_t type, uint8_t tflags,
+		     uint32_t min, uint32_t max)
 {
-	aml_byte(a, 0x88);
-	le(a, 13, 2);
+	aml_byte(a, width == 2 ? 0x88 : 0x87);
+	le(a, 3 + 5 * width, 2); /* type and two flag bytes, then the fields */
 	aml_byte(a, type);
 	aml_byte(a, ADDR_GENERAL_FLAGS);
 	aml_byte(a, tflags);
-	le(a, 0, 2); /* granularity */
-	le(a, min, 2);
-	le(a, max, 2);
-	le(a, 0, 2); /* translation offset */
-	le(a, (uint16_t)(max - min + 1u), 2);
+	le(a, 0, width); /* granularity */
+	le(a, min, width);
+	le(a, max, width);
+	le(a, 0, width); /* translation offset */
+	le(a, max - min + 1u, width); /* a full range wraps to 0 */
+}
+
+void aml_res_word(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min, uint16_t max)
+{
+	res_addr(a, 2, type, tflags, min, max);
 }
 
 void aml_res_dword(struct aml *a, uint8_t type, uint8_t tflags, uint32_t min, uint32_t max)
 {
-	aml_byte(a, 0x87);
-	le(a, 23, 2);
-	aml_byte(a, type);
-	aml_byte(a, ADDR_GENERAL_FLAGS);
-	aml_byte(a, tflags);
-	le(a, 0, 4); /* granularity */
-	le(a, min, 4);
-	le(a, max, 4);
-	le(a, 0, 4); /* translation offset */
-	le(a, max - min + 1u, 4);
+	res_addr(a, 4, type, tflags, min, max);
 }
 
 void aml_res_end(struct aml *a)
