@@ -91,6 +91,24 @@ def tcp(sport):
 def body(n):
     return bytes(97 + i % 26 for i in range(n))
 
+def read_to_fin(sport, seq, nxt):
+    """Acknowledges each in-order segment as it comes until the guest's FIN
+    (20 s at most); returns the data, the next sequence number and whether
+    the FIN came."""
+    got, fin = b"", False
+    end = time.time() + 20
+    while not fin and time.time() < end:
+        send_tcp(sport, seq, nxt, ACK)
+        r = recv(tcp(sport), 1.0)
+        if not r:
+            continue
+        if r["seq"] == nxt and r["data"]:
+            got += r["data"]
+            nxt += len(r["data"])
+        if r["fl"] & FIN and r["seq"] == nxt:
+            fin, nxt = True, nxt + 1
+    return got, nxt, fin
+
 # ARP
 arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x800, 6, 4, 1, MMAC, MIP, b"\0" * 6, GIP)
 s.send(BCAST + MMAC + b"\x08\x06" + arp)
@@ -153,18 +171,7 @@ check(r is not None and r["seq"] == isn + 1 and len(r["data"]) == 1000 and strea
 r2 = recv(lambda f: (lambda x: x if x and x["data"] else None)(tcp(40001)(f)), 0.15)
 check(r2 is None, "only that segment retransmitted")
 # Acknowledge everything as it comes, then FIN both ways.
-got, nxt, fin = b"", isn + 1, False
-end = time.time() + 20
-while not fin and time.time() < end:
-    send_tcp(40001, 5001 + len(req), nxt, ACK)
-    r = recv(tcp(40001), 1.0)
-    if not r:
-        continue
-    if r["seq"] == nxt and r["data"]:
-        got += r["data"]
-        nxt += len(r["data"])
-    if r["fl"] & FIN and r["seq"] == nxt:
-        fin, nxt = True, nxt + 1
+got, nxt, fin = read_to_fin(40001, 5001 + len(req), isn + 1)
 head, _, data = got.partition(b"\r\n\r\n")
 check(fin and data == body(5000) and b"Content-Length: 5000" in head, "the whole body, then FIN")
 send_tcp(40001, 5001 + len(req), nxt, FIN | ACK)
@@ -183,18 +190,7 @@ req = b"GET /bytes/100 HTTP/1.0\r\n\r\n"
 send_tcp(40002, 9001, isn + 1, ACK | PSH, req, win=0)
 probe = recv(lambda f: (lambda x: x if x and x["seq"] == isn else None)(tcp(40002)(f)), 5.0)
 check(probe is not None and not probe["data"], "a window probe (an ACK one below the window)")
-got, nxt, fin = b"", isn + 1, False
-end = time.time() + 20
-while not fin and time.time() < end:
-    send_tcp(40002, 9001 + len(req), nxt, ACK)
-    r = recv(tcp(40002), 1.0)
-    if not r:
-        continue
-    if r["seq"] == nxt and r["data"]:
-        got += r["data"]
-        nxt += len(r["data"])
-    if r["fl"] & FIN and r["seq"] == nxt:
-        fin, nxt = True, nxt + 1
+got, nxt, fin = read_to_fin(40002, 9001 + len(req), isn + 1)
 check(fin and got.endswith(b"\r\n\r\n" + body(100)), "the body once the window opened")
 send_tcp(40002, 9001 + len(req), nxt, FIN | ACK)
 recv(tcp(40002), 1.0)
