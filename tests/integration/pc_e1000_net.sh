@@ -16,15 +16,7 @@ need_root "network namespaces and TAP devices"
 need_tun
 need_cmd ip python3
 
-probe=$BUILD/guests/bios/services.img
-[ -f "$probe" ] || skip "test guest $probe is not built"
-cp "$probe" "$T/probe.img"
-timeout 120 "$GAMUT" run --mode hvm --cpu emu --mem 64 --console stdio \
-	--disk "$T/probe.img" </dev/null >"$T/probe.out" 2>&1
-if grep -q "not built yet" "$T/probe.out"; then
-	skip "$(grep -m1 'not built yet' "$T/probe.out" | sed 's/^gamut: //')"
-fi
-
+pc_probe hvm "$T"
 pc_kit
 pc_generic_kernel
 pc_generic_initramfs "$T/initrd.gz"

@@ -14,17 +14,7 @@ pc_need_tools
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Can this gamut run the mode at all?  (The mode or the software CPU may
-# not be built in this tree.)
-probe=$BUILD/guests/bios/services.img
-[ -f "$probe" ] || pc_skip "test guest $probe is not built"
-cp "$probe" "$tmp/probe.img"
-timeout 120 "$GAMUT" run --mode hvm --cpu emu --mem 64 --console stdio \
-	--disk "$tmp/probe.img" </dev/null >"$tmp/probe.out" 2>&1
-if grep -q "not built yet" "$tmp/probe.out"; then
-	pc_skip "$(grep -m1 'not built yet' "$tmp/probe.out" | sed 's/^gamut: //')"
-fi
-
+pc_probe hvm "$tmp"
 pc_kit
 pc_generic_kernel
 pc_generic_initramfs "$tmp/initrd.gz"

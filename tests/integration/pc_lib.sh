@@ -1,5 +1,6 @@
 # Helpers for the legacy-PC integration tests (sourced, not run).
 #
+# pc_probe MODE DIR  skip unless gamut runs MODE on --cpu emu here
 # pc_kit             the guest kit (guest/kit/build.sh) in $KIT, or skip
 # pc_initramfs OUT   the kit's initramfs plus the PC drivers (ata_piix,
 #                    sd_mod, virtio_pci, virtio_blk, virtio_net, vfat)
@@ -33,6 +34,21 @@ pc_need_tools() {
 		command -v "$t" >/dev/null || pc_skip "$t is not installed (make deps)"
 	done
 	[ -f /usr/lib/syslinux/mbr/mbr.bin ] || pc_skip "syslinux-common's mbr.bin is missing"
+}
+
+# pc_probe MODE DIR: skips unless this gamut can run MODE on --cpu emu at
+# all (the mode or the software CPU may not be built in this tree): boots
+# the BIOS services test guest from a copy in DIR and looks for a "not
+# built yet" error.
+pc_probe() {
+	local mode=$1 dir=$2 img=$BUILD/guests/bios/services.img
+	[ -f "$img" ] || pc_skip "test guest $img is not built"
+	cp "$img" "$dir/probe.img"
+	timeout 120 "$GAMUT" run --mode "$mode" --cpu emu --mem 64 --console stdio \
+		--disk "$dir/probe.img" </dev/null >"$dir/probe.out" 2>&1
+	if grep -q "not built yet" "$dir/probe.out"; then
+		pc_skip "$(grep -m1 'not built yet' "$dir/probe.out" | sed 's/^gamut: //')"
+	fi
 }
 
 pc_kit() {

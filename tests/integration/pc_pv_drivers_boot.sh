@@ -13,14 +13,7 @@ pc_need_tools
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-probe=$BUILD/guests/bios/services.img
-[ -f "$probe" ] || pc_skip "test guest $probe is not built"
-cp "$probe" "$tmp/probe.img"
-timeout 120 "$GAMUT" run --mode hvm-pv --cpu emu --mem 64 --console stdio \
-	--disk "$tmp/probe.img" </dev/null >"$tmp/probe.out" 2>&1
-if grep -q "not built yet" "$tmp/probe.out"; then
-	pc_skip "$(grep -m1 'not built yet' "$tmp/probe.out" | sed 's/^gamut: //')"
-fi
+pc_probe hvm-pv "$tmp"
 pc_kit
 pc_initramfs "$tmp/initrd.gz"
 wait_vda='i=0; while [ ! -b /dev/vda2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done'
