@@ -124,12 +124,12 @@ struct bios_disk *bios_disk_create(struct vm *vm, struct gerr *err)
 		int fd = open(c->path, (c->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
 		if (fd < 0) {
-			gerr_errno(err, errno, "disk%u %s: cannot open", i, c->path);
+			gerr_errno(err, errno, "--disk %s: cannot open", c->path);
 			goto fail;
 		}
 		b->disk[b->nr++] = (struct bios_disk_file){ fd, 0, c->readonly };
 		if (fstat(fd, &st) < 0 || st.st_size < (off_t)SECTOR) {
-			gerr_set(err, "disk%u %s: empty or smaller than one sector", i,
+			gerr_set(err, "--disk %s: empty or smaller than one sector",
 				 c->path);
 			goto fail;
 		}

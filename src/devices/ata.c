@@ -164,11 +164,11 @@ int ata_drive_open(struct ata_channel *ch, unsigned unit, const char *name,
 	int fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
 	if (fd < 0)
-		return gerr_errno(err, errno, "%s %s: cannot open", name, path);
+		return gerr_errno(err, errno, "--disk %s: cannot open", path);
 	if (fstat(fd, &st) < 0 || st.st_size < ATA_SECTOR) {
 		close(fd);
-		return gerr_set(err, "%s %s: empty or smaller than one sector",
-				name, path);
+		return gerr_set(err, "--disk %s: empty or smaller than one sector",
+				path);
 	}
 	d->present = true;
 	d->readonly = readonly;

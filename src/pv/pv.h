@@ -111,7 +111,8 @@ int pv_event_init(struct pv *pv, struct gerr *err);
 void pv_event_fini(struct pv *pv);
 
 /* Block devices (pv_blk.c). */
-int pv_blk_open(struct pv_device *d, const char *path, bool readonly,
+struct disk_config;
+int pv_blk_open(struct pv_device *d, const struct disk_config *dc,
 		struct gerr *err);
 void pv_blk_close(struct pv_device *d);
 

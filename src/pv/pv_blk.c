@@ -9,24 +9,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/vm.h"
 
-int pv_blk_open(struct pv_device *d, const char *path, bool readonly,
+int pv_blk_open(struct pv_device *d, const struct disk_config *dc,
 		struct gerr *err)
 {
 	struct stat sb;
 	off_t size;
 
-	d->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	d->fd = open(dc->path, (dc->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (d->fd < 0)
-		return gerr_errno(err, errno, "%s: cannot open", path);
+		return gerr_errno(err, errno, "--disk %s=%s: cannot open", dc->name, dc->path);
 	if (fstat(d->fd, &sb) < 0 || (size = lseek(d->fd, 0, SEEK_END)) < 0) {
 		pv_blk_close(d);
-		return gerr_errno(err, errno, "%s: cannot find its size", path);
+		return gerr_errno(err, errno, "--disk %s=%s: cannot find its size",
+				  dc->name, dc->path);
 	}
-	d->readonly = readonly;
+	d->readonly = dc->readonly;
 	d->sectors = (uint64_t)size / PV_SECTOR_SIZE;
-	d->path = path;
+	d->path = dc->path;
 	return 0;
 }
 

@@ -101,8 +101,8 @@ static int attach_devices(struct pv *pv, struct gerr *err)
 					dc->name, dc->path, dc->name);
 		if (attached[d])
 			return gerr_set(err, "--disk %s: given twice", dc->name);
-		if (pv_blk_open(&pv->dev[d], dc->path, dc->readonly, err) < 0)
-			return gerr_prefix(err, "--disk %s: ", dc->name);
+		if (pv_blk_open(&pv->dev[d], dc, err) < 0)
+			return -1;
 		attached[d] = true;
 	}
 	pv->nr_devices = m->nr_devices;

@@ -263,13 +263,13 @@ static int blk_open(struct blk *b, const struct disk_config *dc,
 
 	b->fd = open(dc->path, (dc->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (b->fd < 0)
-		return gerr_errno(err, errno, "disk %s: cannot open", dc->path);
+		return gerr_errno(err, errno, "--disk %s: cannot open", dc->path);
 	/* Two writers on one image corrupt it: refuse a second gamut. */
 	if (flock(b->fd, (dc->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
-		return gerr_errno(err, errno, "disk %s: cannot lock", dc->path);
+		return gerr_errno(err, errno, "--disk %s: cannot lock", dc->path);
 	size = lseek(b->fd, 0, SEEK_END);
 	if (size < 0)
-		return gerr_errno(err, errno, "disk %s: cannot find its size",
+		return gerr_errno(err, errno, "--disk %s: cannot find its size",
 				  dc->path);
 	b->sectors = (uint64_t)size / BLK_SECTOR;
 	b->ro = dc->readonly;

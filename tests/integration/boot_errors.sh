@@ -49,6 +49,11 @@ expect_error "$tmp/old.bin: bzImage boot protocol 2.05 is older than 2.06" --ker
 expect_error "$tmp/trunc.elf: ELF program headers lie outside the file" --kernel "$tmp/trunc.elf"
 expect_error "initrd $tmp/huge.img: .* do not fit in guest memory" --kernel "$GUESTS/pvh_entry.elf" --initrd "$tmp/huge.img"
 expect_error "initrd /nonexistent/initrd: cannot open" --kernel "$GUESTS/pvh_entry.elf" --initrd /nonexistent/initrd
+# A disk image that is not there: the same words from every disk model.
+for dev in virtio-blk:pvh piix-ide:hvm bios-disk:hvm-pv; do
+	expect_error "^gamut: ${dev%:*}: --disk /nonexistent/disk.img: cannot open: No such file or directory$" \
+		--mode "${dev#*:}" --kernel "$GUESTS/bzimage64.bin" --disk /nonexistent/disk.img
+done
 expect_error "--cmdline: 3000 bytes is longer than the 2047" --kernel "$GUESTS/bzimage64.bin" --cmdline "$(head -c 3000 /dev/zero | tr '\0' x)"
 # Nothing was written to the files gamut was given.
 md5sum -c "$tmp/sums" >/dev/null 2>&1 ||

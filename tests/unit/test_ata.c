@@ -268,7 +268,7 @@ TEST(ata_bad_disk_files)
 	CHECK(strstr(err.msg, "smaller than one sector") != NULL);
 	t.vm.cfg.disk[0].path = "/nonexistent/disk.img";
 	CHECK(piix_ide_create(&t.vm, t.pci, &err) == NULL);
-	CHECK(strstr(err.msg, "disk0 /nonexistent/disk.img: cannot open") != NULL);
+	CHECK(!strcmp(err.msg, "--disk /nonexistent/disk.img: cannot open: No such file or directory"));
 	testvm_destroy(&t);
 	unlink(path);
 }

@@ -238,7 +238,7 @@ TEST(pv_blk_attachment_follows_the_manifest)
 	t.vm->cfg.disk[0] = (struct disk_config){ "/nonexistent/x.img", "data", false };
 	t.vm->cfg.nr_disks = 1;
 	CHECK(pvt_load(&t, img, len) < 0);
-	CHECK(strstr(t.err.msg, "cannot open"));
+	CHECK(!strcmp(t.err.msg, "--disk data=/nonexistent/x.img: cannot open: No such file or directory"));
 	pvt_fini(&t);
 	CHECK(pvt_init(&t) == 0); /* a net device the image does not declare */
 	t.vm->cfg.net[0] = (struct net_config){ .kind = NET_TAP, .ifname = "pvt0", .name = "lan" };

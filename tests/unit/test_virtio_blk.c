@@ -165,7 +165,7 @@ TEST(virtio_blk_missing_disk_is_one_line_error)
 	vm.cfg.disk[0].path = "/nonexistent/x.img";
 	vm.cfg.nr_disks = 1;
 	CHECK(fx_create(&vm, "virtio-blk", &state, &err) == -1);
-	CHECK(!strcmp(err.msg, "disk /nonexistent/x.img: cannot open: No such file or directory"));
+	CHECK(!strcmp(err.msg, "--disk /nonexistent/x.img: cannot open: No such file or directory"));
 	CHECK(state == NULL);
 	CHECK_EQ(vm.nr_mmio_desc, 0);
 	fx_vm_done(&vm);
