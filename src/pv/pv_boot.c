@@ -235,6 +235,15 @@ static void entry_state(struct pv *pv, struct x86_state *st, uint64_t rsp)
 	st->gpr[X86_RDI] = PV_START_INFO_GPA;
 }
 
+/* What is wrong with the image itself is said of --kernel; a --disk or
+ * --net that cannot be attached names its own option instead. */
+static int image_error(const struct pv *pv, struct gerr *err)
+{
+	const char *kernel = pv->vm->cfg.kernel;
+
+	return kernel ? gerr_prefix(err, "--kernel %s: ", kernel) : -1;
+}
+
 int pv_load(struct pv *pv, const void *buf, size_t len, struct x86_state *bsp,
 	    struct gerr *err)
 {
@@ -243,7 +252,7 @@ int pv_load(struct pv *pv, const void *buf, size_t len, struct x86_state *bsp,
 	struct pv_start_info *si;
 
 	if (pv_image_parse(buf, len, &pv->img, err) < 0)
-		return -1;
+		return image_error(pv, err);
 	if (pv->vm->ncpus != 1)
 		return gerr_set(err, "PV mode runs one vCPU (--cpus 1)");
 	if (pv->mem->nr_regions < 1 || r->gpa != 0 || ram < 8ull << 20)
@@ -252,16 +261,20 @@ int pv_load(struct pv *pv, const void *buf, size_t len, struct x86_state *bsp,
 	stack_top = pool;
 	stack_bottom = stack_top - PV_STACK_SIZE;
 	heap = page_up(pv->img.highest);
-	if (heap + PV_PAGE_SIZE > stack_bottom)
-		return gerr_set(err, "the image (up to 0x%llx) does not fit in %llu MiB of guest RAM",
-				(unsigned long long)pv->img.highest,
-				(unsigned long long)(ram >> 20));
+	if (heap + PV_PAGE_SIZE > stack_bottom) {
+		gerr_set(err, "the image (up to 0x%llx) does not fit in %llu MiB of guest RAM",
+			 (unsigned long long)pv->img.highest,
+			 (unsigned long long)(ram >> 20));
+		return image_error(pv, err);
+	}
 	pv->frames_start = PV_IMAGE_BASE;
 	pv->frames_end = pool;
 	if (pv_mmu_init(&pv->mmu, pv->mem, pool, ram, PV_IMAGE_BASE, pool, err) < 0 ||
-	    attach_devices(pv, err) < 0 || map_sys(pv, err) < 0 ||
-	    load_segments(pv, buf, err) < 0 ||
-	    map_guest(pv, heap, stack_top - heap, PV_MMU_W, err) < 0)
+	    attach_devices(pv, err) < 0 || map_sys(pv, err) < 0)
+		return -1;
+	if (load_segments(pv, buf, err) < 0)
+		return image_error(pv, err);
+	if (map_guest(pv, heap, stack_top - heap, PV_MMU_W, err) < 0)
 		return -1;
 	si = gmem_ptr_w(pv->mem, PV_START_INFO_GPA, sizeof(*si));
 	fill_start_info(pv, si, heap, stack_bottom, stack_top, ram);
@@ -287,7 +300,5 @@ int pv_boot_load(struct vm *vm, struct x86_state *bsp, struct gerr *err)
 		return -1;
 	rc = pv_load(pv, buf, len, bsp, err);
 	free(buf);
-	if (rc < 0)
-		return gerr_prefix(err, "--kernel %s: ", vm->cfg.kernel);
-	return 0;
+	return rc;
 }

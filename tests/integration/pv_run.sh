@@ -27,8 +27,10 @@ pv_run 1 "declares block device 'data': attach it with --disk data=" \
 	--kernel "$PV_EX/blkbench.pv"
 pv_run 1 "declares no block device named 'logs'" \
 	--kernel "$PV_EX/blkbench.pv" --disk "data=$disk" --disk "logs=$disk"
+pv_run 1 "^gamut: --disk data=/nonexistent/x.img: cannot open: No such file or directory" \
+	--kernel "$PV_EX/blkbench.pv" --disk data=/nonexistent/x.img
 objcopy --remove-section .note.gamut-pv "$PV_EX/hello.pv" "$disk.nonote"
-pv_run 1 "not a gamut PV image" --kernel "$disk.nonote"
+pv_run 1 "^gamut: --kernel $disk.nonote: .*not a gamut PV image" --kernel "$disk.nonote"
 rm -f "$disk.nonote"
 head -c 4096 /dev/urandom >"$disk.junk"
 pv_run 1 "not an ELF file" --kernel "$disk.junk"
