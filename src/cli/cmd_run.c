@@ -40,6 +40,8 @@ void cli_run_usage(FILE *f)
 "                      where the serial console goes (default stdio)\n"
 "  --hugepages         back guest RAM with 2 MiB pages\n"
 "  --trace             print each executed instruction (--cpu emu only)\n"
+"  --no-jit            --cpu emu: interpret every instruction, compile no\n"
+"                      block to host code (for comparison and debugging)\n"
 "  --gdb PORT          GDB remote stub on 127.0.0.1:PORT; the guest waits for\n"
 "                      gdb to attach before its first instruction\n"
 "\n"
@@ -150,7 +152,8 @@ static int parse_console(struct vm_config *cfg, const char *arg, struct gerr *er
 }
 
 enum { OPT_MODE = 256, OPT_CPU, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM,
-       OPT_CPUS, OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_HUGE, OPT_TRACE, OPT_GDB };
+       OPT_CPUS, OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_HUGE, OPT_TRACE, OPT_GDB,
+       OPT_NO_JIT };
 
 static const struct option run_opts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -165,6 +168,7 @@ static const struct option run_opts[] = {
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "hugepages", no_argument, NULL, OPT_HUGE },
 	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "no-jit", no_argument, NULL, OPT_NO_JIT },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -222,6 +226,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 			break;
 		case OPT_HUGE: cfg->hugepages = true; break;
 		case OPT_TRACE: cfg->trace = true; break;
+		case OPT_NO_JIT: cfg->no_jit = true; break;
 		case OPT_GDB:
 			if (parse_u64(optarg, 65535, &v) < 0 || v < 1)
 				return gerr_set(err, "--gdb %s: expected a TCP port, 1-65535", optarg);

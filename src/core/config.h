@@ -45,6 +45,7 @@ struct vm_config {
 	const char *console_path;
 	bool hugepages;
 	bool trace;
+	bool no_jit; /* --cpu emu: interpreter only */
 	int gdb_port; /* 0: no GDB stub */
 };
 

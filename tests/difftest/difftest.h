@@ -60,7 +60,7 @@ int dt_native_run(const struct dt_case *cases, struct dt_result *res,
 		  unsigned n);
 
 struct dt_emu;
-struct dt_emu *dt_emu_new(void);
+struct dt_emu *dt_emu_new(bool jit);
 void dt_emu_free(struct dt_emu *e);
 void dt_emu_run(struct dt_emu *e, const struct dt_case *c,
 		struct dt_result *res);
@@ -71,7 +71,9 @@ bool dt_compare(const struct dt_case *c, const struct dt_result *native,
 
 /* Runs `count` cases from `seed` in batches; returns the number of
  * mismatches (reporting the first few on stderr), or -1 when the native
- * side cannot run on this host. */
-long dt_run_many(uint64_t seed, unsigned long count, unsigned max_report);
+ * side cannot run on this host.  `jit`: the emulator runs each case as
+ * one compiled block (jit.h) instead of interpreting it. */
+long dt_run_many(uint64_t seed, unsigned long count, unsigned max_report,
+		 bool jit);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/emu/dcache.h"
 #include "cpu/emu/emu.h"
 #include "difftest.h"
 
@@ -17,6 +18,7 @@
 #define GPA_DATA   0x101000
 
 struct dt_emu {
+	bool jit;
 	struct guest_mem mem;
 	struct emu_solo *solo;
 	struct x86_state base;
@@ -34,7 +36,7 @@ static void map_tables(struct guest_mem *m)
 			       (GPA_CODE + 4096ull * i) | f);
 }
 
-struct dt_emu *dt_emu_new(void)
+struct dt_emu *dt_emu_new(bool jit)
 {
 	struct dt_emu *e = calloc(1, sizeof(*e));
 	struct gerr err;
@@ -51,6 +53,9 @@ struct dt_emu *dt_emu_new(void)
 		return NULL;
 	}
 	emu_solo_cpu(e->solo)->exc_exit = true;
+	/* The JIT compiles a block the first time it runs whole. */
+	e->jit = jit;
+	emu_solo_cpu(e->solo)->dcache->jit_hot = jit ? 1 : 0;
 	map_tables(&e->mem);
 	s = &e->base;
 	x86_state_reset(s);
@@ -94,7 +99,7 @@ void dt_emu_run(struct dt_emu *e, const struct dt_case *c,
 {
 	struct x86_state st = e->base;
 	struct emu_cpu *cpu = emu_solo_cpu(e->solo);
-	uint8_t code[16] = { 0 };
+	uint8_t code[20] = { 0 }; /* the case, then JMP and HLT */
 	enum emu_exit ex;
 
 	memcpy(code, c->code, c->len);
@@ -108,7 +113,24 @@ void dt_emu_run(struct dt_emu *e, const struct dt_case *c,
 	memcpy(cpu->fpu.xmm, c->in.xmm, sizeof(cpu->fpu.xmm));
 	/* A REP instruction may take several batches; stop when RIP moves.
 	 * A sequence (no REP in those) runs in one call, as one block. */
-	if (c->ninsn > 1)
+	if (e->jit) {
+		/* The case and a JMP to the next byte, which ends the block
+		 * (HLT would fault at CPL 3), run as one compiled block; a
+		 * REP instruction that needs more goes on step by step. */
+		uint64_t end = DT_CODE + c->len + 2;
+
+		/* Fill the TLB (set_state emptied it), so that loads and
+		 * stores take the compiled code's fast path. */
+		for (uint64_t a = DT_DATA; a < DT_DATA + DT_DATA_SIZE; a += 4096)
+			mem_write(cpu, a, 1, mem_read(cpu, a, 1));
+		code[c->len] = 0xeb;
+		code[c->len + 1] = 0x00;
+		code[c->len + 2] = 0xf4;
+		gmem_write(&e->mem, GPA_CODE, code, sizeof(code));
+		ex = emu_solo_run(e->solo, (c->ninsn ? c->ninsn : 1) + 1);
+		while (ex == EMU_EXIT_COUNT && cpu->rip != end)
+			ex = emu_solo_run(e->solo, 1);
+	} else if (c->ninsn > 1)
 		ex = emu_solo_run(e->solo, c->ninsn);
 	else
 		do
@@ -183,13 +205,14 @@ bool dt_compare(const struct dt_case *c, const struct dt_result *nat,
 
 #define BATCH 256
 
-long dt_run_many(uint64_t seed, unsigned long count, unsigned max_report)
+long dt_run_many(uint64_t seed, unsigned long count, unsigned max_report,
+		 bool jit)
 {
 	struct dt_rng rng = { seed ? seed : 1 };
 	struct dt_case *cases = malloc(sizeof(*cases) * BATCH);
 	struct dt_result *nat = malloc(sizeof(*nat) * BATCH);
 	struct dt_result *emu = malloc(sizeof(*emu));
-	struct dt_emu *e = dt_emu_new();
+	struct dt_emu *e = dt_emu_new(jit);
 	long bad = 0;
 	unsigned reported = 0;
 	char msg[512];

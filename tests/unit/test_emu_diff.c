@@ -11,7 +11,19 @@ TEST(emu_difftest_integer_sse2)
 {
 	const char *env = getenv("GAMUT_DIFFTEST_SEED");
 	uint64_t seed = env ? strtoull(env, NULL, 0) : 0x9e3779b97f4a7c15ull;
-	long bad = dt_run_many(seed, 6000, 10);
+	long bad = dt_run_many(seed, 6000, 10, false);
+
+	if (bad < 0)
+		SKIP("cannot run native cases (fork/mmap at a fixed address refused)");
+	CHECK_EQ(bad, 0);
+}
+
+/* The same cases through the block compiler. */
+TEST(emu_difftest_jit)
+{
+	const char *env = getenv("GAMUT_DIFFTEST_SEED");
+	uint64_t seed = env ? strtoull(env, NULL, 0) : 0x9e3779b97f4a7c15ull;
+	long bad = dt_run_many(seed, 6000, 10, true);
 
 	if (bad < 0)
 		SKIP("cannot run native cases (fork/mmap at a fixed address refused)");

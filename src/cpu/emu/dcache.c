@@ -64,6 +64,7 @@ static void blocks_drop(struct emu_dcache *dc)
 		dc->slot[i].gpa = ~0ull;
 	dc->used = 0;
 	dc->drops++;
+	jit_buf_reset(&dc->jit);
 }
 
 struct emu_dcache *dcache_new(struct dcache_shared *sh)
@@ -77,6 +78,8 @@ struct emu_dcache *dcache_new(struct dcache_shared *sh)
 		free(dc);
 		return NULL;
 	}
+	/* Without executable memory the interpreter runs everything. */
+	dc->jit_hot = jit_buf_init(&dc->jit, JIT_BYTES) ? JIT_HOT_DEFAULT : 0;
 	dc->sh = sh;
 	dc->epoch_seen = 0;
 	dc->drops = 0;
@@ -86,8 +89,10 @@ struct emu_dcache *dcache_new(struct dcache_shared *sh)
 
 void dcache_free(struct emu_dcache *dc)
 {
-	if (dc)
+	if (dc) {
+		jit_buf_fini(&dc->jit);
 		free(dc->arena);
+	}
 	free(dc);
 }
 
@@ -182,7 +187,8 @@ static struct block *block_build(struct emu_cpu *c,
 	struct block *b;
 	uint32_t gen;
 
-	if (dc->used + sizeof(*b) + BLOCK_MAX * sizeof(*out) > ARENA_BYTES)
+	if (dc->used + sizeof(*b) + BLOCK_MAX * sizeof(*out) > ARENA_BYTES ||
+	    dc->jit.full)
 		blocks_drop(dc);
 	b = (struct block *)(dc->arena + dc->used);
 	out = b->insn;
@@ -217,6 +223,8 @@ static struct block *block_build(struct emu_cpu *c,
 	b->chain = dcache_chains(&out[n - 1]);
 	b->next_link = 0;
 	b->genp = genp;
+	b->jit = NULL;
+	b->runs = 0;
 	for (unsigned i = 0; i < 2; i++) {
 		b->link[i].gpa = ~0ull;
 		b->link[i].b = NULL;

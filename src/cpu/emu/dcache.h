@@ -21,6 +21,7 @@
 
 #include "core/gmem.h"
 #include "cpu/emu/decode.h"
+#include "cpu/emu/jit.h"
 
 struct emu_cpu;
 
@@ -42,6 +43,10 @@ struct dcache_shared {
 #define BLOCK_SLOTS (1u << BLOCK_BITS)
 #define BLOCK_MAX 64
 #define ARENA_BYTES (8u << 20)
+/* Host code for hot blocks (jit.h), emptied with the arena. */
+#define JIT_BYTES (16u << 20)
+/* Runs of a block in the interpreter before it is compiled. */
+#define JIT_HOT_DEFAULT 16
 
 /* A block lives in the arena, its instructions right after its header (so
  * the lookup and the first instructions share cache lines). */
@@ -60,7 +65,11 @@ struct block {
 	uint8_t n;	/* instructions, 1..BLOCK_MAX */
 	uint8_t chain;	/* its end keeps mode, CPL and translation */
 	uint8_t next_link; /* which link a miss replaces */
+	uint8_t jit_user; /* jit was compiled for CPL 3 */
+	uint16_t runs;	/* interpreted runs, up to jit_hot */
 	const uint32_t *genp; /* the page's generation counter */
+	jit_code *jit;	/* compiled code (jit.h), or NULL */
+	uint64_t jit_rip; /* the RIP jit was compiled at (its constants) */
 	struct block_link link[2];
 	struct insn insn[];
 };
@@ -79,6 +88,8 @@ struct emu_dcache {
 	uint32_t drops;	/* arena drops so far (a held block pointer dies) */
 	size_t used;	/* arena bytes taken */
 	uint8_t *arena;
+	struct jit_buf jit;
+	unsigned jit_hot; /* 0: never compile; 1: from the first run */
 	struct block_slot slot[BLOCK_SLOTS];
 };
 

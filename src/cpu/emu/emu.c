@@ -72,6 +72,8 @@ static int emu_vcpu_init(struct vm *vm, struct vcpu *v, struct gerr *err)
 		free(c);
 		return gerr_set(err, "emu: out of memory");
 	}
+	if (vm->cfg.no_jit)
+		c->dcache->jit_hot = 0;
 	ev->apics.apic[v->index] = c->lapic;
 	if ((unsigned)v->index + 1 > ev->apics.n)
 		ev->apics.n = (unsigned)v->index + 1;

@@ -360,6 +360,21 @@ static inline void block_run(struct emu_cpu *c, const struct block *b,
 	}
 }
 
+/* Whether block `b` may run as compiled code now, compiling it when it
+ * has become hot.  Compiled code holds the RIP and the TLB (CPL 3 or not)
+ * it was made for, so another linear address of the same physical code
+ * (a shared library in two processes) runs interpreted. */
+static inline bool block_jit_ready(struct emu_cpu *c, struct block *b)
+{
+	if (__builtin_expect(b->jit != NULL, 1))
+		return b->jit_rip == c->rip && b->jit_user == (c->cpl == 3);
+	if (!c->dcache->jit_hot || b->mode != DEC_MODE64 ||
+	    ++b->runs < c->dcache->jit_hot)
+		return false;
+	jit_compile(c, b);
+	return b->jit != NULL;
+}
+
 /* The block at the new RIP when it may follow `b` directly: `b` ended
  * with an instruction that keeps the mode, CPL and translation
  * (dcache_chains) and RIP is still on the linear code page `lin_page`,
@@ -407,7 +422,13 @@ static __attribute__((noinline)) void blocks_run(struct emu_cpu *c,
 	for (;;) {
 		uint64_t left = limit - c->icount;
 
-		block_run(c, b, left < b->n ? (unsigned)left : b->n);
+		if (left >= b->n && block_jit_ready(c, b)) {
+			if (c->irq_shadow)
+				c->irq_shadow--;
+			b->jit(c);
+		} else {
+			block_run(c, b, left < b->n ? (unsigned)left : b->n);
+		}
 		/* A debugger (which kicks too) or TF wants the loop's checks. */
 		if (!b->chain || c->icount >= limit ||
 		    __atomic_load_n(&c->events, __ATOMIC_RELAXED) ||

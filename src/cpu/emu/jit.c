@@ -1,0 +1,526 @@
+/* The block compiler (see jit.h).
+ *
+ * Generated code keeps no guest state in host registers across
+ * instructions: every instruction loads its operands from struct emu_cpu
+ * and stores its results back, so any instruction can hand over to an
+ * interpreter handler, and a fault can longjmp out at any call, without a
+ * register map to write back.  rbx holds the emu_cpu pointer; rax, rcx,
+ * rdx, rsi, r8 and r9 are scratch within one instruction. */
+#include "cpu/emu/jit.h"
+
+#include <stddef.h>
+#include <sys/mman.h>
+
+#include "cpu/emu/alu.h"
+#include "cpu/emu/cpu.h"
+#include "cpu/emu/dcache.h"
+#include "cpu/emu/x64_emit.h"
+
+#define OFF(f) ((int32_t)offsetof(struct emu_cpu, f))
+#define REG(n) ((int32_t)(offsetof(struct emu_cpu, r) + 8u * (unsigned)(n)))
+#define LF(f) ((int32_t)(offsetof(struct emu_cpu, lf) + offsetof(struct lazy_flags, f)))
+/* The most code one instruction can need, with room to spare. */
+#define INSN_CODE_MAX 256
+
+bool jit_buf_init(struct jit_buf *j, size_t size)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	j->mem = m == MAP_FAILED ? NULL : m;
+	j->size = j->mem ? size : 0;
+	jit_buf_reset(j);
+	return j->mem != NULL;
+}
+
+void jit_buf_fini(struct jit_buf *j)
+{
+	if (j->mem)
+		munmap(j->mem, j->size);
+	j->mem = NULL;
+	j->size = 0;
+}
+
+struct jctx {
+	struct x64_buf b;
+	const struct block *blk;
+	unsigned user;	   /* 1: the block runs at CPL 3 (user TLB) */
+	unsigned pending;  /* instructions done but not yet in icount */
+	uint64_t rip, next; /* of the instruction being compiled */
+};
+
+static void count_flush(struct jctx *j)
+{
+	if (j->pending)
+		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)j->pending);
+	j->pending = 0;
+}
+
+static void epilogue(struct jctx *j)
+{
+	x64_pop(&j->b, H_RBX);
+	x64_byte(&j->b, 0xc3);
+}
+
+/* Leaves the block when condition `cc` holds, with `extra` more
+ * instructions counted than are pending. */
+static void exit_if(struct jctx *j, unsigned cc, unsigned extra)
+{
+	uint8_t *stay = x64_jcc_fwd(&j->b, cc ^ 1);
+
+	if (j->pending + extra)
+		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + extra));
+	epilogue(j);
+	x64_patch_here(&j->b, stay);
+}
+
+/* insn_rip and rip as block_run sets them before a handler runs. */
+static void set_rips(struct jctx *j)
+{
+	x64_mov_imm(&j->b, H_RAX, j->rip);
+	x64_store(&j->b, true, H_RAX, OFF(insn_rip));
+	x64_mov_imm(&j->b, H_RAX, j->next);
+	x64_store(&j->b, true, H_RAX, OFF(rip));
+}
+
+/* A store may have hit the block's own page: leave if its generation
+ * moved (self-modifying code), `extra` as for exit_if. */
+static void smc_check(struct jctx *j, unsigned extra)
+{
+	x64_mov_imm(&j->b, H_RAX, (uint64_t)(uintptr_t)j->blk->genp);
+	x64_cmp_m32_imm(&j->b, H_RAX, j->blk->gen);
+	exit_if(j, CC_NE, extra);
+}
+
+static void call_abs(struct jctx *j, const void *fn)
+{
+	x64_mov_imm(&j->b, H_RAX, (uint64_t)(uintptr_t)fn);
+	x64_call_reg(&j->b, H_RAX);
+}
+
+/* The interpreter's handler for `d`, then block_run's checks. */
+static void emit_handler(struct jctx *j, const struct insn *d, bool last)
+{
+	count_flush(j);
+	set_rips(j);
+	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
+	x64_mov_imm(&j->b, H_RSI, (uint64_t)(uintptr_t)d);
+	x64_mov_rr(&j->b, true, H_RDX, H_RAX); /* next, from set_rips */
+	call_abs(j, (const void *)d->fn);
+	j->pending = 1;
+	if (last)
+		return;
+	x64_mov_imm(&j->b, H_RAX, j->next);
+	x64_op_mem(&j->b, 0x3b, true, H_RAX, OFF(rip)); /* cmp rax, [rip] */
+	exit_if(j, CC_NE, 0);
+	smc_check(j, 0);
+}
+
+/* ---- inline forms ---- */
+
+static void lf_store(struct jctx *j, unsigned op, unsigned size,
+		     unsigned res, unsigned a, unsigned b)
+{
+	x64_store(&j->b, true, res, LF(res));
+	x64_store(&j->b, true, a, LF(a));
+	x64_store(&j->b, true, b, LF(b));
+	x64_store16_imm(&j->b, LF(op), (uint16_t)(op | size << 8));
+}
+
+/* ALU op of group 1 (ALU_*) or TEST (8), a = [dst] (rax), b = rcx
+ * (already loaded), result in rdx.  CMP and TEST keep dst. */
+#define ALU_TEST 8
+static void alu_tail(struct jctx *j, unsigned op, unsigned size, unsigned dst)
+{
+	static const uint8_t host_op[9] = {
+		[ALU_ADD] = 0x01, [ALU_OR] = 0x09, [ALU_AND] = 0x21,
+		[ALU_SUB] = 0x29, [ALU_XOR] = 0x31, [ALU_CMP] = 0x29,
+		[ALU_TEST] = 0x21,
+	};
+	unsigned lf = op == ALU_ADD ? LF_ADD
+		    : op == ALU_SUB || op == ALU_CMP ? LF_SUB : LF_LOGIC;
+	bool w = size == 8;
+
+	x64_load(&j->b, w, H_RAX, REG(dst));
+	x64_mov_rr(&j->b, true, H_RDX, H_RAX);
+	x64_rr(&j->b, host_op[op], w, H_RDX, H_RCX);
+	lf_store(j, lf, size, H_RDX, H_RAX, H_RCX);
+	if (op != ALU_CMP && op != ALU_TEST)
+		x64_store(&j->b, true, H_RDX, REG(dst));
+}
+
+static bool alu_inline_op(unsigned op)
+{
+	return op != ALU_ADC && op != ALU_SBB;
+}
+
+/* SHL/SHR/SAR by a constant, as exec_fast.c's SHIFT_RI. */
+static void emit_shift(struct jctx *j, const struct insn *d)
+{
+	unsigned size = d->osz, sub = insn_subop(d) == 6 ? 4 : insn_subop(d);
+	unsigned cnt = (d->op == 0xc1 ? (unsigned)d->imm : 1) & (size == 8 ? 63 : 31);
+	bool w = size == 8;
+
+	x64_load(&j->b, w, H_RAX, REG(d->rm));
+	if (!cnt) {
+		x64_store(&j->b, true, H_RAX, REG(d->rm));
+		return;
+	}
+	x64_mov_rr(&j->b, true, H_RDX, H_RAX);
+	x64_shift_imm(&j->b, sub, w, H_RDX, cnt);
+	x64_setcc(&j->b, CC_B, H_RCX); /* CF: the last bit out */
+	if (sub == 7) {
+		x64_rr(&j->b, 0x31, false, H_RSI, H_RSI); /* SAR: OF = 0 */
+	} else {
+		/* SHL: OF = MSB(result) ^ CF; SHR: OF = MSB(operand). */
+		x64_mov_rr(&j->b, true, H_RSI, sub == 4 ? H_RDX : H_RAX);
+		x64_shift_imm(&j->b, 5, true, H_RSI, 8 * size - 1);
+		if (sub == 4)
+			x64_rr(&j->b, 0x31, false, H_RSI, H_RCX);
+	}
+	lf_store(j, LF_RESULT, size, H_RDX, H_RCX, H_RSI);
+	x64_store(&j->b, true, H_RDX, REG(d->rm));
+}
+
+static void emit_imul(struct jctx *j, const struct insn *d)
+{
+	bool w = d->osz == 8;
+
+	x64_load(&j->b, w, H_RAX, REG(d->reg));
+	x64_load(&j->b, w, H_RCX, REG(d->rm));
+	x64_imul_rr(&j->b, w, H_RAX, H_RCX);
+	x64_setcc(&j->b, CC_O, H_RDX); /* CF = OF = the product overflowed */
+	lf_store(j, LF_RESULT, d->osz, H_RAX, H_RDX, H_RDX);
+	x64_store(&j->b, true, H_RAX, REG(d->reg));
+}
+
+/* rax = the LEA of `d`, as ea_offset() and the operand size mask it. */
+static void emit_lea(struct jctx *j, const struct insn *d)
+{
+	x64_mov_imm(&j->b, H_RAX, (uint64_t)d->disp + (d->riprel ? j->next : 0));
+	if (d->base >= 0)
+		x64_op_mem(&j->b, 0x03, true, H_RAX, REG(d->base));
+	if (d->index >= 0) {
+		x64_load(&j->b, true, H_RCX, REG(d->index));
+		if (d->scale)
+			x64_shift_imm(&j->b, 4, true, H_RCX, d->scale);
+		x64_rr(&j->b, 0x01, true, H_RAX, H_RCX);
+	}
+	if (d->asz == 4 || d->osz == 4)
+		x64_mov_rr(&j->b, false, H_RAX, H_RAX);
+	x64_store(&j->b, true, H_RAX, REG(d->reg));
+}
+
+/* rsi = the flat linear address of d's memory operand (exec_fast.c's
+ * ea_flat: 64-bit mode, base register, DS or SS). */
+static void ea_flat(struct jctx *j, const struct insn *d)
+{
+	x64_load(&j->b, true, H_RSI, REG(d->base));
+	if (d->disp)
+		x64_grp1_imm(&j->b, 0, true, H_RSI, (uint32_t)d->disp);
+	if (d->index >= 0) {
+		x64_load(&j->b, true, H_RCX, REG(d->index));
+		if (d->scale)
+			x64_shift_imm(&j->b, 4, true, H_RCX, d->scale);
+		x64_rr(&j->b, 0x01, true, H_RSI, H_RCX);
+	}
+}
+
+/* The TLB hit test for `len` bytes at rsi: on a hit rdx = the page's host
+ * address and rcx = the offset in it; returns the jump to patch to the
+ * miss path. */
+static uint8_t *tlb_lookup(struct jctx *j, unsigned len, bool write,
+			   uint8_t **miss2)
+{
+	int32_t tlb = (int32_t)(offsetof(struct emu_cpu, tlb) +
+				j->user * TLB_SIZE * sizeof(struct tlb_entry));
+	int8_t tag = (int8_t)(write ? offsetof(struct tlb_entry, tag_w)
+				    : offsetof(struct tlb_entry, tag_r));
+	uint8_t *miss;
+
+	x64_mov_rr(&j->b, true, H_RAX, H_RSI);
+	x64_shift_imm(&j->b, 5, true, H_RAX, 12);
+	x64_grp1_imm(&j->b, 4, false, H_RAX, TLB_SIZE - 1);
+	x64_byte(&j->b, 0x69); /* imul eax, eax, sizeof */
+	x64_byte(&j->b, 0xc0);
+	x64_u32(&j->b, (uint32_t)sizeof(struct tlb_entry));
+	x64_lea(&j->b, H_RDX, H_RBX, H_RAX, 0, tlb);
+	x64_mov_rr(&j->b, true, H_RAX, H_RSI);
+	x64_grp1_imm(&j->b, 4, true, H_RAX, 0xfffff000u);
+	x64_cmp_reg_mem8(&j->b, H_RAX, H_RDX, tag);
+	miss = x64_jcc_fwd(&j->b, CC_NE);
+	x64_mov_rr(&j->b, false, H_RCX, H_RSI);
+	x64_grp1_imm(&j->b, 4, false, H_RCX, 0xfff);
+	x64_grp1_imm(&j->b, 7, false, H_RCX, 4096 - len);
+	*miss2 = x64_jcc_fwd(&j->b, CC_A);
+	x64_load_disp8(&j->b, H_RDX, H_RDX,
+		       (int8_t)offsetof(struct tlb_entry, host));
+	return miss;
+}
+
+/* Around a call that may fault: icount exact, RIPs set; undone after so
+ * that both paths join with the same pending count. */
+static void slow_enter(struct jctx *j)
+{
+	if (j->pending)
+		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)j->pending);
+	set_rips(j);
+}
+
+static void slow_leave(struct jctx *j)
+{
+	if (j->pending)
+		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)-(int8_t)j->pending);
+}
+
+/* rax = `len` bytes at rsi, zero-extended. */
+static void emit_read(struct jctx *j, unsigned len)
+{
+	uint8_t *miss2, *miss = tlb_lookup(j, len, false, &miss2), *done;
+
+	x64_load_idx(&j->b, len, H_RAX, H_RDX, H_RCX);
+	done = x64_jmp_fwd(&j->b);
+	x64_patch_here(&j->b, miss);
+	x64_patch_here(&j->b, miss2);
+	slow_enter(j);
+	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
+	x64_mov_imm(&j->b, H_RDX, len);
+	x64_mov_imm(&j->b, H_RCX, j->user);
+	call_abs(j, (const void *)mem_read_slow);
+	slow_leave(j);
+	x64_patch_here(&j->b, done);
+}
+
+/* `len` bytes of r9 to rsi.  The fast path cannot hit cached code (code
+ * pages have no write tags); the slow one may, and then ends the block
+ * after this instruction. */
+static void emit_write(struct jctx *j, unsigned len)
+{
+	uint8_t *miss2, *miss = tlb_lookup(j, len, true, &miss2), *done;
+
+	x64_store_idx(&j->b, len, H_R9, H_RDX, H_RCX);
+	done = x64_jmp_fwd(&j->b);
+	x64_patch_here(&j->b, miss);
+	x64_patch_here(&j->b, miss2);
+	slow_enter(j);
+	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
+	x64_mov_imm(&j->b, H_RDX, len);
+	x64_mov_rr(&j->b, true, H_RCX, H_R9);
+	x64_mov_imm(&j->b, H_R8, j->user);
+	call_abs(j, (const void *)mem_write_slow);
+	/* Counted already up to here: this instruction is the one more. */
+	{
+		unsigned pend = j->pending;
+
+		j->pending = 0;
+		smc_check(j, 1);
+		j->pending = pend;
+	}
+	slow_leave(j);
+	x64_patch_here(&j->b, done);
+}
+
+static bool is_flat(const struct insn *d)
+{
+	return d->mode == DEC_MODE64 && d->asz == 8 && !d->riprel &&
+	       d->base >= 0 && d->seg < X86_FS;
+}
+
+static unsigned opreg(const struct insn *d)
+{
+	return (d->op & 7) | ((d->rex & 1) << 3);
+}
+
+static bool emit_onebyte(struct jctx *j, const struct insn *d)
+{
+	unsigned op = d->op, size = d->osz;
+	bool reg = d->mod == 3, w = size == 8;
+
+	switch (op) {
+	case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39:
+		if (!reg)
+			return false;
+		x64_load(&j->b, w, H_RCX, REG(d->reg));
+		alu_tail(j, op >> 3, size, d->rm);
+		return true;
+	case 0x03: case 0x0b: case 0x23: case 0x2b: case 0x33: case 0x3b:
+		if (reg) {
+			x64_load(&j->b, w, H_RCX, REG(d->rm));
+		} else if (is_flat(d)) {
+			ea_flat(j, d);
+			emit_read(j, size);
+			x64_mov_rr(&j->b, true, H_RCX, H_RAX);
+		} else {
+			return false;
+		}
+		alu_tail(j, op >> 3, size, d->reg);
+		return true;
+	case 0x81: case 0x83:
+		if (!reg || !alu_inline_op(insn_subop(d)))
+			return false;
+		x64_mov_imm(&j->b, H_RCX, d->imm & size_mask(size));
+		alu_tail(j, insn_subop(d), size, d->rm);
+		return true;
+	case 0x85:
+		if (!reg)
+			return false;
+		x64_load(&j->b, w, H_RCX, REG(d->reg));
+		alu_tail(j, ALU_TEST, size, d->rm);
+		return true;
+	case 0x89:
+		if (reg) {
+			x64_load(&j->b, w, H_RAX, REG(d->reg));
+			x64_store(&j->b, true, H_RAX, REG(d->rm));
+			return true;
+		}
+		if (!is_flat(d))
+			return false;
+		ea_flat(j, d);
+		x64_load(&j->b, true, H_R9, REG(d->reg));
+		emit_write(j, size);
+		return true;
+	case 0x8b:
+		if (reg) {
+			x64_load(&j->b, w, H_RAX, REG(d->rm));
+		} else if (is_flat(d)) {
+			ea_flat(j, d);
+			emit_read(j, size);
+		} else {
+			return false;
+		}
+		x64_store(&j->b, true, H_RAX, REG(d->reg));
+		return true;
+	case 0x8d:
+		if (reg)
+			return false;
+		emit_lea(j, d);
+		return true;
+	case 0xb8 ... 0xbf:
+		x64_mov_imm(&j->b, H_RAX, d->imm & size_mask(size));
+		x64_store(&j->b, true, H_RAX, REG(opreg(d)));
+		return true;
+	case 0xc1: case 0xd1:
+		if (!reg || insn_subop(d) < 4)
+			return false;
+		emit_shift(j, d);
+		return true;
+	case 0x50 ... 0x57: /* PUSH r64: the store first, then RSP */
+		if (!w)
+			return false;
+		x64_load(&j->b, true, H_RSI, REG(X86_RSP));
+		x64_grp1_imm(&j->b, 5, true, H_RSI, 8);
+		x64_load(&j->b, true, H_R9, REG(opreg(d)));
+		emit_write(j, 8);
+		/* rsi did not survive a slow write: recompute. */
+		x64_load(&j->b, true, H_RCX, REG(X86_RSP));
+		x64_grp1_imm(&j->b, 5, true, H_RCX, 8);
+		x64_store(&j->b, true, H_RCX, REG(X86_RSP));
+		return true;
+	case 0x58 ... 0x5f: /* POP r64: RSP first, so POP RSP loads */
+		if (!w)
+			return false;
+		x64_load(&j->b, true, H_RSI, REG(X86_RSP));
+		emit_read(j, 8);
+		x64_load(&j->b, true, H_RCX, REG(X86_RSP));
+		x64_grp1_imm(&j->b, 0, true, H_RCX, 8);
+		x64_store(&j->b, true, H_RCX, REG(X86_RSP));
+		x64_store(&j->b, true, H_RAX, REG(opreg(d)));
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool emit_twobyte(struct jctx *j, const struct insn *d)
+{
+	switch (d->op) {
+	case 0xaf:
+		if (d->mod != 3)
+			return false;
+		emit_imul(j, d);
+		return true;
+	case 0xb6: case 0xb7: case 0xbe: case 0xbf: {
+		unsigned from = (d->op & 1) ? 2 : 1;
+
+		if (d->mod == 3 || !is_flat(d))
+			return false;
+		ea_flat(j, d);
+		emit_read(j, from);
+		if (d->op >= 0xbe) { /* movsx rax, al / ax */
+			x64_byte(&j->b, 0x48);
+			x64_byte(&j->b, 0x0f);
+			x64_byte(&j->b, from == 1 ? 0xbe : 0xbf);
+			x64_byte(&j->b, 0xc0);
+			if (d->osz == 4)
+				x64_mov_rr(&j->b, false, H_RAX, H_RAX);
+		}
+		x64_store(&j->b, true, H_RAX, REG(d->reg));
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* Emits `d` inline if it is one of the forms above. */
+static bool emit_inline(struct jctx *j, const struct insn *d)
+{
+	if (d->lock || (d->osz != 4 && d->osz != 8))
+		return false;
+	if (d->map == DEC_MAP_1B)
+		return emit_onebyte(j, d);
+	if (d->map == DEC_MAP_0F && !d->pfx66 && !d->rep)
+		return emit_twobyte(j, d);
+	return false;
+}
+
+void jit_compile(struct emu_cpu *c, struct block *b)
+{
+	struct jit_buf *jb = &c->dcache->jit;
+	struct jctx j = { .blk = b, .user = c->cpl == 3 };
+	bool last_inline = false;
+	uint8_t *start;
+
+	if (!jb->mem || jb->full || b->mode != DEC_MODE64)
+		return;
+	if (jb->size - jb->used < 64 + (size_t)b->n * INSN_CODE_MAX) {
+		jb->full = true;
+		return;
+	}
+	start = jb->mem + jb->used;
+	j.b = (struct x64_buf){ .p = start, .end = jb->mem + jb->size };
+	x64_push(&j.b, H_RBX); /* also aligns the stack for calls */
+	x64_mov_rr(&j.b, true, H_RBX, H_RDI);
+	j.rip = c->rip;
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct insn *d = &b->insn[i];
+		uint8_t *before = j.b.p;
+
+		j.next = j.rip + d->len;
+		last_inline = emit_inline(&j, d);
+		if (last_inline)
+			j.pending++;
+		else
+			emit_handler(&j, d, i + 1 == b->n);
+		if ((size_t)(j.b.p - before) > INSN_CODE_MAX)
+			j.b.full = true; /* the room check above would lie */
+		j.rip = j.next;
+	}
+	/* After an inline last instruction RIP is the one after it (a
+	 * handler has set RIP itself). */
+	if (last_inline) {
+		x64_mov_imm(&j.b, H_RAX, j.rip);
+		x64_store(&j.b, true, H_RAX, OFF(rip));
+	}
+	count_flush(&j);
+	epilogue(&j);
+	if (j.b.full) {
+		jb->full = true;
+		return;
+	}
+	jb->used += (size_t)(j.b.p - start);
+	jb->used = (jb->used + 15) & ~(size_t)15;
+	b->jit = (jit_code *)(void *)start;
+	b->jit_user = (uint8_t)j.user;
+	b->jit_rip = c->rip;
+}
