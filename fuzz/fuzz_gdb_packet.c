@@ -22,7 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char reply[GDB_PACKET_SIZE + 1];
 	static int ready;
 	struct x86_state regs[2];
-	bool dirty[2] = { false, false };
+	struct x86_fpu fpu[2];
+	bool dirty[2] = { false, false }, fpu_valid[2] = { true, false };
+	bool fpu_dirty[2] = { false, false };
 	struct gdb_session s;
 	struct gerr err;
 	uint32_t cr3;
@@ -37,6 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (unsigned i = 0; i < 2; i++)
 		x86_state_reset(&regs[i]);
+	memset(fpu, 0, sizeof(fpu));
+	fpu[0].ftw = data[0];
+	fpu[0].fsw = (uint16_t)(data[1] << 8);
 	memcpy(&cr3, data + 1, 4);
 	regs[0].cr3 = cr3;
 	regs[0].cr0 = data[0] & 1 ? X86_CR0_PE | X86_CR0_PG : X86_CR0_PE;
@@ -50,8 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fill && gmem_valid(&mem, cr3 & 0xff000u, fill))
 		gmem_write(&mem, cr3 & 0xff000u, data, fill);
 	s = (struct gdb_session){ .mem = &mem, .ncpus = 2, .regs = regs,
-				  .dirty = dirty, .c_cpu = -1, .stop_bp_kind = -1,
-				  .stop_signal = 5 };
+				  .dirty = dirty, .fpu = fpu, .fpu_valid = fpu_valid,
+				  .fpu_dirty = fpu_dirty, .max_wp = data[2] & 7,
+				  .c_cpu = -1, .stop_bp_kind = -1,
+				  .stop_wp_type = -1, .stop_signal = 5 };
 	gdb_rx_init(&rx);
 	for (size_t i = fill; i < size; i++)
 		if (gdb_rx_feed(&rx, data[i]) == GDB_RX_PACKET)

@@ -148,6 +148,22 @@ static int emu_vcpu_set_debug(struct vcpu *v, const struct debug_ctl *ctl,
 	return emu_set_debug(v->backend, ctl, err);
 }
 
+static int emu_vcpu_get_fpu(struct vcpu *v, struct x86_fpu *f,
+			    struct gerr *err)
+{
+	(void)err;
+	emu_get_fpu(v->backend, f);
+	return 0;
+}
+
+static int emu_vcpu_set_fpu(struct vcpu *v, const struct x86_fpu *f,
+			    struct gerr *err)
+{
+	(void)err;
+	emu_set_fpu(v->backend, f);
+	return 0;
+}
+
 static void emu_vcpu_debug_pause(struct vcpu *v)
 {
 	if (v->backend)
@@ -194,6 +210,9 @@ const struct cpu_backend cpu_backend_emu = {
 	.msi = emu_msi,
 	.vcpu_set_debug = emu_vcpu_set_debug,
 	.vcpu_debug_pause = emu_vcpu_debug_pause,
+	.debug_max_wp = DEBUG_MAX_WP,
+	.vcpu_get_fpu = emu_vcpu_get_fpu,
+	.vcpu_set_fpu = emu_vcpu_set_fpu,
 };
 
 /* --- the bare test API (emu.h) --- */

@@ -7,7 +7,8 @@
  * attach, pause, Ctrl-C, registers, memory, single-step, detach.  The
  * breakpoints never fire there, with debug registers or with INT3 and
  * KVM_GUESTDBG_USE_SW_BP (which crashed the guest): untested on real
- * hardware, see docs/debug.md. */
+ * hardware, see docs/debug.md.  The x87/SSE registers for the debugger
+ * come from KVM_GET_FPU / KVM_SET_FPU. */
 #include "cpu/kvm/kvm_int.h"
 #include "cpu/kvm/kvm_vm.h"
 
@@ -30,6 +31,8 @@ int kvm_vcpu_set_debug(struct vcpu *vcpu, const struct debug_ctl *ctl,
 
 	if (ctl->nr_bp > 4)
 		return gerr_set(err, "kvm: at most 4 breakpoints (debug registers)");
+	if (ctl->nr_wp)
+		return gerr_set(err, "kvm: watchpoints not built yet");
 	memset(&g, 0, sizeof(g));
 	if (ctl->enabled) {
 		g.control = KVM_GUESTDBG_ENABLE;
@@ -65,7 +68,7 @@ static void debug_trap(struct vcpu *vcpu, struct kvm_vcpu *v,
 	struct kvm_regs regs;
 
 	__atomic_store_n(&v->dbg_pause, 0, __ATOMIC_RELEASE);
-	if (!v->dbg.trap || !v->dbg.trap(v->dbg.opaque, vcpu, ev))
+	if (!v->dbg.trap || !v->dbg.trap(v->dbg.opaque, vcpu, ev, 0))
 		return;
 	if (!v->dbg.enabled || !v->dbg.nr_bp ||
 	    kvm_ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
@@ -93,4 +96,50 @@ void kvm_debug_exit(struct vcpu *vcpu)
 		debug_trap(vcpu, v, DEBUG_EV_BREAK);
 	else
 		debug_trap(vcpu, v, v->dbg.step ? DEBUG_EV_STEP : DEBUG_EV_BREAK);
+}
+
+/* struct kvm_fpu is the FXSAVE image: fpr[] in stack order, as x86_fpu. */
+int kvm_vcpu_get_fpu(struct vcpu *vcpu, struct x86_fpu *f, struct gerr *err)
+{
+	struct kvm_vcpu *v = vcpu->backend;
+	struct kvm_fpu k;
+
+	if (kvm_ioctl(v->fd, KVM_GET_FPU, &k) < 0)
+		return gerr_errno(err, errno, "KVM_GET_FPU");
+	memset(f, 0, sizeof(*f));
+	for (unsigned i = 0; i < 8; i++)
+		memcpy(f->st[i], k.fpr[i], 10);
+	f->fcw = k.fcw;
+	f->fsw = k.fsw;
+	f->ftw = k.ftwx;
+	f->fop = k.last_opcode;
+	f->fip = k.last_ip;
+	f->fdp = k.last_dp;
+	f->mxcsr = k.mxcsr;
+	memcpy(f->xmm, k.xmm, sizeof(f->xmm));
+	return 0;
+}
+
+int kvm_vcpu_set_fpu(struct vcpu *vcpu, const struct x86_fpu *f,
+		     struct gerr *err)
+{
+	struct kvm_vcpu *v = vcpu->backend;
+	struct kvm_fpu k;
+
+	/* Read first: the bytes x86_fpu does not carry stay as they are. */
+	if (kvm_ioctl(v->fd, KVM_GET_FPU, &k) < 0)
+		return gerr_errno(err, errno, "KVM_GET_FPU");
+	for (unsigned i = 0; i < 8; i++)
+		memcpy(k.fpr[i], f->st[i], 10);
+	k.fcw = f->fcw;
+	k.fsw = f->fsw;
+	k.ftwx = f->ftw;
+	k.last_opcode = f->fop;
+	k.last_ip = f->fip;
+	k.last_dp = f->fdp;
+	k.mxcsr = f->mxcsr;
+	memcpy(k.xmm, f->xmm, sizeof(k.xmm));
+	if (kvm_ioctl(v->fd, KVM_SET_FPU, &k) < 0)
+		return gerr_errno(err, errno, "KVM_SET_FPU");
+	return 0;
 }
