@@ -263,6 +263,7 @@ void emu_solo_free(struct emu_solo *s)
 	lapic_free(s->cpu.lapic);
 	dcache_free(s->cpu.dcache);
 	dcache_shared_free(s->dsh);
+	emu_debug_free(&s->cpu); /* a test may have attached a debugger */
 	emu_cpu_fini(&s->cpu);
 	free(s);
 }
