@@ -113,6 +113,58 @@ TEST(gdb_emu_watchpoints_stop_after_the_access)
 	gmem_destroy(&mem);
 }
 
+/* CMPXCHG16B cannot fall back to separate reads and writes: on a watched
+ * range it still runs (atomically) and still reports. */
+TEST(gdb_emu_watchpoint_on_cmpxchg16b)
+{
+	static const uint8_t code64[] = {
+		0x48, 0x0f, 0xc7, 0x0e, /* 8000 cmpxchg16b [rsi] */
+		0xf4,			/* 8004 hlt */
+	};
+	static struct recorder rec;
+	struct guest_mem mem;
+	struct gerr err;
+	struct emu_solo *s;
+	struct emu_cpu *c;
+	struct x86_state st;
+	struct debug_ctl ctl = { .enabled = true, .trap = record, .opaque = &rec,
+				 .nr_wp = 1, .wp = { { 0x9108, 8, DEBUG_WP_WRITE } } };
+	uint64_t hi = 0;
+
+	CHECK(gmem_init(&mem, 1 << 20, false, &err) == 0);
+	gmem_write(&mem, 0x8000, code64, sizeof(code64));
+	/* Identity-map the first 2 MiB: PML4 0x1000, PDPT 0x2000, PD 0x3000. */
+	gmem_write_u64(&mem, 0x1000, 0x2000 | 3);
+	gmem_write_u64(&mem, 0x2000, 0x3000 | 3);
+	gmem_write_u64(&mem, 0x3000, 0x83);
+	s = emu_solo_new(&mem, NULL, NULL, &err);
+	CHECK(s != NULL);
+	c = emu_solo_cpu(s);
+	c->exc_exit = true;
+	x86_state_reset(&st);
+	st.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET;
+	st.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR;
+	st.cr3 = 0x1000;
+	st.efer = X86_EFER_LME | X86_EFER_LMA;
+	st.seg[X86_CS] = x86_flat_code64(0x08);
+	st.seg[X86_DS] = st.seg[X86_ES] = st.seg[X86_SS] = x86_flat_data(0x10);
+	st.rip = 0x8000;
+	st.gpr[X86_RSI] = 0x9100;
+	st.gpr[X86_RBX] = 1;
+	st.gpr[X86_RCX] = 2;
+	st.gpr[X86_RAX] = st.gpr[X86_RDX] = 0; /* matches: RCX:RBX is stored */
+	emu_solo_set_state(s, &st);
+	memset(&rec, 0, sizeof(rec));
+	rec.c = c;
+	CHECK(emu_set_debug(c, &ctl, &err) == 0);
+	CHECK_EQ(emu_solo_run(s, 10), EMU_EXIT_HLT);
+	CHECK_EQ(rec.n, 1);
+	CHECK(rec.stop[0].ev == DEBUG_EV_WATCH && rec.stop[0].rip == 0x8004);
+	CHECK(gmem_read(&mem, 0x9108, &hi, 8) == 0 && hi == 2);
+	emu_solo_free(s);
+	gmem_destroy(&mem);
+}
+
 TEST(gdb_emu_fpu_state_in_stack_order)
 {
 	struct guest_mem mem;

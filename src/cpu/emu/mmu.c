@@ -425,10 +425,18 @@ uint8_t *mem_rmw_ptr(struct emu_cpu *c, uint64_t va, unsigned len)
 		return NULL;
 	if (e->tag_w == (va & ~0xfffull))
 		return e->host + (va & 0xfff);
-	/* Watched: the caller's mem_read/mem_write path checks it. */
 	if (__builtin_expect(c->debug_on & EMU_DBG_WATCH, 0) &&
-	    emu_debug_watched(c, va, len))
-		return NULL;
+	    emu_debug_watched(c, va, len)) {
+		/* Watched: the callers' mem_read/mem_write fallback checks
+		 * it -- except CMPXCHG16B's (16 bytes), which has none and
+		 * always writes: it reads and writes here. */
+		if (len != 16)
+			return NULL;
+		gpa = mmu_translate(c, va, ACC_W, user);
+		emu_debug_access(c, va, len, ACC_R);
+		emu_debug_access(c, va, len, ACC_W);
+		return gmem_ptr_w(c->mem, gpa, len);
+	}
 	gpa = mmu_translate(c, va, ACC_W, user);
 	return gmem_ptr_w(c->mem, gpa, len);
 }
