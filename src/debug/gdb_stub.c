@@ -417,7 +417,9 @@ static void *stub_main(void *arg)
 {
 	struct gdb_stub *s = arg;
 
-	for (;;) {
+	/* Finished is looked at before each wait too: a VM that ended while
+	 * gdb was attached woke serve(), which drained the wake-up. */
+	while (!is_finished(s)) {
 		int r = wait_input(s, s->listen_fd);
 
 		if (is_finished(s) || r < 0)
