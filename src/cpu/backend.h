@@ -24,23 +24,41 @@ struct vcpu;
  * blocks while the debugger holds the vCPU, and may change its state and
  * its debug_ctl meanwhile (from the debugger's thread). */
 #define DEBUG_MAX_BP 4 /* what x86 debug registers give KVM */
+#define DEBUG_MAX_WP 4 /* watchpoints, counted apart from breakpoints */
 
 enum debug_event {
 	DEBUG_EV_PAUSE, /* vcpu_debug_pause asked for it */
 	DEBUG_EV_STEP,	/* one instruction ran with `step` set */
 	DEBUG_EV_BREAK, /* RIP reached a breakpoint address */
+	DEBUG_EV_WATCH, /* the last instruction accessed a watchpoint */
+};
+
+/* A data watchpoint: `len` bytes (1, 2, 4 or 8) at a linear address. */
+enum debug_wp_type {
+	DEBUG_WP_WRITE = 1,
+	DEBUG_WP_READ = 2,
+	DEBUG_WP_ACCESS = 3, /* read or write */
+};
+
+struct debug_wp {
+	uint64_t addr;
+	unsigned len;
+	enum debug_wp_type type;
 };
 
 /* Returns false when it did not hold the vCPU (a pause that came too
- * late for a stop already over): the vCPU then goes on as if untouched. */
+ * late for a stop already over): the vCPU then goes on as if untouched.
+ * `wp`: for DEBUG_EV_WATCH, the index in debug_ctl.wp that was hit. */
 typedef bool (*debug_trap_fn)(void *opaque, struct vcpu *vcpu,
-			      enum debug_event ev);
+			      enum debug_event ev, unsigned wp);
 
 struct debug_ctl {
 	bool enabled; /* false: no debugger, every field below ignored */
 	bool step;    /* trap after each instruction */
 	unsigned nr_bp;
 	uint64_t bp[DEBUG_MAX_BP]; /* linear addresses of instruction breakpoints */
+	unsigned nr_wp;		   /* at most the backend's debug_max_wp */
+	struct debug_wp wp[DEBUG_MAX_WP];
 	debug_trap_fn trap;
 	void *opaque;
 };
@@ -91,6 +109,17 @@ struct cpu_backend {
 	int (*vcpu_set_debug)(struct vcpu *vcpu, const struct debug_ctl *ctl,
 			      struct gerr *err);
 	void (*vcpu_debug_pause)(struct vcpu *vcpu);
+	/* How many watchpoints vcpu_set_debug accepts (0: none).  A hit is
+	 * reported as trap(DEBUG_EV_WATCH) at the boundary after the
+	 * instruction that made the access completed (never for one that
+	 * faulted). */
+	unsigned debug_max_wp;
+	/* Optional: the x87/SSE state, for a debugger, under the same rules
+	 * as vcpu_get_state/vcpu_set_state. */
+	int (*vcpu_get_fpu)(struct vcpu *vcpu, struct x86_fpu *fpu,
+			    struct gerr *err);
+	int (*vcpu_set_fpu)(struct vcpu *vcpu, const struct x86_fpu *fpu,
+			    struct gerr *err);
 };
 
 /* vcpu_get_state/vcpu_set_state may also be called from a bus handler that

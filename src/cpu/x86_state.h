@@ -48,6 +48,21 @@ struct x86_state {
 	uint64_t apic_base;
 };
 
+/* x87, MMX and SSE state as FXSAVE lays it out, for debuggers: the
+ * backends' optional vcpu_get_fpu/vcpu_set_fpu (src/cpu/backend.h) fill
+ * and accept it; it is not part of struct x86_state, which the hot
+ * paths (PV hypercalls, trap bouncing) copy whole. */
+struct x86_fpu {
+	uint8_t st[8][10]; /* ST(0)..ST(7), stack order, 80-bit values */
+	uint16_t fcw;
+	uint16_t fsw;	   /* with TOP in bits 11-13 */
+	uint8_t ftw;	   /* abridged tag: bit i = physical register i in use */
+	uint16_t fop;	   /* last x87 opcode, 11 bits */
+	uint64_t fip, fdp; /* last instruction and operand pointers */
+	uint32_t mxcsr;
+	uint8_t xmm[16][16];
+};
+
 #define X86_CR0_PE (1ull << 0)
 #define X86_CR0_MP (1ull << 1)
 #define X86_CR0_EM (1ull << 2)

@@ -40,8 +40,7 @@ static unsigned reg_size(unsigned n)
 	return n < NR_REGS ? 8 : 0;
 }
 
-/* The value of register n; false when gamut does not track it (x87/SSE:
- * struct x86_state has none, so gdb shows them as unavailable). */
+/* The value of an integer or system register; false for the others. */
 static bool reg_get(const struct x86_state *st, unsigned n, uint64_t *v)
 {
 	static const size_t cr_off[] = {
@@ -95,40 +94,188 @@ static bool reg_set(struct x86_state *st, unsigned n, uint64_t v)
 	return true;
 }
 
-static void reg_encode(const struct x86_state *st, unsigned n, char *out)
+/* --- x87 / SSE --- */
+
+static void le_put(uint64_t v, unsigned size, uint8_t *out)
+{
+	for (unsigned i = 0; i < size; i++)
+		out[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t le_get(const uint8_t *in, unsigned size)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size && i < 8; i++)
+		v |= (uint64_t)in[i] << (8 * i);
+	return v;
+}
+
+uint16_t gdb_fpu_tag_word(const struct x86_fpu *f)
+{
+	unsigned top = (f->fsw >> 11) & 7;
+	uint16_t tw = 0;
+
+	for (unsigned phys = 0; phys < 8; phys++) {
+		const uint8_t *r = f->st[(phys - top) & 7];
+		unsigned exp = (unsigned)(r[9] & 0x7f) << 8 | r[8], tag;
+		uint64_t mant = le_get(r, 8);
+
+		if (!(f->ftw >> phys & 1))
+			tag = 3; /* empty */
+		else if (exp == 0x7fff)
+			tag = 2; /* infinity, NaN */
+		else if (exp == 0)
+			tag = mant ? 2 : 1; /* denormal : zero */
+		else
+			tag = mant >> 63 ? 0 : 2; /* valid : unnormal */
+		tw |= (uint16_t)(tag << (2 * phys));
+	}
+	return tw;
+}
+
+uint8_t gdb_fpu_tag_abridge(uint16_t tag_word)
+{
+	uint8_t ftw = 0;
+
+	for (unsigned phys = 0; phys < 8; phys++)
+		if ((tag_word >> (2 * phys) & 3) != 3)
+			ftw |= (uint8_t)(1u << phys);
+	return ftw;
+}
+
+/* gdb's fiseg:fioff and foseg:fooff are the 64-bit FXSAVE pointers'
+ * upper 16 and lower 32 bits (that is where gdb's own FXSAVE reader
+ * finds them). */
+static uint64_t *fpu_ptr(struct x86_fpu *f, unsigned n)
+{
+	return n <= REG_FCTRL + 4 ? &f->fip : &f->fdp;
+}
+
+static void fpu_read(const struct x86_fpu *f, unsigned n, uint8_t *out)
+{
+	uint64_t v = 0;
+
+	if (n < REG_FCTRL) {
+		memcpy(out, f->st[n - REG_ST0], 10);
+		return;
+	}
+	if (n >= REG_XMM0 && n < REG_MXCSR) {
+		memcpy(out, f->xmm[n - REG_XMM0], 16);
+		return;
+	}
+	switch (n - REG_FCTRL) {
+	case 0: v = f->fcw; break;
+	case 1: v = f->fsw; break;
+	case 2: v = gdb_fpu_tag_word(f); break;
+	case 3: v = (f->fip >> 32) & 0xffff; break;
+	case 4: v = (uint32_t)f->fip; break;
+	case 5: v = (f->fdp >> 32) & 0xffff; break;
+	case 6: v = (uint32_t)f->fdp; break;
+	case 7: v = f->fop & 0x7ff; break;
+	default: v = f->mxcsr; break; /* REG_MXCSR */
+	}
+	le_put(v, 4, out);
+}
+
+/* False for a value the register cannot hold. */
+static bool fpu_write(struct x86_fpu *f, unsigned n, const uint8_t *in)
+{
+	uint64_t v = le_get(in, 4), *ptr;
+
+	if (n < REG_FCTRL) {
+		memcpy(f->st[n - REG_ST0], in, 10);
+		return true;
+	}
+	if (n >= REG_XMM0 && n < REG_MXCSR) {
+		memcpy(f->xmm[n - REG_XMM0], in, 16);
+		return true;
+	}
+	if (v > (n == REG_FCTRL + 4 || n == REG_FCTRL + 6 ? 0xffffffffull : 0xffff))
+		return false; /* only the offsets are 32 bits wide */
+	switch (n - REG_FCTRL) {
+	case 0: f->fcw = (uint16_t)v; break;
+	case 1: f->fsw = (uint16_t)v; break;
+	case 2: f->ftw = gdb_fpu_tag_abridge((uint16_t)v); break;
+	case 3: case 5:
+		ptr = fpu_ptr(f, n);
+		*ptr = (*ptr & 0xffffffffull) | v << 32;
+		break;
+	case 4: case 6:
+		ptr = fpu_ptr(f, n);
+		*ptr = (*ptr & ~0xffffffffull) | v;
+		break;
+	case 7:
+		if (v > 0x7ff)
+			return false;
+		f->fop = (uint16_t)v;
+		break;
+	default:
+		f->mxcsr = (uint32_t)v; /* REG_MXCSR */
+		break;
+	}
+	return true;
+}
+
+static bool is_fpu_reg(unsigned n)
+{
+	return n >= REG_ST0 && n <= REG_MXCSR;
+}
+
+/* Register n's bytes (reg_size(n), little-endian); false when gamut does
+ * not have it (x87/SSE without `fpu`). */
+static bool reg_read(const struct x86_state *st, const struct x86_fpu *f,
+		     unsigned n, uint8_t *out)
+{
+	uint64_t v;
+
+	if (is_fpu_reg(n)) {
+		if (!f)
+			return false;
+		fpu_read(f, n, out);
+		return true;
+	}
+	if (!reg_get(st, n, &v))
+		return false;
+	le_put(v, reg_size(n), out);
+	return true;
+}
+
+/* Sets register n from its bytes in `st` or `f` (NULL: not available). */
+static bool reg_write(struct x86_state *st, struct x86_fpu *f, unsigned n,
+		      const uint8_t *in)
+{
+	if (is_fpu_reg(n))
+		return f && fpu_write(f, n, in);
+	return reg_set(st, n, le_get(in, reg_size(n)));
+}
+
+static void reg_encode(const struct x86_state *st, const struct x86_fpu *f,
+		       unsigned n, char *out)
 {
 	unsigned size = reg_size(n);
-	uint64_t v;
-	uint8_t le[8];
+	uint8_t b[16];
 
-	if (!reg_get(st, n, &v)) {
+	if (!reg_read(st, f, n, b)) {
 		memset(out, 'x', 2 * size);
 		return;
 	}
-	for (unsigned i = 0; i < size; i++)
-		le[i] = (uint8_t)(v >> (8 * i));
-	gdb_hex_encode(le, size, out);
+	gdb_hex_encode(b, size, out);
 }
 
-void gdb_regs_encode(const struct x86_state *st, char *out)
+void gdb_regs_encode(const struct x86_state *st, const struct x86_fpu *f,
+		     char *out)
 {
 	for (unsigned n = 0; n < NR_REGS; n++) {
-		reg_encode(st, n, out);
+		reg_encode(st, f, n, out);
 		out += 2 * reg_size(n);
 	}
 }
 
-/* Little-endian value of `size` (<= 8) bytes in hex at s; -1 if bad. */
-static int le_decode(const char *s, unsigned size, uint64_t *v)
+/* The selected vCPU's x87/SSE state, or NULL when there is none. */
+static struct x86_fpu *sess_fpu(struct gdb_session *s)
 {
-	uint8_t b[8];
-
-	if (size > 8 || gdb_hex_decode(s, size, b) < 0)
-		return -1;
-	*v = 0;
-	for (unsigned i = 0; i < size; i++)
-		*v |= (uint64_t)b[i] << (8 * i);
-	return 0;
+	return s->fpu && s->fpu_valid[s->g_cpu] ? &s->fpu[s->g_cpu] : NULL;
 }
 
 /* --- replies --- */
@@ -148,7 +295,7 @@ static size_t put_hex_reg_block(struct gdb_session *s, char *reply, size_t max)
 {
 	if (max < 2 * GDB_G_BYTES + 1)
 		return put(reply, max, "E01");
-	gdb_regs_encode(&s->regs[s->g_cpu], reply);
+	gdb_regs_encode(&s->regs[s->g_cpu], sess_fpu(s), reply);
 	reply[2 * GDB_G_BYTES] = '\0';
 	return 2 * GDB_G_BYTES;
 }
@@ -158,20 +305,23 @@ static size_t cmd_G(struct gdb_session *s, const char *p, size_t len,
 		    char *reply, size_t max)
 {
 	struct x86_state st = s->regs[s->g_cpu];
+	struct x86_fpu f, *fp = sess_fpu(s);
 	size_t off = 0;
 
+	if (fp)
+		f = *fp;
 	for (unsigned n = 0; n < NR_REGS; n++) {
 		unsigned size = reg_size(n);
-		uint64_t v;
+		uint8_t b[16];
 
 		if (off + 2 * size > len)
 			break;
-		if (p[off] != 'x' && size <= 8) {
-			if (le_decode(p + off, size, &v) < 0)
+		if (p[off] != 'x') {
+			if (gdb_hex_decode(p + off, size, b) < 0)
 				return put(reply, max, "E01");
-			/* Untracked registers and unchanged selectors come
-			 * back as gdb last saw them: nothing to do. */
-			(void)reg_set(&st, n, v);
+			/* Untracked registers, unchanged selectors and values
+			 * a register cannot hold stay as they were. */
+			(void)reg_write(&st, fp ? &f : NULL, n, b);
 		}
 		off += 2 * size;
 	}
@@ -179,6 +329,10 @@ static size_t cmd_G(struct gdb_session *s, const char *p, size_t len,
 		return put(reply, max, "E01");
 	s->regs[s->g_cpu] = st;
 	s->dirty[s->g_cpu] = true;
+	if (fp && memcmp(fp, &f, sizeof(f))) {
+		*fp = f;
+		s->fpu_dirty[s->g_cpu] = true;
+	}
 	return put(reply, max, "OK");
 }
 
@@ -190,7 +344,7 @@ static size_t cmd_p(struct gdb_session *s, const char *p, char *reply,
 	if (gdb_hex_u64(&p, &n) < 0 || *p || n >= NR_REGS ||
 	    2 * reg_size((unsigned)n) + 1 > max)
 		return put(reply, max, "E01");
-	reg_encode(&s->regs[s->g_cpu], (unsigned)n, reply);
+	reg_encode(&s->regs[s->g_cpu], sess_fpu(s), (unsigned)n, reply);
 	reply[2 * reg_size((unsigned)n)] = '\0';
 	return 2 * reg_size((unsigned)n);
 }
@@ -198,16 +352,21 @@ static size_t cmd_p(struct gdb_session *s, const char *p, char *reply,
 static size_t cmd_P(struct gdb_session *s, const char *p, char *reply,
 		    size_t max)
 {
-	uint64_t n, v;
+	struct x86_fpu *fp = sess_fpu(s);
+	uint64_t n;
 	unsigned size;
+	uint8_t b[16];
 
 	if (gdb_hex_u64(&p, &n) < 0 || *p++ != '=' || n >= NR_REGS)
 		return put(reply, max, "E01");
 	size = reg_size((unsigned)n);
-	if (strlen(p) != 2 * size || le_decode(p, size, &v) < 0 ||
-	    !reg_set(&s->regs[s->g_cpu], (unsigned)n, v))
+	if (strlen(p) != 2 * size || gdb_hex_decode(p, size, b) < 0 ||
+	    !reg_write(&s->regs[s->g_cpu], fp, (unsigned)n, b))
 		return put(reply, max, "E01");
-	s->dirty[s->g_cpu] = true;
+	if (is_fpu_reg((unsigned)n))
+		s->fpu_dirty[s->g_cpu] = true;
+	else
+		s->dirty[s->g_cpu] = true;
 	return put(reply, max, "OK");
 }
 
@@ -257,7 +416,39 @@ static size_t cmd_M(struct gdb_session *s, const char *p, char *reply,
 	return put(reply, max, "OK");
 }
 
-/* "Ztype,addr,kind" / "z...": instruction breakpoints only (types 0, 1). */
+/* Z2/Z3/Z4 (write, read, access watchpoints): kind is the length. */
+static size_t cmd_watch(struct gdb_session *s, bool insert, unsigned type,
+			uint64_t addr, uint64_t len, char *reply, size_t max)
+{
+	static const enum debug_wp_type of[] = { DEBUG_WP_WRITE, DEBUG_WP_READ,
+						  DEBUG_WP_ACCESS };
+	struct debug_wp w = { .addr = addr, .len = (unsigned)len,
+			      .type = of[type - 2] };
+	unsigned i;
+
+	if (!s->max_wp)
+		return put(reply, max, ""); /* unsupported: gdb falls back */
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return put(reply, max, "E22"); /* EINVAL */
+	for (i = 0; i < s->nr_wp; i++)
+		if (s->wp[i].addr == w.addr && s->wp[i].len == w.len &&
+		    s->wp[i].type == w.type)
+			break;
+	if (!insert) {
+		if (i < s->nr_wp)
+			s->wp[i] = s->wp[--s->nr_wp];
+		return put(reply, max, "OK");
+	}
+	if (i == s->nr_wp) {
+		if (s->nr_wp >= s->max_wp || s->nr_wp == DEBUG_MAX_WP)
+			return put(reply, max, "E28"); /* ENOSPC */
+		s->wp[s->nr_wp++] = w;
+	}
+	return put(reply, max, "OK");
+}
+
+/* "Ztype,addr,kind" / "z...": breakpoints (types 0, 1) and watchpoints
+ * (2-4). */
 static size_t cmd_Z(struct gdb_session *s, bool insert, const char *p,
 		    char *reply, size_t max)
 {
@@ -268,8 +459,10 @@ static size_t cmd_Z(struct gdb_session *s, bool insert, const char *p,
 	    gdb_hex_u64(&p, &addr) < 0 || *p++ != ',' ||
 	    gdb_hex_u64(&p, &kind) < 0 || (*p && *p != ';'))
 		return put(reply, max, "E01");
+	if (type >= 2 && type <= 4)
+		return cmd_watch(s, insert, (unsigned)type, addr, kind, reply, max);
 	if (type > 1)
-		return put(reply, max, ""); /* watchpoints: not supported */
+		return put(reply, max, ""); /* unknown type */
 	for (i = 0; i < s->nr_bp && s->bp[i] != addr; i++)
 		;
 	if (!insert) {
@@ -451,8 +644,18 @@ size_t gdb_stop_reply(const struct gdb_session *s, char *reply, size_t max)
 {
 	const char *why = s->stop_bp_kind == GDB_BP_SW ? "swbreak:;"
 			  : s->stop_bp_kind == GDB_BP_HW ? "hwbreak:;" : "";
-	int n = snprintf(reply, max, "T%02x%sthread:%x;", s->stop_signal & 0xff,
-			 why, s->stop_cpu + 1);
+	char watch[48] = "";
+	int n;
+
+	if (s->stop_wp_type >= DEBUG_WP_WRITE && s->stop_wp_type <= DEBUG_WP_ACCESS) {
+		static const char *const name[] = { "", "watch", "rwatch", "awatch" };
+
+		snprintf(watch, sizeof(watch), "%s:%llx;", name[s->stop_wp_type],
+			 (unsigned long long)s->stop_wp_addr);
+		why = watch;
+	}
+	n = snprintf(reply, max, "T%02x%sthread:%x;", s->stop_signal & 0xff,
+		     why, s->stop_cpu + 1);
 
 	return n < 0 ? 0 : (size_t)n < max ? (size_t)n : max - 1;
 }

@@ -30,16 +30,27 @@ struct gdb_session {
 	unsigned ncpus;
 	struct x86_state *regs; /* [ncpus]: the stopped vCPUs' state */
 	bool *dirty;		/* [ncpus]: regs[i] changed by gdb */
+	/* x87/SSE registers: NULL when the backend cannot give them (gdb
+	 * then sees them as unavailable); else [ncpus] each. */
+	struct x86_fpu *fpu;
+	bool *fpu_valid; /* fpu[i] was read */
+	bool *fpu_dirty; /* fpu[i] changed by gdb */
 	unsigned g_cpu;		/* Hg: whose registers and page tables */
 	int c_cpu;		/* Hc: -1 for all */
 	/* Breakpoints, as linear addresses; gdb inserts and removes them. */
 	unsigned nr_bp;
 	uint64_t bp[DEBUG_MAX_BP];
 	enum gdb_bp_kind bp_kind[DEBUG_MAX_BP];
+	/* Watchpoints (Z2-Z4), at most max_wp (the backend's debug_max_wp;
+	 * 0: gdb is told they are unsupported). */
+	unsigned max_wp, nr_wp;
+	struct debug_wp wp[DEBUG_MAX_WP];
 	/* The last stop, for '?' and the stop reply. */
 	unsigned stop_cpu;
 	int stop_signal;   /* 5 SIGTRAP, 2 SIGINT */
 	int stop_bp_kind;  /* -1, or the enum gdb_bp_kind that was hit */
+	int stop_wp_type;  /* -1, or the enum debug_wp_type that was hit */
+	uint64_t stop_wp_addr;
 	/* Set by execution packets. */
 	enum gdb_action action;
 	unsigned step_cpu;
@@ -59,7 +70,14 @@ size_t gdb_handle(struct gdb_session *s, const char *pkt, size_t len,
 size_t gdb_stop_reply(const struct gdb_session *s, char *reply, size_t replymax);
 
 /* Register block in gdb's order, for tests: `out` gets 2*GDB_G_BYTES hex
- * digits ('x' for registers gamut does not track). */
-void gdb_regs_encode(const struct x86_state *st, char *out);
+ * digits ('x' for registers gamut does not have: the x87/SSE ones when
+ * `fpu` is NULL). */
+void gdb_regs_encode(const struct x86_state *st, const struct x86_fpu *fpu,
+		     char *out);
+
+/* The full x87 tag word (2 bits per physical register: 0 valid, 1 zero,
+ * 2 special, 3 empty) from FXSAVE's abridged one, and back. */
+uint16_t gdb_fpu_tag_word(const struct x86_fpu *f);
+uint8_t gdb_fpu_tag_abridge(uint16_t tag_word);
 
 #endif

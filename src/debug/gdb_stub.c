@@ -38,6 +38,7 @@ struct gdb_stub {
 	bool interrupted; /* the stop came from gdb's Ctrl-C */
 	int first_cpu;	  /* the vCPU whose event started the stop, or -1 */
 	enum debug_event first_ev;
+	unsigned first_wp; /* for DEBUG_EV_WATCH: which watchpoint */
 	unsigned parked;
 	bool in_trap[VM_MAX_CPUS];
 	bool go[VM_MAX_CPUS]; /* released, not yet out of its trap */
@@ -48,6 +49,8 @@ struct gdb_stub {
 	struct gdb_session sess;
 	struct x86_state regs[VM_MAX_CPUS];
 	bool dirty[VM_MAX_CPUS];
+	struct x86_fpu fpu[VM_MAX_CPUS];
+	bool fpu_valid[VM_MAX_CPUS], fpu_dirty[VM_MAX_CPUS];
 	struct gdb_rx rx;
 	char reply[GDB_PACKET_SIZE + 1];
 	char frame[2 * GDB_PACKET_SIZE + 8];
@@ -72,7 +75,8 @@ static void pause_others(struct gdb_stub *s)
 }
 
 /* The backend's trap callback, on the vCPU's thread. */
-static bool stub_trap(void *opaque, struct vcpu *v, enum debug_event ev)
+static bool stub_trap(void *opaque, struct vcpu *v, enum debug_event ev,
+		      unsigned wp)
 {
 	struct gdb_stub *s = opaque;
 	unsigned i = (unsigned)v->index;
@@ -92,6 +96,7 @@ static bool stub_trap(void *opaque, struct vcpu *v, enum debug_event ev)
 	if (s->first_cpu < 0) {
 		s->first_cpu = (int)i;
 		s->first_ev = ev;
+		s->first_wp = wp;
 	}
 	wake_stub(s);
 	/* Timed: a VM stopped by someone else (its exit, Ctrl-A x) must not
@@ -146,6 +151,8 @@ static struct debug_ctl ctl_for(struct gdb_stub *s, bool enabled, bool step)
 	if (enabled) {
 		c.nr_bp = s->sess.nr_bp;
 		memcpy(c.bp, s->sess.bp, sizeof(c.bp));
+		c.nr_wp = s->sess.nr_wp;
+		memcpy(c.wp, s->sess.wp, sizeof(c.wp));
 	}
 	return c;
 }
@@ -175,9 +182,11 @@ static void capture_stop(struct gdb_stub *s)
 	struct gdb_session *g = &s->sess;
 	struct gerr err;
 	enum debug_event ev;
+	unsigned wp;
 
 	pthread_mutex_lock(&s->lock);
 	ev = s->first_ev;
+	wp = s->first_wp;
 	/* A pause (attach, Ctrl-C) is no vCPU's doing: keep gdb on the
 	 * thread it had (vCPU 0 at first) rather than whichever parked
 	 * first. */
@@ -189,8 +198,19 @@ static void capture_stop(struct gdb_stub *s)
 		if (s->vm->backend->vcpu_get_state(&s->vm->vcpu[i], &s->regs[i], &err) < 0)
 			memset(&s->regs[i], 0, sizeof(s->regs[i]));
 		s->dirty[i] = false;
+		s->fpu_valid[i] = s->vm->backend->vcpu_get_fpu &&
+				  s->vm->backend->vcpu_get_fpu(&s->vm->vcpu[i],
+							       &s->fpu[i], &err) == 0;
+		s->fpu_dirty[i] = false;
 	}
 	g->stop_bp_kind = -1;
+	g->stop_wp_type = -1;
+	/* The list gdb sees is the one the vCPUs ran with: no Z/z packet
+	 * is read while they run. */
+	if (ev == DEBUG_EV_WATCH && wp < g->nr_wp) {
+		g->stop_wp_type = (int)g->wp[wp].type;
+		g->stop_wp_addr = g->wp[wp].addr;
+	}
 	for (unsigned i = 0; ev == DEBUG_EV_BREAK && i < g->nr_bp; i++)
 		if (g->bp[i] == linear_rip(&s->regs[g->stop_cpu]))
 			g->stop_bp_kind = (int)g->bp_kind[i];
@@ -205,9 +225,12 @@ static void resume(struct gdb_stub *s, enum gdb_action act)
 	struct gerr err;
 	int step = act == GDB_ACT_STEP ? (int)s->sess.step_cpu : -1;
 
-	for (unsigned i = 0; i < s->vm->ncpus; i++)
+	for (unsigned i = 0; i < s->vm->ncpus; i++) {
 		if (s->dirty[i])
 			s->vm->backend->vcpu_set_state(&s->vm->vcpu[i], &s->regs[i], &err);
+		if (s->fpu_dirty[i] && s->vm->backend->vcpu_set_fpu)
+			s->vm->backend->vcpu_set_fpu(&s->vm->vcpu[i], &s->fpu[i], &err);
+	}
 	if (act == GDB_ACT_KILL)
 		vm_stop(s->vm, VM_STOP_USER, 0, "killed by gdb");
 	set_debug_all(s, act == GDB_ACT_CONTINUE || act == GDB_ACT_STEP, step, &err);
@@ -394,7 +417,9 @@ static void *stub_main(void *arg)
 {
 	struct gdb_stub *s = arg;
 
-	for (;;) {
+	/* Finished is looked at before each wait too: a VM that ended while
+	 * gdb was attached woke serve(), which drained the wake-up. */
+	while (!is_finished(s)) {
 		int r = wait_input(s, s->listen_fd);
 
 		if (is_finished(s) || r < 0)
@@ -406,7 +431,10 @@ static void *stub_main(void *arg)
 			continue;
 		setsockopt(s->conn_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
 			   sizeof(int));
-		/* A later attach finds the VM running: stop it first. */
+		/* A later attach finds the VM running: stop it first.  It
+		 * inserts its own breakpoints (an earlier gdb that went away
+		 * without removing its own leaves none behind). */
+		s->sess.nr_bp = s->sess.nr_wp = 0;
 		request_stop(s, false);
 		serve(s);
 		close(s->conn_fd);
@@ -465,8 +493,11 @@ struct gdb_stub *gdb_stub_start(struct vm *vm, int port, struct gerr *err)
 	pthread_cond_init(&s->cond, NULL);
 	s->sess = (struct gdb_session){ .mem = &vm->mem, .ncpus = vm->ncpus,
 					.regs = s->regs, .dirty = s->dirty,
+					.fpu = s->fpu, .fpu_valid = s->fpu_valid,
+					.fpu_dirty = s->fpu_dirty,
+					.max_wp = vm->backend->debug_max_wp,
 					.c_cpu = -1, .stop_bp_kind = -1,
-					.stop_signal = 5 };
+					.stop_wp_type = -1, .stop_signal = 5 };
 	s->listen_fd = -1;
 	s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake_fd < 0)

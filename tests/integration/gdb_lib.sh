@@ -14,7 +14,8 @@ gdb_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 gdb_syms() {
 	local sym
 	[ -n "${SYM_spin_end:-}" ] && return 0 # given (the nested VM has no nm)
-	for sym in _start long_low bp_here after_nop data_word poke go spin spin_end; do
+	for sym in _start long_low bp_here after_nop data_word poke go spin spin_end \
+		wvar rvar after_write after_read; do
 		local a
 		a=$(nm "$1" | awk -v s="$sym" '$3 == s { print $1 }')
 		[ -n "$a" ] || { echo "FAIL: no symbol $sym in $1"; return 1; }
@@ -25,6 +26,7 @@ gdb_syms() {
 		fi
 	done
 	export SYM__start SYM_long_low SYM_bp_here SYM_after_nop SYM_data_word SYM_poke SYM_go SYM_spin SYM_spin_end
+	export SYM_wvar SYM_rvar SYM_after_write SYM_after_read
 }
 
 # Starts gamut in the background, held for gdb; sets gamut_pid, port, out.
@@ -124,12 +126,53 @@ gdb_interrupt() {
 	if timeout 120 python3 "$gdb_dir/gdb_rsp_client.py" "$port" "$SYM_spin" \
 		"$SYM_spin_end" "$SYM_go" "$SYM_long_low" "$SYM_bp_here" "$SYM_after_nop" \
 		${GDB_NO_BREAK:+nobreak}; then
-		echo "ok   $cpu: raw client: ${GDB_NO_BREAK:+no }breakpoints, step, bad packets, Ctrl-C"
+		echo "ok   $cpu: raw client: ${GDB_NO_BREAK:+no }breakpoints, step, bad packets, Ctrl-C, x87/SSE"
 	else
 		gdb_failed=$((gdb_failed + 1))
 	fi
-	gdb_wait_status 15 "$cpu: guest ran on after the raw client detached"
+	# 2 * (7 + 3) + 1: the client's XMM1 write reached the guest.
+	gdb_wait_status 21 "$cpu: guest ran on after the raw client detached"
 	rm -f "$out"
+}
+
+# gdb's x87/SSE view and watchpoints (--cpu emu only: kvm has none).
+gdb_watch_session() {
+	local cpu=$1 log
+	gdb_start_gamut "$cpu" 1 || { gdb_failed=$((gdb_failed + 1)); return; }
+	log=$(mktemp)
+	timeout 120 gdb -nx -batch \
+		-ex "target remote 127.0.0.1:$port" \
+		-ex "break *$SYM_bp_here" \
+		-ex 'continue' \
+		-ex 'info registers st0 st1 fstat ftag mxcsr' \
+		-ex 'p/x $xmm0' \
+		-ex 'set $xmm1 = 5' \
+		-ex "set {char}$SYM_go = 1" \
+		-ex 'delete' \
+		-ex "watch *(int *)$SYM_wvar" \
+		-ex "rwatch *(int *)$SYM_rvar" \
+		-ex 'continue' \
+		-ex 'info registers rip' \
+		-ex 'continue' \
+		-ex 'info registers rip' \
+		-ex 'delete' \
+		-ex 'continue' >"$log" 2>&1 </dev/null
+	echo "--- gdb watchpoints ($cpu):"; grep -v '^warning\|determining executable' "$log" | sed 's/^/    /'
+	gdb_expect "$cpu: st0 is the guest's pi" "^st0 +3\.14159265358979323" "$log"
+	gdb_expect "$cpu: st1 is the guest's 1.0" "^st1 +1 " "$log"
+	gdb_expect "$cpu: fstat has TOP 6" "^fstat +0x3000 " "$log"
+	gdb_expect "$cpu: ftag marks two valid registers" "^ftag +0xfff " "$log"
+	gdb_expect "$cpu: mxcsr as the guest loaded it" "^mxcsr +0xff80 " "$log"
+	gdb_expect "$cpu: xmm0 as the guest loaded it" "= 0xf0e0d0c0b0a09080706050403020100$" "$log"
+	gdb_expect "$cpu: watch reports the old value" "^Old value = 0$" "$log"
+	gdb_expect "$cpu: watch reports the new value" "^New value = 85$" "$log"
+	gdb_expect "$cpu: watch stops after the writing instruction" "^rip +$SYM_after_write " "$log"
+	gdb_expect "$cpu: rwatch reports the read" "Value = 102" "$log"
+	gdb_expect "$cpu: rwatch stops after the reading instruction" "^rip +$SYM_after_read " "$log"
+	# 2 * (7 + 5) + 1: gdb's XMM1 write reached the guest.
+	gdb_expect "$cpu: guest exit seen by gdb" "exited with code 031" "$log"
+	gdb_wait_status 25 "$cpu: guest ran to its end under gdb"
+	rm -f "$log" "$out"
 }
 
 gdb_run_checks() {

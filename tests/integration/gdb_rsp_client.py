@@ -1,6 +1,7 @@
 # A minimal GDB remote-protocol client for what gdb's batch mode cannot do:
-# interrupt a running guest with Ctrl-C (0x03) and check the stop, plus a
-# few malformed packets the stub must survive.  Used by gdb_lib.sh:
+# interrupt a running guest with Ctrl-C (0x03) and check the stop, read
+# and write x87/SSE registers in the raw 'g'/'P' layout, plus a few
+# malformed packets the stub must survive.  Used by gdb_lib.sh:
 #   python3 gdb_rsp_client.py PORT SPIN SPIN_END GO LOW_BP BP AFTER_BP
 # Exits 0 when every check passed; prints "FAIL ..." otherwise.
 import socket
@@ -53,6 +54,30 @@ class Conn:
 def rip_of(g):
     # rip is register 16: bytes 128..135 of the 'g' block, little-endian.
     return int.from_bytes(bytes.fromhex(g[256:272].decode()), "little")
+
+
+def fpu_checks(c):
+    """x87/SSE registers as the guest set them before bp_here (pi and 1.0
+    pushed, XMM0 a byte ramp, MXCSR 0xff80), in the 'g' block at the
+    target.xml offsets; then XMM1 = 3 with 'P' (the guest adds it to its
+    exit value)."""
+    fails = []
+    g = bytes.fromhex(c.ask(b"g").decode())
+    want = {
+        "st0 = pi": (164, bytes.fromhex("35c26821a2da0fc90040")),
+        "st1 = 1.0": (174, bytes.fromhex("0000000000000080ff3f")),
+        "fstat (TOP 6)": (248, (0x3000).to_bytes(4, "little")),
+        "ftag (two valid)": (252, (0x0FFF).to_bytes(4, "little")),
+        "xmm0": (276, bytes(range(16))),
+        "mxcsr": (532, (0xFF80).to_bytes(4, "little")),
+    }
+    for what, (off, val) in want.items():
+        got = g[off:off + len(val)]
+        if got != val:
+            fails.append("%s: %s, want %s" % (what, got.hex(), val.hex()))
+    if c.ask(b"P29=" + b"03" + b"00" * 15) != b"OK":  # xmm1 is register 41
+        fails.append("xmm1 write refused")
+    return fails
 
 
 def breakpoints(c, low, bp, after_bp):
@@ -129,6 +154,7 @@ def main():
     rip = rip_of(c.ask(b"g"))
     if not spin <= rip < spin_end:
         fails.append("interrupted at %#x, not in the spin loop" % rip)
+    fails += fpu_checks(c)
     # Let the guest finish: go = 1, then detach.
     if c.ask(b"M%x,1:01" % go) != b"OK":
         fails.append("memory write refused")

@@ -14,6 +14,8 @@ struct fix {
 	struct guest_mem mem;
 	struct x86_state regs[3];
 	bool dirty[3];
+	struct x86_fpu fpu[3];
+	bool fpu_valid[3], fpu_dirty[3];
 	struct gdb_session s;
 	char reply[GDB_PACKET_SIZE + 1];
 };
@@ -58,7 +60,7 @@ static int fix_init(struct fix *f, unsigned ncpus)
 	f->s = (struct gdb_session){ .mem = &f->mem, .ncpus = ncpus,
 				     .regs = f->regs, .dirty = f->dirty,
 				     .c_cpu = -1, .stop_bp_kind = -1,
-				     .stop_signal = 5 };
+				     .stop_wp_type = -1, .stop_signal = 5 };
 	return 0;
 }
 
@@ -300,5 +302,198 @@ TEST(gdb_stop_reply_names_the_breakpoint_kind)
 	f.s.stop_bp_kind = GDB_BP_HW;
 	f.s.stop_signal = 2;
 	CHECK(!strcmp(ask(&f, "?"), "T02hwbreak:;thread:1;"));
+	gmem_destroy(&f.mem);
+}
+
+/* Byte offsets in the 'g' block (target.xml order). */
+#define G_ST0	164
+#define G_FCTRL 244
+#define G_FTAG	252
+#define G_FOP	272
+#define G_XMM0	276
+#define G_MXCSR 532
+
+/* 1.0 as an 80-bit value: mantissa 1 << 63, exponent 0x3fff. */
+static void st_one(uint8_t *r)
+{
+	memset(r, 0, 10);
+	r[7] = 0x80;
+	r[8] = 0xff;
+	r[9] = 0x3f;
+}
+
+static void fix_fpu(struct fix *f)
+{
+	struct x86_fpu *x = &f->fpu[0];
+
+	f->s.fpu = f->fpu;
+	f->s.fpu_valid = f->fpu_valid;
+	f->s.fpu_dirty = f->fpu_dirty;
+	f->fpu_valid[0] = true;
+	memset(x, 0, sizeof(*x));
+	x->fcw = 0x37f;
+	/* Two values pushed: TOP = 6; ST(0) = physical 6 = 1.0, ST(1) =
+	 * physical 7 = +0. */
+	x->fsw = 6 << 11;
+	x->ftw = 0xc0;
+	st_one(x->st[0]);
+	x->fip = 0x0000123480001000ull;
+	x->fop = 0x1e8;
+	x->mxcsr = 0x1f80;
+	for (unsigned i = 0; i < 16; i++)
+		x->xmm[1][i] = (uint8_t)(0xa0 + i);
+}
+
+TEST(gdb_cmd_x87_and_sse_registers)
+{
+	static struct fix f;
+	const char *r;
+
+	if (fix_init(&f, 2) < 0)
+		SKIP("no memory for guest RAM");
+	fix_fpu(&f);
+	r = ask(&f, "g");
+	CHECK_EQ(strlen(r), 2 * GDB_G_BYTES);
+	CHECK(!strncmp(r + 2 * G_ST0, "0000000000000080ff3f", 20)); /* st0 = 1.0 */
+	CHECK(!strncmp(r + 2 * G_ST0 + 20, "00000000000000000000", 20)); /* st1 */
+	CHECK(!strncmp(r + 2 * G_FCTRL, "7f030000", 8));
+	CHECK(!strncmp(r + 2 * G_FCTRL + 8, "00300000", 8)); /* fstat: TOP 6 */
+	/* Physical 6 valid (00), 7 zero (01), the rest empty (11). */
+	CHECK(!strncmp(r + 2 * G_FTAG, "ff4f0000", 8));
+	CHECK(!strncmp(r + 2 * G_FTAG + 8, "34120000", 8));  /* fiseg */
+	CHECK(!strncmp(r + 2 * G_FTAG + 16, "00100080", 8)); /* fioff */
+	CHECK(!strncmp(r + 2 * G_FOP, "e8010000", 8));
+	CHECK(!strncmp(r + 2 * G_XMM0 + 32, "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", 32));
+	CHECK(!strncmp(r + 2 * G_MXCSR, "801f0000", 8));
+	CHECK(!strcmp(ask(&f, "p18"), "0000000000000080ff3f"));
+	CHECK(!strcmp(ask(&f, "p22"), "ff4f0000"));
+	CHECK(!strcmp(ask(&f, "p38"), "801f0000"));
+	/* Writes. */
+	CHECK(!strcmp(ask(&f, "P38=a01f0000"), "OK"));
+	CHECK_EQ(f.fpu[0].mxcsr, 0x1fa0);
+	CHECK(f.fpu_dirty[0]);
+	CHECK(!f.dirty[0]);
+	CHECK(!strcmp(ask(&f, "P38=00000100"), "E01")); /* reserved bits */
+	CHECK(!strcmp(ask(&f, "P27=00080000"), "E01")); /* fop has 11 bits */
+	CHECK(!strcmp(ask(&f, "P28=000102030405060708090a0b0c0d0e0f"), "OK"));
+	CHECK_EQ(f.fpu[0].xmm[0][15], 0x0f);
+	CHECK(!strcmp(ask(&f, "P28=0001"), "E01")); /* short */
+	CHECK(!strcmp(ask(&f, "P19=0000000000000080ff3f"), "OK")); /* st1 = 1.0 */
+	CHECK_EQ(f.fpu[0].st[1][9], 0x3f);
+	/* ftag: physical 0 in use too (any non-empty tag). */
+	CHECK(!strcmp(ask(&f, "P22=fe4f0000"), "OK"));
+	CHECK_EQ(f.fpu[0].ftw, 0xc1);
+	CHECK(!strcmp(ask(&f, "P23=ffff0100"), "E01")); /* fiseg: 16 bits */
+	CHECK(!strcmp(ask(&f, "P24=78563412"), "OK"));	/* fioff */
+	CHECK_EQ(f.fpu[0].fip, 0x0000123412345678ull);
+	/* 'G' with the same block changes nothing; one byte more does. */
+	memset(f.fpu_dirty, 0, sizeof(f.fpu_dirty));
+	{
+		static char pkt[2 * GDB_G_BYTES + 2];
+
+		pkt[0] = 'G';
+		memcpy(pkt + 1, ask(&f, "g"), 2 * GDB_G_BYTES);
+		CHECK(!strcmp(ask(&f, pkt), "OK"));
+		CHECK(!f.fpu_dirty[0]);
+		memcpy(pkt + 1 + 2 * G_XMM0, "55", 2);
+		CHECK(!strcmp(ask(&f, pkt), "OK"));
+		CHECK(f.fpu_dirty[0]);
+		CHECK_EQ(f.fpu[0].xmm[0][0], 0x55);
+	}
+	/* vCPU 2 has no x87 state read: unavailable, and not writable. */
+	CHECK(!strcmp(ask(&f, "Hg2"), "OK"));
+	CHECK(!strcmp(ask(&f, "p18"), "xxxxxxxxxxxxxxxxxxxx"));
+	CHECK(!strcmp(ask(&f, "P38=801f0000"), "E01"));
+	gmem_destroy(&f.mem);
+}
+
+TEST(gdb_fpu_tag_word_classes)
+{
+	struct x86_fpu x;
+
+	memset(&x, 0, sizeof(x));
+	CHECK_EQ(gdb_fpu_tag_word(&x), 0xffff); /* all empty */
+	x.ftw = 0xff;
+	x.fsw = 0; /* TOP 0: ST(i) = physical i */
+	st_one(x.st[0]);			/* valid */
+	/* st[1] = +0: zero */
+	x.st[2][0] = 1;				/* denormal: special */
+	x.st[3][8] = 0xff; x.st[3][9] = 0x7f;	/* exponent all ones: special */
+	x.st[4][8] = 1;				/* integer bit clear: special */
+	st_one(x.st[5]);
+	st_one(x.st[6]);
+	st_one(x.st[7]);
+	CHECK_EQ(gdb_fpu_tag_word(&x), 0x02a4);
+	CHECK_EQ(gdb_fpu_tag_abridge(0x02a4), 0xff);
+	CHECK_EQ(gdb_fpu_tag_abridge(0xfff0), 0x03);
+	/* TOP rotates: with TOP 5, ST(0) is physical 5. */
+	memset(&x, 0, sizeof(x));
+	x.fsw = 5 << 11;
+	x.ftw = 1u << 5;
+	st_one(x.st[0]);
+	CHECK_EQ(gdb_fpu_tag_word(&x), (uint16_t)~(3u << 10));
+}
+
+TEST(gdb_cmd_watchpoints)
+{
+	static struct fix f;
+
+	if (fix_init(&f, 1) < 0)
+		SKIP("no memory for guest RAM");
+	/* A backend without them: unsupported (empty reply). */
+	CHECK(!strcmp(ask(&f, "Z2,1000,4"), ""));
+	CHECK(!strcmp(ask(&f, "Z4,1000,4"), ""));
+	CHECK_EQ(f.s.nr_wp, 0);
+	f.s.max_wp = 4;
+	CHECK(!strcmp(ask(&f, "Z2,1000,4"), "OK"));
+	CHECK(!strcmp(ask(&f, "Z2,1000,4"), "OK")); /* twice: one entry */
+	CHECK_EQ(f.s.nr_wp, 1);
+	CHECK(f.s.wp[0].addr == 0x1000 && f.s.wp[0].len == 4 &&
+	      f.s.wp[0].type == DEBUG_WP_WRITE);
+	CHECK(!strcmp(ask(&f, "Z3,1000,4"), "OK")); /* same place, reads */
+	CHECK(!strcmp(ask(&f, "Z4,ffffffffffffffff,1"), "OK"));
+	CHECK_EQ(f.s.wp[2].type, DEBUG_WP_ACCESS);
+	CHECK(!strcmp(ask(&f, "Z2,2000,8"), "OK"));
+	CHECK(!strcmp(ask(&f, "Z2,3000,2"), "E28")); /* a fifth */
+	/* Breakpoints are counted apart. */
+	CHECK(!strcmp(ask(&f, "Z0,1000,1"), "OK"));
+	CHECK_EQ(f.s.nr_bp, 1);
+	/* Lengths: 1, 2, 4 or 8 only. */
+	CHECK(!strcmp(ask(&f, "z2,2000,8"), "OK"));
+	CHECK(!strcmp(ask(&f, "Z2,3000,3"), "E22"));
+	CHECK(!strcmp(ask(&f, "Z2,3000,0"), "E22"));
+	CHECK(!strcmp(ask(&f, "Z2,3000,10"), "E22"));
+	CHECK(!strcmp(ask(&f, "Z3,3000,ffffffffffffffff"), "E22"));
+	CHECK(!strcmp(ask(&f, "z3,3000,3"), "E22"));
+	CHECK(!strcmp(ask(&f, "Z2,3000"), "E01"));
+	CHECK(!strcmp(ask(&f, "Z2,,4"), "E01"));
+	CHECK(!strcmp(ask(&f, "Z5,3000,4"), "")); /* no such type */
+	/* Removal matches address, length and type. */
+	CHECK(!strcmp(ask(&f, "z2,1000,2"), "OK"));
+	CHECK_EQ(f.s.nr_wp, 3);
+	CHECK(!strcmp(ask(&f, "z3,1000,4"), "OK"));
+	CHECK_EQ(f.s.nr_wp, 2);
+	CHECK(f.s.wp[0].type == DEBUG_WP_WRITE && f.s.wp[1].type == DEBUG_WP_ACCESS);
+	/* A smaller backend limit holds. */
+	f.s.max_wp = 2;
+	CHECK(!strcmp(ask(&f, "Z2,4000,1"), "E28"));
+	gmem_destroy(&f.mem);
+}
+
+TEST(gdb_stop_reply_names_the_watchpoint)
+{
+	static struct fix f;
+
+	if (fix_init(&f, 2) < 0)
+		SKIP("no memory for guest RAM");
+	f.s.stop_cpu = 1;
+	f.s.stop_wp_type = DEBUG_WP_WRITE;
+	f.s.stop_wp_addr = 0xffffffff80001234ull;
+	CHECK(!strcmp(ask(&f, "?"), "T05watch:ffffffff80001234;thread:2;"));
+	f.s.stop_wp_type = DEBUG_WP_READ;
+	CHECK(!strcmp(ask(&f, "?"), "T05rwatch:ffffffff80001234;thread:2;"));
+	f.s.stop_wp_type = DEBUG_WP_ACCESS;
+	f.s.stop_wp_addr = 0x10;
+	CHECK(!strcmp(ask(&f, "?"), "T05awatch:10;thread:2;"));
 	gmem_destroy(&f.mem);
 }

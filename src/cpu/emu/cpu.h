@@ -458,6 +458,7 @@ void emu_kick(struct emu_cpu *c, unsigned ev);
 #define EMU_DBG_GDB 1 /* a debugger (struct emu_debug) is attached */
 #define EMU_DBG_DR  2 /* DR7 may enable an instruction breakpoint */
 #define EMU_DBG_TF  4 /* a TF single-step trap is armed */
+#define EMU_DBG_WATCH 8 /* the debugger set watchpoints: mmu.c checks */
 struct debug_ctl;
 struct gerr;
 void emu_debug_boundary(struct emu_cpu *c);
@@ -467,6 +468,16 @@ int emu_set_debug(struct emu_cpu *c, const struct debug_ctl *ctl,
 		  struct gerr *err);
 void emu_debug_pause(struct emu_cpu *c);
 void emu_debug_free(struct emu_cpu *c);
+/* Watchpoints, while EMU_DBG_WATCH: whether [va, va+len) touches one
+ * (tlb_fill then maps no fast read or write, mem_rmw_ptr gives no
+ * pointer); a completed slow-path access (acc ACC_R or ACC_W) that may hit
+ * one; a fault that cancels the current instruction's hit. */
+bool emu_debug_watched(struct emu_cpu *c, uint64_t va, unsigned len);
+void emu_debug_access(struct emu_cpu *c, uint64_t va, unsigned len, int acc);
+void emu_debug_fault(struct emu_cpu *c);
+/* The x87/SSE state in the backend-neutral form, for the debugger. */
+void emu_get_fpu(const struct emu_cpu *c, struct x86_fpu *f);
+void emu_set_fpu(struct emu_cpu *c, const struct x86_fpu *f);
 /* The trace line for one instruction (trace.c). */
 void trace_insn(struct emu_cpu *c, const uint8_t *bytes, unsigned len);
 void trace_unimplemented(struct emu_cpu *c, const uint8_t *bytes,

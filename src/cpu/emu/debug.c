@@ -3,6 +3,11 @@
  *    vcpu_debug_pause: breakpoints, single step and pausing.  Breakpoints
  *    are compared against the linear RIP rather than patched into guest
  *    memory as INT3, so the guest never sees them;
+ *  - for the GDB stub's watchpoints: while any is set (EMU_DBG_WATCH), no
+ *    TLB entry maps a watched page for fast reads or writes, so every
+ *    access to it takes mmu.c's slow path, which calls emu_debug_access;
+ *    a hit is reported at the next boundary, once the instruction
+ *    completed (emu_raise drops it when the instruction faults);
  *  - for the guest itself: RFLAGS.TF single-step traps and DR0-DR3
  *    instruction breakpoints, as #DB with DR6 (B0-B3, BS) set.
  *
@@ -29,6 +34,11 @@ struct emu_debug {
 	uint64_t resume_icount, resume_rip;
 	/* Single-step: where the step began. */
 	uint64_t step_icount, step_rip;
+	/* Watchpoints: the one the current instruction hit (-1: none), and
+	 * whether the list changed since the TLB was last flushed for it
+	 * (atomic: set by the debugger's thread). */
+	int wp_hit;
+	int wp_flush;
 };
 
 static void dbg_set(struct emu_cpu *c, int bit)
@@ -50,15 +60,29 @@ static uint64_t rip_linear(const struct emu_cpu *c)
 
 /* --- the GDB stub's side --- */
 
+/* A changed watchpoint list: drop every TLB entry, so that tlb_fill
+ * decides afresh which pages may be accessed without the slow path.  On
+ * the vCPU's own thread, before its next instruction. */
+static void watch_sync(struct emu_cpu *c, struct emu_debug *d)
+{
+	if (__atomic_exchange_n(&d->wp_flush, 0, __ATOMIC_SEQ_CST)) {
+		mmu_flush(c, true);
+		d->wp_hit = -1;
+	}
+}
+
 /* Runs the debugger's trap and records where the vCPU goes on from. */
 static void gdb_trap(struct emu_cpu *c, struct emu_debug *d,
-		     enum debug_event ev)
+		     enum debug_event ev, unsigned wp)
 {
-	/* This trap answers any pause asked meanwhile. */
+	/* This trap answers any pause asked meanwhile, and any hit. */
 	__atomic_store_n(&d->pause, 0, __ATOMIC_SEQ_CST);
-	if (!d->ctl.trap(d->ctl.opaque, &c->vm->vcpu[c->index], ev))
+	d->wp_hit = -1;
+	if (!d->ctl.trap(d->ctl.opaque, c->vm ? &c->vm->vcpu[c->index] : NULL,
+			 ev, wp))
 		return;
 	/* The debugger may have changed the state (registers, debug_ctl). */
+	watch_sync(c, d);
 	d->resume_icount = d->step_icount = c->icount;
 	d->resume_rip = d->step_rip = c->rip;
 }
@@ -82,10 +106,16 @@ static void gdb_boundary(struct emu_cpu *c)
 {
 	struct emu_debug *d = c->debug;
 
-	if (!d || !c->vm || !d->ctl.trap)
+	if (!d || !d->ctl.trap)
 		return;
+	watch_sync(c, d);
+	/* A hit is the last instruction's: report it before anything else. */
+	if (d->wp_hit >= 0 && d->ctl.enabled) {
+		gdb_trap(c, d, DEBUG_EV_WATCH, (unsigned)d->wp_hit);
+		return;
+	}
 	if (__atomic_load_n(&d->pause, __ATOMIC_SEQ_CST)) {
-		gdb_trap(c, d, DEBUG_EV_PAUSE);
+		gdb_trap(c, d, DEBUG_EV_PAUSE, 0);
 		return;
 	}
 	if (!d->ctl.enabled) {
@@ -100,11 +130,50 @@ static void gdb_boundary(struct emu_cpu *c)
 	 * moved RIP (a faulting instruction does not always count). */
 	if (d->ctl.step && c->state == EMU_RUNNING &&
 	    (c->icount != d->step_icount || c->rip != d->step_rip)) {
-		gdb_trap(c, d, DEBUG_EV_STEP);
+		gdb_trap(c, d, DEBUG_EV_STEP, 0);
 		return;
 	}
 	if (at_breakpoint(c, d))
-		gdb_trap(c, d, DEBUG_EV_BREAK);
+		gdb_trap(c, d, DEBUG_EV_BREAK, 0);
+}
+
+/* --- watchpoints (mmu.c and except.c call these while EMU_DBG_WATCH) --- */
+
+/* Whether [a, a+alen) and [b, b+blen) share a byte (modulo 2^64). */
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a - b < blen || b - a < alen;
+}
+
+bool emu_debug_watched(struct emu_cpu *c, uint64_t va, unsigned len)
+{
+	const struct emu_debug *d = c->debug;
+
+	for (unsigned i = 0; d && i < d->ctl.nr_wp; i++)
+		if (overlap(va, len, d->ctl.wp[i].addr, d->ctl.wp[i].len))
+			return true;
+	return false;
+}
+
+void emu_debug_access(struct emu_cpu *c, uint64_t va, unsigned len, int acc)
+{
+	struct emu_debug *d = c->debug;
+	unsigned want = acc == ACC_W ? DEBUG_WP_WRITE : DEBUG_WP_READ;
+
+	if (!d || d->wp_hit >= 0) /* the first hit of an instruction wins */
+		return;
+	for (unsigned i = 0; i < d->ctl.nr_wp; i++)
+		if ((d->ctl.wp[i].type & want) &&
+		    overlap(va, len, d->ctl.wp[i].addr, d->ctl.wp[i].len)) {
+			d->wp_hit = (int)i;
+			return;
+		}
+}
+
+void emu_debug_fault(struct emu_cpu *c)
+{
+	if (c->debug)
+		c->debug->wp_hit = -1;
 }
 
 /* --- the guest's own debug features --- */
@@ -190,6 +259,8 @@ int emu_set_debug(struct emu_cpu *c, const struct debug_ctl *ctl,
 {
 	if (ctl->nr_bp > DEBUG_MAX_BP)
 		return gerr_set(err, "emu: at most %d breakpoints", DEBUG_MAX_BP);
+	if (ctl->nr_wp > DEBUG_MAX_WP)
+		return gerr_set(err, "emu: at most %d watchpoints", DEBUG_MAX_WP);
 	if (!ctl->trap)
 		return gerr_set(err, "emu: a debugger needs a trap callback");
 	if (!c->debug) {
@@ -197,8 +268,16 @@ int emu_set_debug(struct emu_cpu *c, const struct debug_ctl *ctl,
 		if (!c->debug)
 			return gerr_set(err, "emu: out of memory");
 		c->debug->resume_icount = c->debug->step_icount = UINT64_MAX;
+		c->debug->wp_hit = -1;
 	}
+	if (ctl->nr_wp != c->debug->ctl.nr_wp ||
+	    memcmp(ctl->wp, c->debug->ctl.wp, ctl->nr_wp * sizeof(ctl->wp[0])))
+		__atomic_store_n(&c->debug->wp_flush, 1, __ATOMIC_SEQ_CST);
 	c->debug->ctl = *ctl;
+	if (ctl->enabled && ctl->nr_wp)
+		dbg_set(c, EMU_DBG_WATCH);
+	else
+		dbg_clear(c, EMU_DBG_WATCH);
 	if (ctl->enabled || __atomic_load_n(&c->debug->pause, __ATOMIC_SEQ_CST))
 		dbg_set(c, EMU_DBG_GDB);
 	else
@@ -219,5 +298,42 @@ void emu_debug_free(struct emu_cpu *c)
 {
 	free(c->debug);
 	c->debug = NULL;
-	dbg_clear(c, EMU_DBG_GDB);
+	dbg_clear(c, EMU_DBG_GDB | EMU_DBG_WATCH);
+}
+
+/* --- x87/SSE state for the debugger --- */
+
+/* emu_fpu keeps the registers by physical number and TOP apart. */
+void emu_get_fpu(const struct emu_cpu *c, struct x86_fpu *f)
+{
+	const struct emu_fpu *e = &c->fpu;
+
+	memset(f, 0, sizeof(*f));
+	for (unsigned i = 0; i < 8; i++)
+		memcpy(f->st[i], e->st[(e->top + i) & 7], 10);
+	f->fcw = e->fcw;
+	f->fsw = (uint16_t)((e->fsw & ~0x3800u) | ((e->top & 7) << 11));
+	f->ftw = e->ftw;
+	f->fop = e->fop;
+	f->fip = e->fip;
+	f->fdp = e->fdp;
+	f->mxcsr = e->mxcsr;
+	memcpy(f->xmm, e->xmm, sizeof(f->xmm));
+}
+
+void emu_set_fpu(struct emu_cpu *c, const struct x86_fpu *f)
+{
+	struct emu_fpu *e = &c->fpu;
+
+	e->top = (f->fsw >> 11) & 7;
+	e->fsw = f->fsw & ~0x3800u;
+	for (unsigned i = 0; i < 8; i++)
+		memcpy(e->st[(e->top + i) & 7], f->st[i], 10);
+	e->fcw = f->fcw;
+	e->ftw = f->ftw;
+	e->fop = f->fop & 0x7ff;
+	e->fip = f->fip;
+	e->fdp = f->fdp;
+	e->mxcsr = f->mxcsr;
+	memcpy(e->xmm, f->xmm, sizeof(e->xmm));
 }

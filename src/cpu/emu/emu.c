@@ -150,6 +150,22 @@ static int emu_vcpu_set_debug(struct vcpu *v, const struct debug_ctl *ctl,
 	return emu_set_debug(v->backend, ctl, err);
 }
 
+static int emu_vcpu_get_fpu(struct vcpu *v, struct x86_fpu *f,
+			    struct gerr *err)
+{
+	(void)err;
+	emu_get_fpu(v->backend, f);
+	return 0;
+}
+
+static int emu_vcpu_set_fpu(struct vcpu *v, const struct x86_fpu *f,
+			    struct gerr *err)
+{
+	(void)err;
+	emu_set_fpu(v->backend, f);
+	return 0;
+}
+
 static void emu_vcpu_debug_pause(struct vcpu *v)
 {
 	if (v->backend)
@@ -196,6 +212,9 @@ const struct cpu_backend cpu_backend_emu = {
 	.msi = emu_msi,
 	.vcpu_set_debug = emu_vcpu_set_debug,
 	.vcpu_debug_pause = emu_vcpu_debug_pause,
+	.debug_max_wp = DEBUG_MAX_WP,
+	.vcpu_get_fpu = emu_vcpu_get_fpu,
+	.vcpu_set_fpu = emu_vcpu_set_fpu,
 };
 
 /* --- the bare test API (emu.h) --- */
@@ -246,6 +265,7 @@ void emu_solo_free(struct emu_solo *s)
 	lapic_free(s->cpu.lapic);
 	dcache_free(s->cpu.dcache);
 	dcache_shared_free(s->dsh);
+	emu_debug_free(&s->cpu); /* a test may have attached a debugger */
 	emu_cpu_fini(&s->cpu);
 	free(s);
 }

@@ -4,8 +4,17 @@
 #include "cpu/emu/cpu.h"
 #include "cpu/emu/lapic.h"
 
+/* A faulting instruction did not complete: a watchpoint it hit before
+ * the fault is not reported (debug.c). */
+static void fault_cancels_watch(struct emu_cpu *c)
+{
+	if (__builtin_expect(c->debug_on & EMU_DBG_WATCH, 0))
+		emu_debug_fault(c);
+}
+
 _Noreturn void emu_raise(struct emu_cpu *c, unsigned vec, uint32_t errcode)
 {
+	fault_cancels_watch(c);
 	c->exc_vec = vec;
 	c->exc_err = errcode;
 	c->exc_has_err = true;
@@ -14,6 +23,7 @@ _Noreturn void emu_raise(struct emu_cpu *c, unsigned vec, uint32_t errcode)
 
 _Noreturn void emu_raise_noerr(struct emu_cpu *c, unsigned vec)
 {
+	fault_cancels_watch(c);
 	c->exc_vec = vec;
 	c->exc_err = 0;
 	c->exc_has_err = false;

@@ -197,6 +197,11 @@ static void tlb_fill(struct emu_cpu *c, uint64_t va, bool user,
 		e->tag_w = page;
 	else
 		e->tag_w = TLB_NONE;
+	/* A debugger's watchpoint on the page: its data accesses all take
+	 * the slow path, which checks them (debug.c). */
+	if (__builtin_expect(c->debug_on & EMU_DBG_WATCH, 0) &&
+	    emu_debug_watched(c, page, 4096))
+		e->tag_r = e->tag_w = TLB_NONE;
 }
 
 /* Paging off: linear is physical, and the page enters the TLB like a
@@ -279,6 +284,8 @@ uint64_t mem_read_slow(struct emu_cpu *c, uint64_t va, unsigned len,
 		return lo | (hi << (8 * first));
 	}
 	gpa = mmu_translate(c, va, ACC_R, user);
+	if (__builtin_expect(c->debug_on & EMU_DBG_WATCH, 0))
+		emu_debug_access(c, va, len, ACC_R);
 	const uint8_t *p = gmem_ptr(c->mem, gpa, len);
 
 	if (p)
@@ -313,6 +320,8 @@ void mem_write_slow(struct emu_cpu *c, uint64_t va, unsigned len,
 		return;
 	}
 	gpa = mmu_translate(c, va, ACC_W, user);
+	if (__builtin_expect(c->debug_on & EMU_DBG_WATCH, 0))
+		emu_debug_access(c, va, len, ACC_W);
 	p = gmem_ptr_w(c->mem, gpa, len);
 	if (p)
 		memcpy(p, &v, len);
@@ -416,6 +425,18 @@ uint8_t *mem_rmw_ptr(struct emu_cpu *c, uint64_t va, unsigned len)
 		return NULL;
 	if (e->tag_w == (va & ~0xfffull))
 		return e->host + (va & 0xfff);
+	if (__builtin_expect(c->debug_on & EMU_DBG_WATCH, 0) &&
+	    emu_debug_watched(c, va, len)) {
+		/* Watched: the callers' mem_read/mem_write fallback checks
+		 * it -- except CMPXCHG16B's (16 bytes), which has none and
+		 * always writes: it reads and writes here. */
+		if (len != 16)
+			return NULL;
+		gpa = mmu_translate(c, va, ACC_W, user);
+		emu_debug_access(c, va, len, ACC_R);
+		emu_debug_access(c, va, len, ACC_W);
+		return gmem_ptr_w(c->mem, gpa, len);
+	}
 	gpa = mmu_translate(c, va, ACC_W, user);
 	return gmem_ptr_w(c->mem, gpa, len);
 }

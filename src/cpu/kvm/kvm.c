@@ -40,4 +40,6 @@ const struct cpu_backend cpu_backend_kvm = {
 	.irqfd = kvm_vm_irqfd,
 	.vcpu_set_debug = kvm_vcpu_set_debug,
 	.vcpu_debug_pause = kvm_vcpu_debug_pause,
+	.vcpu_get_fpu = kvm_vcpu_get_fpu,
+	.vcpu_set_fpu = kvm_vcpu_set_fpu,
 };

@@ -88,6 +88,9 @@ void kvm_debug_exit(struct vcpu *vcpu);
 int kvm_vcpu_set_debug(struct vcpu *vcpu, const struct debug_ctl *ctl,
 		       struct gerr *err);
 void kvm_vcpu_debug_pause(struct vcpu *vcpu);
+int kvm_vcpu_get_fpu(struct vcpu *vcpu, struct x86_fpu *f, struct gerr *err);
+int kvm_vcpu_set_fpu(struct vcpu *vcpu, const struct x86_fpu *f,
+		     struct gerr *err);
 
 /* The signal vcpu_kick sends; its handler sets the calling thread's
  * kvm_run->immediate_exit so KVM_RUN returns EINTR at once (api.rst). */

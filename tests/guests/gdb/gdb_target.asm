@@ -2,10 +2,13 @@
 ; that enters long mode with its code mapped at a high virtual address
 ; (HIGH + physical), so gdb's addresses only make sense through the page
 ; tables.  Then it computes a verdict that gdb changes:
-;   spin until [go] != 0, then exit value = CL + [poke]
+;   spin until [go] != 0, write [wvar], read [rvar] (for watchpoints),
+;   then exit value = CL + [poke] + XMM1's low dword
 ;   (debug-exit status = 2 * value + 1)
 ; gdb sets go = 1; with CL = 7 and [poke] = 0 untouched, status 15.  The
-; test also sets RCX = 20 and poke = 1 at `bp_here` -> status 43.
+; test also sets RCX = 20 and poke = 1 at `bp_here` -> status 43; the raw
+; client sets XMM1 = 3 -> status 21.  Before bp_here the x87 stack holds
+; pi and 1.0, XMM0 a byte ramp and MXCSR 0xff80, for gdb to read.
 %include "common.inc"
 
 %define HIGH 0xffffffff80000000
@@ -25,7 +28,7 @@ _start:
         mov eax, pml4
         mov cr3, eax
         mov eax, cr4
-        or eax, 1 << 5                  ; PAE
+        or eax, (1 << 5) | (1 << 9) | (1 << 10) ; PAE, OSFXSR, OSXMMEXCPT
         mov cr4, eax
         mov ecx, 0xc0000080             ; EFER.LME
         rdmsr
@@ -50,6 +53,11 @@ high_entry:
         mov rsp, HIGH
         lea rdx, [rel stack_top]
         add rsp, rdx
+        fninit
+        fld1
+        fldpi                           ; st0 = pi, st1 = 1.0, TOP = 6
+        movdqu xmm0, [rel xmm_ramp]
+        ldmxcsr [rel mxcsr_value]
         mov ecx, 7
         lea rbx, [rel data_word]
 global bp_here
@@ -65,7 +73,17 @@ spin:   cmp byte [rel go], 0            ; gdb sets go = 1 (Ctrl-C lands here)
         je spin
 global spin_end
 spin_end:
-        movzx eax, byte [rel poke]
+        mov dword [rel wvar], 0x55      ; gdb's `watch` stops after it
+global after_write
+after_write:
+        mov eax, [rel rvar]             ; and `rwatch` after this one
+global after_read
+after_read:
+        cmp eax, 0x66
+        jne bad
+        movd eax, xmm1                  ; 0 unless gdb wrote it
+        movzx edx, byte [rel poke]
+        add eax, edx
         add eax, ecx
         mov dx, DEBUG_EXIT
         out dx, al
@@ -92,6 +110,16 @@ global poke
 poke:   db 0
 global go
 go:     db 0
+align 4
+global wvar
+wvar:   dd 0
+global rvar
+rvar:   dd 0x66
+align 16
+xmm_ramp:
+        db 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+mxcsr_value:
+        dd 0xff80                       ; FZ, round toward zero, all masked
 
 section .bss
 alignb 4096
