@@ -99,11 +99,14 @@ void dt_emu_run(struct dt_emu *e, const struct dt_case *c,
 {
 	struct x86_state st = e->base;
 	struct emu_cpu *cpu = emu_solo_cpu(e->solo);
-	uint8_t code[20] = { 0 }; /* the case, then JMP and HLT */
+	uint8_t code[20] = { 0 }; /* the case, then JMP and a spin */
 	enum emu_exit ex;
 
 	memcpy(code, c->code, c->len);
-	code[c->len] = 0xf4; /* not reached: one instruction runs */
+	/* Not reached when all goes well; a spin, so that a case that
+	 * jumps to its end and runs fewer instructions stays there. */
+	code[c->len] = 0xeb;
+	code[c->len + 1] = 0xfe;
 	gmem_write(&e->mem, GPA_CODE, code, sizeof(code));
 	gmem_write(&e->mem, GPA_DATA, c->in.mem, DT_DATA_SIZE);
 	memcpy(st.gpr, c->in.gpr, sizeof(st.gpr));
@@ -114,9 +117,9 @@ void dt_emu_run(struct dt_emu *e, const struct dt_case *c,
 	/* A REP instruction may take several batches; stop when RIP moves.
 	 * A sequence (no REP in those) runs in one call, as one block. */
 	if (e->jit) {
-		/* The case and a JMP to the next byte, which ends the block
-		 * (HLT would fault at CPL 3), run as one compiled block; a
-		 * REP instruction that needs more goes on step by step. */
+		/* The case and a JMP to the next byte, which ends the block,
+		 * run as one compiled block; a REP instruction that needs more
+		 * goes on step by step. */
 		uint64_t end = DT_CODE + c->len + 2;
 
 		/* Fill the TLB (set_state emptied it), so that loads and
@@ -125,7 +128,8 @@ void dt_emu_run(struct dt_emu *e, const struct dt_case *c,
 			mem_write(cpu, a, 1, mem_read(cpu, a, 1));
 		code[c->len] = 0xeb;
 		code[c->len + 1] = 0x00;
-		code[c->len + 2] = 0xf4;
+		code[c->len + 2] = 0xeb;
+		code[c->len + 3] = 0xfe;
 		gmem_write(&e->mem, GPA_CODE, code, sizeof(code));
 		ex = emu_solo_run(e->solo, (c->ninsn ? c->ninsn : 1) + 1);
 		while (ex == EMU_EXIT_COUNT && cpu->rip != end)

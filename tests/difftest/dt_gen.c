@@ -582,7 +582,7 @@ static void gen_sse(struct dt_case *c, struct dt_rng *r)
 }
 
 /* A flag producer (ALU, INC/DEC/NOT/NEG) then a flag consumer (SETcc,
- * CMOVcc, ADC/SBB, RCL/RCR by 1): run as one block by the emulator, this
+ * CMOVcc, ADC/SBB, RCL/RCR by 1, Jcc): run as one block by the emulator, this
  * checks the lazy flags as the next instruction reads them. */
 static void gen_flag_pair(struct dt_case *c, struct dt_rng *r)
 {
@@ -599,7 +599,15 @@ static void gen_flag_pair(struct dt_case *c, struct dt_rng *r)
 	} while (c->len > 11);
 	c->what = "flags pair";
 	c->ninsn = 2;
-	switch (rnd(r, 4)) {
+	switch (rnd(r, 5)) {
+	case 4: /* Jcc over a NOT r64: taken or not, by the flags */
+		c->ninsn = 3;
+		put(c, 0x70 + cc);
+		put(c, 3);
+		put(c, 0x48 | ((rm & 8) ? 1 : 0));
+		put(c, 0xf7);
+		put(c, 0xd0 | (rm & 7));
+		break;
 	case 0: /* SETcc r8 (with REX: no high-byte registers) */
 		put(c, 0x40 | ((rm & 8) ? 1 : 0));
 		put(c, 0x0f);
@@ -612,10 +620,17 @@ static void gen_flag_pair(struct dt_case *c, struct dt_rng *r)
 		put(c, 0x40 + cc);
 		put(c, 0xc0 | ((reg & 7) << 3) | (rm & 7));
 		break;
-	case 2: /* ADC or SBB r/m, reg: all flags defined again */
-		put(c, 0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0));
-		put(c, rnd(r, 2) ? 0x11 : 0x19);
-		put(c, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+	case 2: /* ADC or SBB r/m, reg or reg, [r15+d8]: all flags defined again */
+		if (rnd(r, 2)) {
+			put(c, 0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0));
+			put(c, rnd(r, 2) ? 0x11 : 0x19);
+			put(c, 0xc0 | ((reg & 7) << 3) | (rm & 7));
+		} else {
+			put(c, 0x41 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0));
+			put(c, rnd(r, 2) ? 0x13 : 0x1b);
+			put(c, 0x40 | ((reg & 7) << 3) | (DT_BASE_REG & 7));
+			put(c, rnd(r, 256));
+		}
 		c->undef_flags = 0;
 		break;
 	default: /* RCL or RCR r/m, 1 */

@@ -41,12 +41,22 @@ void jit_buf_fini(struct jit_buf *j)
 	j->size = 0;
 }
 
+/* Whether the host's arithmetic flags, at this point of the generated
+ * code, are the guest's: after an inline ALU instruction they are (it ran
+ * the same operation at the same size, and only MOVs follow it), so a Jcc,
+ * ADC, SBB, INC or DEC right after it reads them directly instead of
+ * evaluating the lazy record. */
+enum { LIVE_NONE, LIVE_ALL, LIVE_NO_CF };
+
 struct jctx {
 	struct x64_buf b;
 	const struct block *blk;
 	unsigned user;	   /* 1: the block runs at CPL 3 (user TLB) */
 	unsigned pending;  /* instructions done but not yet in icount */
 	uint64_t rip, next; /* of the instruction being compiled */
+	unsigned live_in;  /* LIVE_*: before the instruction */
+	unsigned live;	   /* LIVE_*: after it (emitters set it) */
+	bool ended;	   /* the instruction left the block on every path */
 };
 
 static void count_flush(struct jctx *j)
@@ -128,30 +138,96 @@ static void lf_store(struct jctx *j, unsigned op, unsigned size,
 }
 
 /* ALU op of group 1 (ALU_*) or TEST (8), a = [dst] (rax), b = rcx
- * (already loaded), result in rdx.  CMP and TEST keep dst. */
+ * (already loaded), result in rdx.  CMP and TEST keep dst.  ADC and SBB
+ * take their carry in from r8 (carry_save).  The host flags are the
+ * guest's afterwards. */
 #define ALU_TEST 8
 static void alu_tail(struct jctx *j, unsigned op, unsigned size, unsigned dst)
 {
 	static const uint8_t host_op[9] = {
-		[ALU_ADD] = 0x01, [ALU_OR] = 0x09, [ALU_AND] = 0x21,
-		[ALU_SUB] = 0x29, [ALU_XOR] = 0x31, [ALU_CMP] = 0x29,
-		[ALU_TEST] = 0x21,
+		[ALU_ADD] = 0x01, [ALU_OR] = 0x09, [ALU_ADC] = 0x11,
+		[ALU_SBB] = 0x19, [ALU_AND] = 0x21, [ALU_SUB] = 0x29,
+		[ALU_XOR] = 0x31, [ALU_CMP] = 0x29, [ALU_TEST] = 0x21,
 	};
-	unsigned lf = op == ALU_ADD ? LF_ADD
-		    : op == ALU_SUB || op == ALU_CMP ? LF_SUB : LF_LOGIC;
-	bool w = size == 8;
+	static const uint8_t lf_op[9] = {
+		[ALU_ADD] = LF_ADD, [ALU_OR] = LF_LOGIC, [ALU_ADC] = LF_ADC,
+		[ALU_SBB] = LF_SBB, [ALU_AND] = LF_LOGIC, [ALU_SUB] = LF_SUB,
+		[ALU_XOR] = LF_LOGIC, [ALU_CMP] = LF_SUB, [ALU_TEST] = LF_LOGIC,
+	};
+	bool w = size == 8, carry = op == ALU_ADC || op == ALU_SBB;
 
 	x64_load(&j->b, w, H_RAX, REG(dst));
 	x64_mov_rr(&j->b, true, H_RDX, H_RAX);
+	if (carry)
+		x64_bt0(&j->b, H_R8);
 	x64_rr(&j->b, host_op[op], w, H_RDX, H_RCX);
-	lf_store(j, lf, size, H_RDX, H_RAX, H_RCX);
+	lf_store(j, lf_op[op], size, H_RDX, H_RAX, H_RCX);
+	if (carry)
+		x64_store8(&j->b, H_R8, LF(cin));
 	if (op != ALU_CMP && op != ALU_TEST)
 		x64_store(&j->b, true, H_RDX, REG(dst));
+	j->live = LIVE_ALL;
 }
 
-static bool alu_inline_op(unsigned op)
+/* ADC and SBB need the guest's CF: inline only while the host has it,
+ * saved in r8 before anything else can change the host flags. */
+static bool alu_inline_op(struct jctx *j, unsigned op)
 {
-	return op != ALU_ADC && op != ALU_SBB;
+	if (op != ALU_ADC && op != ALU_SBB)
+		return true;
+	if (j->live_in != LIVE_ALL)
+		return false;
+	x64_setcc(&j->b, CC_B, H_R8);
+	return true;
+}
+
+/* Jcc from live host flags; the taken path leaves the block. */
+static bool emit_jcc(struct jctx *j, const struct insn *d, bool last)
+{
+	unsigned cc = d->op & 15;
+	bool uses_cf = (cc >> 1) == 1 || (cc >> 1) == 3; /* B, AE, BE, A */
+	uint8_t *taken, *over = NULL;
+
+	if (j->live_in == LIVE_NONE || (j->live_in == LIVE_NO_CF && uses_cf))
+		return false;
+	taken = x64_jcc_fwd(&j->b, cc);
+	if (last) {
+		x64_mov_imm(&j->b, H_RAX, j->next);
+		x64_store(&j->b, true, H_RAX, OFF(rip));
+		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
+		epilogue(j);
+	} else {
+		over = x64_jmp_fwd(&j->b);
+	}
+	x64_patch_here(&j->b, taken);
+	x64_mov_imm(&j->b, H_RAX, j->next + d->imm);
+	x64_store(&j->b, true, H_RAX, OFF(rip));
+	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
+	epilogue(j);
+	if (over)
+		x64_patch_here(&j->b, over);
+	j->live = j->live_in;
+	j->ended = last;
+	return true;
+}
+
+/* INC/DEC keep CF, which the lazy record then carries as cin. */
+static bool emit_incdec(struct jctx *j, const struct insn *d)
+{
+	bool dec = insn_subop(d) == 1, w = d->osz == 8;
+
+	if (j->live_in != LIVE_ALL)
+		return false;
+	x64_setcc(&j->b, CC_B, H_R8);
+	x64_load(&j->b, w, H_RAX, REG(d->rm));
+	x64_mov_rr(&j->b, true, H_RDX, H_RAX);
+	x64_mov_imm(&j->b, H_RCX, 1);
+	x64_incdec(&j->b, dec, w, H_RDX);
+	lf_store(j, dec ? LF_DEC : LF_INC, d->osz, H_RDX, H_RAX, H_RCX);
+	x64_store8(&j->b, H_R8, LF(cin));
+	x64_store(&j->b, true, H_RDX, REG(d->rm));
+	j->live = LIVE_ALL;
+	return true;
 }
 
 /* SHL/SHR/SAR by a constant, as exec_fast.c's SHIFT_RI. */
@@ -265,10 +341,16 @@ static void slow_enter(struct jctx *j)
 	if (j->pending)
 		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)j->pending);
 	set_rips(j);
+	/* r8 may hold a saved carry (alu_inline_op); two pushes keep the
+	 * stack aligned for the call. */
+	x64_push(&j->b, H_R8);
+	x64_push(&j->b, H_R9);
 }
 
 static void slow_leave(struct jctx *j)
 {
+	x64_pop(&j->b, H_R9);
+	x64_pop(&j->b, H_R8);
 	if (j->pending)
 		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)-(int8_t)j->pending);
 }
@@ -308,6 +390,8 @@ static void emit_write(struct jctx *j, unsigned len)
 	x64_mov_rr(&j->b, true, H_RCX, H_R9);
 	x64_mov_imm(&j->b, H_R8, j->user);
 	call_abs(j, (const void *)mem_write_slow);
+	x64_pop(&j->b, H_R9);
+	x64_pop(&j->b, H_R8);
 	/* Counted already up to here: this instruction is the one more. */
 	{
 		unsigned pend = j->pending;
@@ -316,7 +400,8 @@ static void emit_write(struct jctx *j, unsigned len)
 		smc_check(j, 1);
 		j->pending = pend;
 	}
-	slow_leave(j);
+	if (j->pending)
+		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)-(int8_t)j->pending);
 	x64_patch_here(&j->b, done);
 }
 
@@ -337,13 +422,19 @@ static bool emit_onebyte(struct jctx *j, const struct insn *d)
 	bool reg = d->mod == 3, w = size == 8;
 
 	switch (op) {
-	case 0x01: case 0x09: case 0x21: case 0x29: case 0x31: case 0x39:
-		if (!reg)
+	case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29:
+	case 0x31: case 0x39:
+		if (!reg || !alu_inline_op(j, op >> 3))
 			return false;
 		x64_load(&j->b, w, H_RCX, REG(d->reg));
 		alu_tail(j, op >> 3, size, d->rm);
 		return true;
-	case 0x03: case 0x0b: case 0x23: case 0x2b: case 0x33: case 0x3b:
+	case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b:
+	case 0x33: case 0x3b:
+		if (!reg && !is_flat(d))
+			return false;
+		if (!alu_inline_op(j, op >> 3))
+			return false;
 		if (reg) {
 			x64_load(&j->b, w, H_RCX, REG(d->rm));
 		} else if (is_flat(d)) {
@@ -356,7 +447,7 @@ static bool emit_onebyte(struct jctx *j, const struct insn *d)
 		alu_tail(j, op >> 3, size, d->reg);
 		return true;
 	case 0x81: case 0x83:
-		if (!reg || !alu_inline_op(insn_subop(d)))
+		if (!reg || !alu_inline_op(j, insn_subop(d)))
 			return false;
 		x64_mov_imm(&j->b, H_RCX, d->imm & size_mask(size));
 		alu_tail(j, insn_subop(d), size, d->rm);
@@ -371,6 +462,7 @@ static bool emit_onebyte(struct jctx *j, const struct insn *d)
 		if (reg) {
 			x64_load(&j->b, w, H_RAX, REG(d->reg));
 			x64_store(&j->b, true, H_RAX, REG(d->rm));
+			j->live = j->live_in; /* MOVs keep the host flags */
 			return true;
 		}
 		if (!is_flat(d))
@@ -382,6 +474,7 @@ static bool emit_onebyte(struct jctx *j, const struct insn *d)
 	case 0x8b:
 		if (reg) {
 			x64_load(&j->b, w, H_RAX, REG(d->rm));
+			j->live = j->live_in;
 		} else if (is_flat(d)) {
 			ea_flat(j, d);
 			emit_read(j, size);
@@ -398,7 +491,10 @@ static bool emit_onebyte(struct jctx *j, const struct insn *d)
 	case 0xb8 ... 0xbf:
 		x64_mov_imm(&j->b, H_RAX, d->imm & size_mask(size));
 		x64_store(&j->b, true, H_RAX, REG(opreg(d)));
+		j->live = j->live_in;
 		return true;
+	case 0xff:
+		return reg && insn_subop(d) <= 1 && emit_incdec(j, d);
 	case 0xc1: case 0xd1:
 		if (!reg || insn_subop(d) < 4)
 			return false;
@@ -463,8 +559,13 @@ static bool emit_twobyte(struct jctx *j, const struct insn *d)
 }
 
 /* Emits `d` inline if it is one of the forms above. */
-static bool emit_inline(struct jctx *j, const struct insn *d)
+static bool emit_inline(struct jctx *j, const struct insn *d, bool last)
 {
+	bool jcc = d->map == DEC_MAP_1B ? d->op >= 0x70 && d->op <= 0x7f
+					: d->map == DEC_MAP_0F && d->op >= 0x80 && d->op <= 0x8f;
+
+	if (jcc && !d->lock && !d->rep) /* any operand size: 64-bit RIP */
+		return emit_jcc(j, d, last);
 	if (d->lock || (d->osz != 4 && d->osz != 8))
 		return false;
 	if (d->map == DEC_MAP_1B)
@@ -497,7 +598,10 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 		uint8_t *before = j.b.p;
 
 		j.next = j.rip + d->len;
-		last_inline = emit_inline(&j, d);
+		j.live_in = j.live;
+		j.live = LIVE_NONE;
+		j.ended = false;
+		last_inline = emit_inline(&j, d, i + 1 == b->n);
 		if (last_inline)
 			j.pending++;
 		else
@@ -508,12 +612,14 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 	}
 	/* After an inline last instruction RIP is the one after it (a
 	 * handler has set RIP itself). */
-	if (last_inline) {
-		x64_mov_imm(&j.b, H_RAX, j.rip);
-		x64_store(&j.b, true, H_RAX, OFF(rip));
+	if (!j.ended) {
+		if (last_inline) {
+			x64_mov_imm(&j.b, H_RAX, j.rip);
+			x64_store(&j.b, true, H_RAX, OFF(rip));
+		}
+		count_flush(&j);
+		epilogue(&j);
 	}
-	count_flush(&j);
-	epilogue(&j);
 	if (j.b.full) {
 		jb->full = true;
 		return;

@@ -160,6 +160,30 @@ static inline void x64_setcc(struct x64_buf *b, unsigned cc, unsigned reg)
 	x64_byte(b, 0xc0 | ((reg & 7) << 3) | (reg & 7));
 }
 
+/* inc reg / dec reg */
+static inline void x64_incdec(struct x64_buf *b, bool dec, bool w, unsigned reg)
+{
+	x64_rex(b, w, 0, reg, false);
+	x64_byte(b, 0xff);
+	x64_byte(b, (dec ? 0xc8 : 0xc0) | (reg & 7));
+}
+
+/* bt reg32, 0: CF = bit 0 of reg */
+static inline void x64_bt0(struct x64_buf *b, unsigned reg)
+{
+	x64_rex(b, false, 0, reg, false);
+	x64_byte(b, 0x0f);
+	x64_byte(b, 0xba);
+	x64_byte(b, 0xe0 | (reg & 7));
+	x64_byte(b, 0);
+}
+
+/* mov byte [rbx+disp], reg8 (reg >= 8 or < 4) */
+static inline void x64_store8(struct x64_buf *b, unsigned reg, int32_t disp)
+{
+	x64_op_mem(b, 0x88, false, reg, disp);
+}
+
 /* add qword [rbx+disp], imm8 (signed) */
 static inline void x64_add_mem_imm8(struct x64_buf *b, int32_t disp, int8_t v)
 {
