@@ -137,12 +137,12 @@ static void lf_store(struct jctx *j, unsigned op, unsigned size,
 	x64_store16_imm(&j->b, LF(op), (uint16_t)(op | size << 8));
 }
 
-/* ALU op of group 1 (ALU_*) or TEST (8), a = [dst] (rax), b = rcx
- * (already loaded), result in rdx.  CMP and TEST keep dst.  ADC and SBB
- * take their carry in from r8 (carry_save).  The host flags are the
- * guest's afterwards. */
+/* ALU op of group 1 (ALU_*) or TEST (8) on a = rax and b = rcx (both
+ * already loaded and masked to `size`), result in rdx, masked.  ADC and
+ * SBB take their carry in from r8 (alu_inline_op).  The host flags are
+ * the guest's afterwards. */
 #define ALU_TEST 8
-static void alu_tail(struct jctx *j, unsigned op, unsigned size, unsigned dst)
+static void alu_core(struct jctx *j, unsigned op, unsigned size)
 {
 	static const uint8_t host_op[9] = {
 		[ALU_ADD] = 0x01, [ALU_OR] = 0x09, [ALU_ADC] = 0x11,
@@ -154,19 +154,46 @@ static void alu_tail(struct jctx *j, unsigned op, unsigned size, unsigned dst)
 		[ALU_SBB] = LF_SBB, [ALU_AND] = LF_LOGIC, [ALU_SUB] = LF_SUB,
 		[ALU_XOR] = LF_LOGIC, [ALU_CMP] = LF_SUB, [ALU_TEST] = LF_LOGIC,
 	};
-	bool w = size == 8, carry = op == ALU_ADC || op == ALU_SBB;
+	bool carry = op == ALU_ADC || op == ALU_SBB;
 
-	x64_load(&j->b, w, H_RAX, REG(dst));
 	x64_mov_rr(&j->b, true, H_RDX, H_RAX);
 	if (carry)
 		x64_bt0(&j->b, H_R8);
-	x64_rr(&j->b, host_op[op], w, H_RDX, H_RCX);
+	/* The byte forms are one opcode below the others (00 vs 01...);
+	 * a byte result leaves rdx's upper bits zero, as rax's are. */
+	x64_rr(&j->b, host_op[op] - (size == 1), size == 8, H_RDX, H_RCX);
 	lf_store(j, lf_op[op], size, H_RDX, H_RAX, H_RCX);
 	if (carry)
 		x64_store8(&j->b, H_R8, LF(cin));
-	if (op != ALU_CMP && op != ALU_TEST)
-		x64_store(&j->b, true, H_RDX, REG(dst));
 	j->live = LIVE_ALL;
+}
+
+/* Where a guest register of `size` bytes lives in struct emu_cpu: the
+ * byte registers AH..BH (4-7 without REX) are byte 1 of RAX..RBX. */
+static int32_t reg_off(const struct insn *d, unsigned n, unsigned size)
+{
+	if (size == 1 && !d->rex && n >= 4 && n < 8)
+		return REG(n - 4) + 1;
+	return REG(n);
+}
+
+static void reg_load(struct jctx *j, const struct insn *d, unsigned h,
+		     unsigned n, unsigned size)
+{
+	if (size == 1)
+		x64_load8(&j->b, h, reg_off(d, n, 1));
+	else
+		x64_load(&j->b, size == 8, h, REG(n));
+}
+
+/* A register result: a byte merges, a 32-bit one zero-extends. */
+static void reg_store(struct jctx *j, const struct insn *d, unsigned h,
+		      unsigned n, unsigned size)
+{
+	if (size == 1)
+		x64_store8(&j->b, h, reg_off(d, n, 1));
+	else
+		x64_store(&j->b, true, h, REG(n));
 }
 
 /* ADC and SBB need the guest's CF: inline only while the host has it,
@@ -416,47 +443,139 @@ static unsigned opreg(const struct insn *d)
 	return (d->op & 7) | ((d->rex & 1) << 3);
 }
 
+/* MOV of a byte: 88 (r/m8 = r8), 8A (r8 = r/m8), C6 /0 (r/m8 = imm8). */
+static bool emit_mov8(struct jctx *j, const struct insn *d)
+{
+	bool reg = d->mod == 3;
+
+	if ((d->op == 0xc6 && insn_subop(d)) || (!reg && !is_flat(d)))
+		return false;
+	if (reg) {
+		if (d->op == 0xc6)
+			x64_mov_imm(&j->b, H_RAX, d->imm & 0xff);
+		else
+			reg_load(j, d, H_RAX, d->op == 0x88 ? d->reg : d->rm, 1);
+		reg_store(j, d, H_RAX, d->op == 0x8a ? d->reg : d->rm, 1);
+		j->live = j->live_in;
+		return true;
+	}
+	ea_flat(j, d);
+	if (d->op == 0x8a) {
+		emit_read(j, 1);
+		reg_store(j, d, H_RAX, d->reg, 1);
+		return true;
+	}
+	if (d->op == 0xc6)
+		x64_mov_imm(&j->b, H_R9, d->imm & 0xff);
+	else
+		reg_load(j, d, H_R9, d->reg, 1);
+	emit_write(j, 1);
+	return true;
+}
+
+enum { SRC_REG, SRC_RM, SRC_IMM };
+
+/* An ALU instruction (ALU_* or ALU_TEST) whose destination is the r/m
+ * operand (rm_dst), the reg field or rAX (neither: `acc`), and whose
+ * source is the reg field, the r/m operand or the immediate.  A memory
+ * operand must be flat, and a memory destination is only read (CMP,
+ * TEST): read-modify-write forms stay with the interpreter. */
+static bool emit_alu(struct jctx *j, const struct insn *d, unsigned op,
+		     unsigned size, bool rm_dst, bool acc, unsigned src)
+{
+	bool mem = d->mod != 3 && (rm_dst || src == SRC_RM) && !acc;
+	unsigned dst = acc ? X86_RAX : rm_dst ? d->rm : d->reg;
+	bool keeps = op == ALU_CMP || op == ALU_TEST;
+
+	if (size == 2 || (mem && !is_flat(d)) || (mem && rm_dst && !keeps))
+		return false;
+	if (!alu_inline_op(j, op))
+		return false;
+	if (mem) {
+		ea_flat(j, d);
+		emit_read(j, size);
+	}
+	if (mem && src == SRC_RM) {
+		x64_mov_rr(&j->b, true, H_RCX, H_RAX);
+		reg_load(j, d, H_RAX, dst, size);
+	} else {
+		if (!mem)
+			reg_load(j, d, H_RAX, dst, size);
+		if (src == SRC_IMM)
+			x64_mov_imm(&j->b, H_RCX, d->imm & size_mask(size));
+		else
+			reg_load(j, d, H_RCX, src == SRC_REG ? d->reg : d->rm, size);
+	}
+	alu_core(j, op, size);
+	if (!keeps)
+		reg_store(j, d, H_RDX, dst, size);
+	return true;
+}
+
+/* The one-byte ALU opcodes 00-3D: the operation in bits 3-5; forms 0-3
+ * r/m,reg / reg,r/m in bytes or full size; 4-5 the accumulator and an
+ * immediate. */
+static bool emit_alu_family(struct jctx *j, const struct insn *d)
+{
+	unsigned form = d->op & 7, op = d->op >> 3;
+	unsigned size = form & 1 ? d->osz : 1;
+
+	if (form > 5)
+		return false;
+	if (form >= 4)
+		return emit_alu(j, d, op, size, false, true, SRC_IMM);
+	return emit_alu(j, d, op, size, form < 2, false,
+			form < 2 ? SRC_REG : SRC_RM);
+}
+
 static bool emit_onebyte(struct jctx *j, const struct insn *d)
 {
 	unsigned op = d->op, size = d->osz;
 	bool reg = d->mod == 3, w = size == 8;
 
 	switch (op) {
-	case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29:
-	case 0x31: case 0x39:
-		if (!reg || !alu_inline_op(j, op >> 3))
+	case 0x00 ... 0x3f:
+		return emit_alu_family(j, d);
+	case 0x80: case 0x81: case 0x83:
+		return emit_alu(j, d, insn_subop(d), op == 0x80 ? 1 : size, true,
+				false, SRC_IMM);
+	case 0x84: case 0x85:
+		return emit_alu(j, d, ALU_TEST, op == 0x84 ? 1 : size, true,
+				false, SRC_REG);
+	case 0xa8: case 0xa9:
+		return emit_alu(j, d, ALU_TEST, op == 0xa8 ? 1 : size, false,
+				true, SRC_IMM);
+	case 0xf6: case 0xf7:
+		return insn_subop(d) <= 1 &&
+		       emit_alu(j, d, ALU_TEST, op == 0xf6 ? 1 : size, true,
+				false, SRC_IMM);
+	case 0x90: /* NOP, not XCHG r8, rAX nor PAUSE */
+		if ((d->rex & 1) || d->rep)
 			return false;
-		x64_load(&j->b, w, H_RCX, REG(d->reg));
-		alu_tail(j, op >> 3, size, d->rm);
+		j->live = j->live_in;
 		return true;
-	case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b:
-	case 0x33: case 0x3b:
-		if (!reg && !is_flat(d))
-			return false;
-		if (!alu_inline_op(j, op >> 3))
+	case 0x88: case 0x8a: case 0xc6:
+		return emit_mov8(j, d);
+	default:
+		break;
+	}
+	if (size != 4 && size != 8)
+		return false;
+	switch (op) {
+	case 0xc7:
+		if (insn_subop(d))
 			return false;
 		if (reg) {
-			x64_load(&j->b, w, H_RCX, REG(d->rm));
-		} else if (is_flat(d)) {
-			ea_flat(j, d);
-			emit_read(j, size);
-			x64_mov_rr(&j->b, true, H_RCX, H_RAX);
-		} else {
-			return false;
+			x64_mov_imm(&j->b, H_RAX, d->imm & size_mask(size));
+			x64_store(&j->b, true, H_RAX, REG(d->rm));
+			j->live = j->live_in;
+			return true;
 		}
-		alu_tail(j, op >> 3, size, d->reg);
-		return true;
-	case 0x81: case 0x83:
-		if (!reg || !alu_inline_op(j, insn_subop(d)))
+		if (!is_flat(d))
 			return false;
-		x64_mov_imm(&j->b, H_RCX, d->imm & size_mask(size));
-		alu_tail(j, insn_subop(d), size, d->rm);
-		return true;
-	case 0x85:
-		if (!reg)
-			return false;
-		x64_load(&j->b, w, H_RCX, REG(d->reg));
-		alu_tail(j, ALU_TEST, size, d->rm);
+		ea_flat(j, d);
+		x64_mov_imm(&j->b, H_R9, d->imm & size_mask(size));
+		emit_write(j, size);
 		return true;
 	case 0x89:
 		if (reg) {
@@ -566,10 +685,16 @@ static bool emit_inline(struct jctx *j, const struct insn *d, bool last)
 
 	if (jcc && !d->lock && !d->rep) /* any operand size: 64-bit RIP */
 		return emit_jcc(j, d, last);
-	if (d->lock || (d->osz != 4 && d->osz != 8))
+	if (d->lock)
 		return false;
 	if (d->map == DEC_MAP_1B)
 		return emit_onebyte(j, d);
+	if (d->map == DEC_MAP_0F && d->op == 0x1f) { /* NOP r/m: no access */
+		j->live = j->live_in;
+		return true;
+	}
+	if (d->osz != 4 && d->osz != 8)
+		return false;
 	if (d->map == DEC_MAP_0F && !d->pfx66 && !d->rep)
 		return emit_twobyte(j, d);
 	return false;

@@ -160,6 +160,15 @@ static inline void x64_setcc(struct x64_buf *b, unsigned cc, unsigned reg)
 	x64_byte(b, 0xc0 | ((reg & 7) << 3) | (reg & 7));
 }
 
+/* movzx reg32, byte [rbx+disp] */
+static inline void x64_load8(struct x64_buf *b, unsigned reg, int32_t disp)
+{
+	x64_rex(b, false, reg, H_RBX, false);
+	x64_byte(b, 0x0f);
+	x64_byte(b, 0xb6);
+	x64_mem_rbx(b, reg, disp);
+}
+
 /* inc reg / dec reg */
 static inline void x64_incdec(struct x64_buf *b, bool dec, bool w, unsigned reg)
 {
