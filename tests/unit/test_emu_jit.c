@@ -113,6 +113,45 @@ TEST(emu_jit_runs_like_the_interpreter)
 	check_same(&a, &b);
 }
 
+/* Calls and returns, SETcc and CMOVcc after a CMP, MOVSXD, JMP. */
+static const uint8_t call_prog[] = {
+	0xb9, 0x32, 0x00, 0x00, 0x00,	/* mov ecx, 50 */
+	0x31, 0xd2,			/* xor edx, edx */
+	0x45, 0x31, 0xd2,		/* xor r10d, r10d */
+	/* loop: */
+	0x48, 0x89, 0xcf,		/* mov rdi, rcx */
+	0xe8, 0x1c, 0x00, 0x00, 0x00,	/* call f */
+	0x48, 0x01, 0xc2,		/* add rdx, rax */
+	0x48, 0x83, 0xf8, 0x28,		/* cmp rax, 40 */
+	0x41, 0x0f, 0x92, 0xc2,		/* setb r10b */
+	0x4c, 0x0f, 0x47, 0xd8,		/* cmova r11, rax */
+	0x4c, 0x63, 0x24, 0x8e,		/* movsxd r12, [rsi+rcx*4] */
+	0x4d, 0x01, 0xe2,		/* add r10, r12 */
+	0xff, 0xc9,			/* dec ecx */
+	0x75, 0xde,			/* jnz loop */
+	0xeb, 0x0f,			/* jmp done */
+	/* f: */
+	0x53,				/* push rbx */
+	0x48, 0x8d, 0x5c, 0x3f, 0x01,	/* lea rbx, [rdi+rdi+1] */
+	0x48, 0x89, 0xd8,		/* mov rax, rbx */
+	0x48, 0x0f, 0xaf, 0xc7,		/* imul rax, rdi */
+	0x5b,				/* pop rbx */
+	0xc3,				/* ret */
+	/* done: */
+	0xf4,				/* hlt */
+};
+
+TEST(emu_jit_calls_and_flag_readers)
+{
+	struct run a, b;
+
+	run_prog(call_prog, sizeof(call_prog), CODE, false, &a);
+	run_prog(call_prog, sizeof(call_prog), CODE, true, &b);
+	CHECK_EQ(a.exit, EMU_EXIT_HLT);
+	CHECK(b.jit_bytes > 0);
+	check_same(&a, &b);
+}
+
 /* A flat store (an inline form: its slow path, as code pages have no
  * write entry in the TLB) rewrites the immediate of the MOV right after it
  * in its own compiled block: the MOV must see the new value at once. */

@@ -19,8 +19,9 @@
 #define OFF(f) ((int32_t)offsetof(struct emu_cpu, f))
 #define REG(n) ((int32_t)(offsetof(struct emu_cpu, r) + 8u * (unsigned)(n)))
 #define LF(f) ((int32_t)(offsetof(struct emu_cpu, lf) + offsetof(struct lazy_flags, f)))
-/* The most code one instruction can need, with room to spare. */
-#define INSN_CODE_MAX 256
+/* The most code one instruction can need (a store with its slow path
+ * and the check after it is about 250 bytes), with room to spare. */
+#define INSN_CODE_MAX 512
 
 bool jit_buf_init(struct jit_buf *j, size_t size)
 {
@@ -57,6 +58,7 @@ struct jctx {
 	unsigned live_in;  /* LIVE_*: before the instruction */
 	unsigned live;	   /* LIVE_*: after it (emitters set it) */
 	bool ended;	   /* the instruction left the block on every path */
+	bool stored;	   /* the instruction stored to guest memory */
 };
 
 static void count_flush(struct jctx *j)
@@ -401,8 +403,8 @@ static void emit_read(struct jctx *j, unsigned len)
 }
 
 /* `len` bytes of r9 to rsi.  The fast path cannot hit cached code (code
- * pages have no write tags); the slow one may, and then ends the block
- * after this instruction. */
+ * pages have no write tags); the slow one may: the instruction is then
+ * followed by smc_check_after. */
 static void emit_write(struct jctx *j, unsigned len)
 {
 	uint8_t *miss2, *miss = tlb_lookup(j, len, true, &miss2), *done;
@@ -417,19 +419,26 @@ static void emit_write(struct jctx *j, unsigned len)
 	x64_mov_rr(&j->b, true, H_RCX, H_R9);
 	x64_mov_imm(&j->b, H_R8, j->user);
 	call_abs(j, (const void *)mem_write_slow);
-	x64_pop(&j->b, H_R9);
-	x64_pop(&j->b, H_R8);
-	/* Counted already up to here: this instruction is the one more. */
-	{
-		unsigned pend = j->pending;
-
-		j->pending = 0;
-		smc_check(j, 1);
-		j->pending = pend;
-	}
-	if (j->pending)
-		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)-(int8_t)j->pending);
+	slow_leave(j);
 	x64_patch_here(&j->b, done);
+	j->stored = true;
+}
+
+/* After an inline instruction that stored: if the store was into this
+ * block's page (only a slow-path store can be), leave with RIP after the
+ * instruction, as block_run does. */
+static void smc_check_after(struct jctx *j)
+{
+	uint8_t *same;
+
+	x64_mov_imm(&j->b, H_RAX, (uint64_t)(uintptr_t)j->blk->genp);
+	x64_cmp_m32_imm(&j->b, H_RAX, j->blk->gen);
+	same = x64_jcc_fwd(&j->b, CC_E);
+	x64_mov_imm(&j->b, H_RAX, j->next);
+	x64_store(&j->b, true, H_RAX, OFF(rip));
+	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
+	epilogue(j);
+	x64_patch_here(&j->b, same);
 }
 
 static bool is_flat(const struct insn *d)
@@ -677,6 +686,95 @@ static bool emit_twobyte(struct jctx *j, const struct insn *d)
 	}
 }
 
+/* Leaves the block for `target` (rax), this instruction counted. */
+static void leave_to_rax(struct jctx *j)
+{
+	x64_store(&j->b, true, H_RAX, OFF(rip));
+	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
+	epilogue(j);
+	j->ended = true;
+}
+
+/* Near JMP, CALL and RET in 64-bit mode: they end blocks. */
+static bool emit_branch(struct jctx *j, const struct insn *d)
+{
+	switch (d->op) {
+	case 0xe9: case 0xeb:
+		break;
+	case 0xe8: /* the push first: its fault leaves RSP and RIP alone */
+		x64_load(&j->b, true, H_RSI, REG(X86_RSP));
+		x64_grp1_imm(&j->b, 5, true, H_RSI, 8);
+		x64_mov_imm(&j->b, H_R9, j->next);
+		emit_write(j, 8);
+		x64_load(&j->b, true, H_RCX, REG(X86_RSP));
+		x64_grp1_imm(&j->b, 5, true, H_RCX, 8);
+		x64_store(&j->b, true, H_RCX, REG(X86_RSP));
+		break;
+	case 0xc3:
+		x64_load(&j->b, true, H_RSI, REG(X86_RSP));
+		emit_read(j, 8);
+		x64_load(&j->b, true, H_RCX, REG(X86_RSP));
+		x64_grp1_imm(&j->b, 0, true, H_RCX, 8);
+		x64_store(&j->b, true, H_RCX, REG(X86_RSP));
+		leave_to_rax(j);
+		return true;
+	default:
+		return false;
+	}
+	x64_mov_imm(&j->b, H_RAX, j->next + d->imm);
+	leave_to_rax(j);
+	return true;
+}
+
+/* SETcc r8 and CMOVcc r, r from live host flags. */
+static bool emit_flag_reader(struct jctx *j, const struct insn *d)
+{
+	unsigned cc = d->op & 15;
+	bool uses_cf = (cc >> 1) == 1 || (cc >> 1) == 3;
+
+	if (d->mod != 3 || j->live_in == LIVE_NONE ||
+	    (j->live_in == LIVE_NO_CF && uses_cf))
+		return false;
+	if (d->op >= 0x90) {
+		x64_byte(&j->b, 0x0f); /* setcc al */
+		x64_byte(&j->b, 0x90 + cc);
+		x64_byte(&j->b, 0xc0);
+		reg_store(j, d, H_RAX, d->rm, 1);
+	} else {
+		bool w = d->osz == 8;
+
+		x64_load(&j->b, w, H_RAX, REG(d->reg));
+		x64_load(&j->b, w, H_RCX, REG(d->rm));
+		x64_rex(&j->b, w, H_RAX, H_RCX, false); /* cmovcc rax, rcx */
+		x64_byte(&j->b, 0x0f);
+		x64_byte(&j->b, 0x40 + cc);
+		x64_byte(&j->b, 0xc1);
+		x64_store(&j->b, true, H_RAX, REG(d->reg));
+	}
+	j->live = j->live_in;
+	return true;
+}
+
+/* MOVSXD r64, r/m32. */
+static bool emit_movsxd(struct jctx *j, const struct insn *d)
+{
+	if (d->osz != 8)
+		return false;
+	if (d->mod == 3) {
+		x64_op_mem(&j->b, 0x63, true, H_RAX, REG(d->rm));
+	} else {
+		if (!is_flat(d))
+			return false;
+		ea_flat(j, d);
+		emit_read(j, 4);
+		x64_byte(&j->b, 0x48); /* movsxd rax, eax */
+		x64_byte(&j->b, 0x63);
+		x64_byte(&j->b, 0xc0);
+	}
+	x64_store(&j->b, true, H_RAX, REG(d->reg));
+	return true;
+}
+
 /* Emits `d` inline if it is one of the forms above. */
 static bool emit_inline(struct jctx *j, const struct insn *d, bool last)
 {
@@ -687,8 +785,17 @@ static bool emit_inline(struct jctx *j, const struct insn *d, bool last)
 		return emit_jcc(j, d, last);
 	if (d->lock)
 		return false;
+	if (d->map == DEC_MAP_1B && !d->rep &&
+	    (d->op == 0xe8 || d->op == 0xe9 || d->op == 0xeb || d->op == 0xc3))
+		return emit_branch(j, d);
+	if (d->map == DEC_MAP_1B && d->op == 0x63)
+		return emit_movsxd(j, d);
 	if (d->map == DEC_MAP_1B)
 		return emit_onebyte(j, d);
+	if (d->map == DEC_MAP_0F && !d->pfx66 && !d->rep &&
+	    ((d->op >= 0x90 && d->op <= 0x9f) ||
+	     (d->op >= 0x40 && d->op <= 0x4f && (d->osz == 4 || d->osz == 8))))
+		return emit_flag_reader(j, d);
 	if (d->map == DEC_MAP_0F && d->op == 0x1f) { /* NOP r/m: no access */
 		j->live = j->live_in;
 		return true;
@@ -704,7 +811,7 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 {
 	struct jit_buf *jb = &c->dcache->jit;
 	struct jctx j = { .blk = b, .user = c->cpl == 3 };
-	bool last_inline = false;
+	bool last_inline = false, too_big = false;
 	uint8_t *start;
 
 	if (!jb->mem || jb->full || b->mode != DEC_MODE64)
@@ -726,13 +833,16 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 		j.live_in = j.live;
 		j.live = LIVE_NONE;
 		j.ended = false;
+		j.stored = false;
 		last_inline = emit_inline(&j, d, i + 1 == b->n);
+		if (last_inline && j.stored && !j.ended && i + 1 < b->n)
+			smc_check_after(&j);
 		if (last_inline)
 			j.pending++;
 		else
 			emit_handler(&j, d, i + 1 == b->n);
 		if ((size_t)(j.b.p - before) > INSN_CODE_MAX)
-			j.b.full = true; /* the room check above would lie */
+			too_big = true; /* the room check above would lie */
 		j.rip = j.next;
 	}
 	/* After an inline last instruction RIP is the one after it (a
@@ -745,6 +855,8 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 		count_flush(&j);
 		epilogue(&j);
 	}
+	if (too_big) /* a bug: give this block up, keep the buffer */
+		return;
 	if (j.b.full) {
 		jb->full = true;
 		return;
