@@ -113,6 +113,44 @@ TEST(emu_jit_runs_like_the_interpreter)
 	check_same(&a, &b);
 }
 
+/* Run in slices of a few instructions, compiled blocks (linked into each
+ * other after the first passes) stop exactly where the interpreter does. */
+TEST(emu_jit_stops_at_the_instruction_limit)
+{
+	struct guest_mem mem[2];
+	struct emu_solo *s[2];
+	struct x86_state st;
+	struct gerr err;
+	enum emu_exit ex[2] = { EMU_EXIT_COUNT, EMU_EXIT_COUNT };
+	unsigned slices = 0;
+
+	for (unsigned k = 0; k < 2; k++) {
+		CHECK(gmem_init(&mem[k], 4 << 20, false, &err) == 0);
+		emu_fx_identity_map(&mem[k]);
+		gmem_write(&mem[k], CODE, loop_prog, sizeof(loop_prog));
+		s[k] = emu_solo_new(&mem[k], NULL, NULL, &err);
+		CHECK(s[k] != NULL);
+		emu_solo_cpu(s[k])->dcache->jit_hot = k; /* 0: interpreter */
+		emu_fx_long_mode(&st);
+		st.rip = CODE;
+		st.gpr[X86_RSI] = DATA;
+		emu_solo_set_state(s[k], &st);
+	}
+	while (ex[0] == EMU_EXIT_COUNT && slices++ < 10000) {
+		for (unsigned k = 0; k < 2; k++)
+			ex[k] = emu_solo_run(s[k], 3 + slices % 41);
+		CHECK_EQ(ex[0], ex[1]);
+		CHECK_EQ(emu_solo_cpu(s[0])->rip, emu_solo_cpu(s[1])->rip);
+		CHECK_EQ(emu_solo_cpu(s[0])->icount, emu_solo_cpu(s[1])->icount);
+	}
+	CHECK_EQ(ex[0], EMU_EXIT_HLT);
+	CHECK(emu_solo_cpu(s[1])->dcache->jit.used > 0);
+	for (unsigned k = 0; k < 2; k++) {
+		emu_solo_free(s[k]);
+		gmem_destroy(&mem[k]);
+	}
+}
+
 /* Calls and returns, SETcc and CMOVcc after a CMP, MOVSXD, JMP. */
 static const uint8_t call_prog[] = {
 	0xb9, 0x32, 0x00, 0x00, 0x00,	/* mov ecx, 50 */

@@ -24,6 +24,7 @@
 struct vm;
 struct emu_lapic;
 struct emu_dcache;
+struct block;
 
 /* Exceptions. */
 enum {
@@ -158,6 +159,12 @@ struct emu_cpu {
 	struct tlb_entry tlb[2][TLB_SIZE];
 	struct tlb_entry itlb[2][ITLB_SIZE]; /* tag_x only */
 	struct emu_dcache *dcache;
+	/* Compiled blocks (jit.c) chaining into each other: the run loop's
+	 * instruction limit, the block that ran last, and the link slot its
+	 * exit took (NULL: an exit that cannot be linked). */
+	uint64_t jit_limit;
+	struct block *jit_block;
+	uint8_t *jit_exit;
 
 	/* Wiring. */
 	struct guest_mem *mem;

@@ -69,6 +69,7 @@ struct block {
 	uint16_t runs;	/* interpreted runs, up to jit_hot */
 	const uint32_t *genp; /* the page's generation counter */
 	jit_code *jit;	/* compiled code (jit.h), or NULL */
+	uint8_t *jit_chain; /* its entry for a jump from another block */
 	uint64_t jit_rip; /* the RIP jit was compiled at (its constants) */
 	struct block_link link[2];
 	struct insn insn[];

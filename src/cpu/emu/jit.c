@@ -9,6 +9,7 @@
 #include "cpu/emu/jit.h"
 
 #include <stddef.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "cpu/emu/alu.h"
@@ -74,6 +75,25 @@ static void epilogue(struct jctx *j)
 	x64_byte(&j->b, 0xc3);
 }
 
+/* Leaves the block through a link slot: a JMP that first goes to the
+ * code right after it, which names the slot for the run loop and returns;
+ * jit_link makes it jump to the next block instead. */
+static void exit_linked(struct jctx *j)
+{
+	uint8_t *slot = x64_jmp_fwd(&j->b);
+
+	x64_mov_imm(&j->b, H_RAX, (uint64_t)(uintptr_t)slot);
+	x64_store(&j->b, true, H_RAX, OFF(jit_exit));
+	epilogue(j);
+}
+
+void jit_link(uint8_t *slot, const struct block *to)
+{
+	int32_t rel = (int32_t)(to->jit_chain - slot);
+
+	memcpy(slot - 4, &rel, 4);
+}
+
 /* Leaves the block when condition `cc` holds, with `extra` more
  * instructions counted than are pending. */
 static void exit_if(struct jctx *j, unsigned cc, unsigned extra)
@@ -110,6 +130,40 @@ static void call_abs(struct jctx *j, const void *fn)
 	x64_call_reg(&j->b, H_RAX);
 }
 
+/* Whether `d` is a direct near branch (its target known when compiled). */
+static bool is_direct_branch(const struct insn *d)
+{
+	if (d->map == DEC_MAP_0F)
+		return d->op >= 0x80 && d->op <= 0x8f;
+	return d->map == DEC_MAP_1B &&
+	       ((d->op >= 0x70 && d->op <= 0x7f) || d->op == 0xe8 ||
+		d->op == 0xe9 || d->op == 0xeb);
+}
+
+/* After a handler that ends the block: RIP is one of at most two known
+ * places when the instruction chains (dcache_chains) and continues or
+ * branches directly; each gets a link slot. */
+static void handler_exits(struct jctx *j, const struct insn *d)
+{
+	uint64_t to[2] = { j->next, j->next + d->imm };
+	unsigned n = is_direct_branch(d) ? 2 : dcache_continues(d) ? 1 : 0;
+
+	count_flush(j);
+	if (!dcache_chains(d))
+		n = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *other;
+
+		x64_mov_imm(&j->b, H_RAX, to[i]);
+		x64_op_mem(&j->b, 0x3b, true, H_RAX, OFF(rip)); /* cmp rax, [rip] */
+		other = x64_jcc_fwd(&j->b, CC_NE);
+		exit_linked(j);
+		x64_patch_here(&j->b, other);
+	}
+	epilogue(j);
+	j->ended = true;
+}
+
 /* The interpreter's handler for `d`, then block_run's checks. */
 static void emit_handler(struct jctx *j, const struct insn *d, bool last)
 {
@@ -120,8 +174,10 @@ static void emit_handler(struct jctx *j, const struct insn *d, bool last)
 	x64_mov_rr(&j->b, true, H_RDX, H_RAX); /* next, from set_rips */
 	call_abs(j, (const void *)d->fn);
 	j->pending = 1;
-	if (last)
+	if (last) {
+		handler_exits(j, d);
 		return;
+	}
 	x64_mov_imm(&j->b, H_RAX, j->next);
 	x64_op_mem(&j->b, 0x3b, true, H_RAX, OFF(rip)); /* cmp rax, [rip] */
 	exit_if(j, CC_NE, 0);
@@ -224,7 +280,7 @@ static bool emit_jcc(struct jctx *j, const struct insn *d, bool last)
 		x64_mov_imm(&j->b, H_RAX, j->next);
 		x64_store(&j->b, true, H_RAX, OFF(rip));
 		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
-		epilogue(j);
+		exit_linked(j);
 	} else {
 		over = x64_jmp_fwd(&j->b);
 	}
@@ -232,7 +288,7 @@ static bool emit_jcc(struct jctx *j, const struct insn *d, bool last)
 	x64_mov_imm(&j->b, H_RAX, j->next + d->imm);
 	x64_store(&j->b, true, H_RAX, OFF(rip));
 	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
-	epilogue(j);
+	exit_linked(j);
 	if (over)
 		x64_patch_here(&j->b, over);
 	j->live = j->live_in;
@@ -686,12 +742,16 @@ static bool emit_twobyte(struct jctx *j, const struct insn *d)
 	}
 }
 
-/* Leaves the block for `target` (rax), this instruction counted. */
-static void leave_to_rax(struct jctx *j)
+/* Leaves the block for `target` (rax), this instruction counted;
+ * `linkable`: rax was a constant. */
+static void leave_to_rax(struct jctx *j, bool linkable)
 {
 	x64_store(&j->b, true, H_RAX, OFF(rip));
 	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
-	epilogue(j);
+	if (linkable)
+		exit_linked(j);
+	else
+		epilogue(j);
 	j->ended = true;
 }
 
@@ -716,13 +776,13 @@ static bool emit_branch(struct jctx *j, const struct insn *d)
 		x64_load(&j->b, true, H_RCX, REG(X86_RSP));
 		x64_grp1_imm(&j->b, 0, true, H_RCX, 8);
 		x64_store(&j->b, true, H_RCX, REG(X86_RSP));
-		leave_to_rax(j);
+		leave_to_rax(j, false);
 		return true;
 	default:
 		return false;
 	}
 	x64_mov_imm(&j->b, H_RAX, j->next + d->imm);
-	leave_to_rax(j);
+	leave_to_rax(j, true);
 	return true;
 }
 
@@ -807,12 +867,49 @@ static bool emit_inline(struct jctx *j, const struct insn *d, bool last)
 	return false;
 }
 
+/* The two entries: from C (prologue) and from another block's link
+ * slot (already in a compiled frame), which first checks what blocks_run
+ * checks between blocks.  Returns the chain entry. */
+static uint8_t *chain_entry(struct jctx *j, const struct block *b)
+{
+	uint8_t *to_body, *chain, *fail[4];
+
+	x64_push(&j->b, H_RBX); /* also aligns the stack for calls */
+	x64_mov_rr(&j->b, true, H_RBX, H_RDI);
+	to_body = x64_jmp_fwd(&j->b);
+	chain = j->b.p;
+	/* The whole block within the instruction limit. */
+	x64_load(&j->b, true, H_RAX, OFF(icount));
+	x64_grp1_imm(&j->b, 0, true, H_RAX, b->n);
+	x64_op_mem(&j->b, 0x3b, true, H_RAX, OFF(jit_limit));
+	fail[0] = x64_jcc_fwd(&j->b, CC_A);
+	x64_cmp_mem32_zero(&j->b, OFF(events));
+	fail[1] = x64_jcc_fwd(&j->b, CC_NE);
+	x64_cmp_mem32_zero(&j->b, OFF(debug_on));
+	fail[2] = x64_jcc_fwd(&j->b, CC_NE);
+	x64_mov_imm(&j->b, H_RAX, (uint64_t)(uintptr_t)b->genp);
+	x64_cmp_m32_imm(&j->b, H_RAX, b->gen);
+	fail[3] = x64_jcc_fwd(&j->b, CC_NE);
+	x64_mov_imm(&j->b, H_RAX, (uint64_t)(uintptr_t)b);
+	x64_store(&j->b, true, H_RAX, OFF(jit_block));
+	x64_patch_here(&j->b, to_body);
+	{
+		uint8_t *skip = x64_jmp_fwd(&j->b);
+
+		for (unsigned i = 0; i < 4; i++)
+			x64_patch_here(&j->b, fail[i]);
+		epilogue(j); /* RIP and the count are already right */
+		x64_patch_here(&j->b, skip);
+	}
+	return chain;
+}
+
 void jit_compile(struct emu_cpu *c, struct block *b)
 {
 	struct jit_buf *jb = &c->dcache->jit;
 	struct jctx j = { .blk = b, .user = c->cpl == 3 };
 	bool last_inline = false, too_big = false;
-	uint8_t *start;
+	uint8_t *start, *body;
 
 	if (!jb->mem || jb->full || b->mode != DEC_MODE64)
 		return;
@@ -822,8 +919,7 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 	}
 	start = jb->mem + jb->used;
 	j.b = (struct x64_buf){ .p = start, .end = jb->mem + jb->size };
-	x64_push(&j.b, H_RBX); /* also aligns the stack for calls */
-	x64_mov_rr(&j.b, true, H_RBX, H_RDI);
+	body = chain_entry(&j, b);
 	j.rip = c->rip;
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct insn *d = &b->insn[i];
@@ -847,13 +943,11 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 	}
 	/* After an inline last instruction RIP is the one after it (a
 	 * handler has set RIP itself). */
-	if (!j.ended) {
-		if (last_inline) {
-			x64_mov_imm(&j.b, H_RAX, j.rip);
-			x64_store(&j.b, true, H_RAX, OFF(rip));
-		}
+	if (!j.ended) { /* an inline last instruction: RIP goes on */
+		x64_mov_imm(&j.b, H_RAX, j.rip);
+		x64_store(&j.b, true, H_RAX, OFF(rip));
 		count_flush(&j);
-		epilogue(&j);
+		exit_linked(&j);
 	}
 	if (too_big) /* a bug: give this block up, keep the buffer */
 		return;
@@ -864,6 +958,7 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 	jb->used += (size_t)(j.b.p - start);
 	jb->used = (jb->used + 15) & ~(size_t)15;
 	b->jit = (jit_code *)(void *)start;
+	b->jit_chain = body;
 	b->jit_user = (uint8_t)j.user;
 	b->jit_rip = c->rip;
 }

@@ -13,8 +13,16 @@
  * to emu_run: the generated code keeps insn_rip, rip and icount exact
  * before every call that may fault.
  *
+ * Exits to a known RIP on the same page (the end of the block, a taken
+ * Jcc, a direct JMP or CALL) end in a link slot: once the run loop has
+ * found the compiled block there, it patches the slot into a jump to that
+ * block's chain entry, which re-checks what the run loop checks between
+ * blocks (the instruction limit, pending events, a debugger, the page's
+ * generation) and runs on without returning to C.
+ *
  * The code lives in a per-vCPU buffer that is emptied together with the
- * block arena (dcache.c), so a block and its code die at the same time. */
+ * block arena (dcache.c), so a block, its code and every link into it die
+ * at the same time. */
 #ifndef GAMUT_CPU_EMU_JIT_H
 #define GAMUT_CPU_EMU_JIT_H
 
@@ -42,6 +50,11 @@ static inline void jit_buf_reset(struct jit_buf *j)
 	j->used = 0;
 	j->full = false;
 }
+
+/* Links the exit `slot` that compiled code left through (c->jit_exit)
+ * straight to block `to`'s compiled code, which must run at the RIP that
+ * exit leaves for, on the same page, in the same buffer generation. */
+void jit_link(uint8_t *slot, const struct block *to);
 
 /* Compiles block `b` for the current CPL into c's buffer and sets b->jit;
  * leaves b->jit NULL when the block is not one the compiler takes (not

@@ -422,22 +422,40 @@ static __attribute__((noinline)) void blocks_run(struct emu_cpu *c,
 	for (;;) {
 		uint64_t left = limit - c->icount;
 
+		uint8_t *slot = NULL;
+		struct block *next;
+		uint32_t drops;
+
 		if (left >= b->n && block_jit_ready(c, b)) {
 			if (c->irq_shadow)
 				c->irq_shadow--;
+			c->jit_limit = limit;
+			c->jit_block = b;
+			c->jit_exit = NULL;
 			b->jit(c);
+			b = c->jit_block; /* it may have run on into others */
+			slot = c->jit_exit;
 		} else {
 			block_run(c, b, left < b->n ? (unsigned)left : b->n);
 		}
-		/* A debugger (which kicks too) or TF wants the loop's checks. */
-		if (!b->chain || c->icount >= limit ||
+		/* A debugger (which kicks too) or TF wants the loop's checks.
+		 * An exit through a link slot is one that chains, wherever
+		 * in its block it was (a taken Jcc before a block end that
+		 * does not chain). */
+		if ((!b->chain && !slot) || c->icount >= limit ||
 		    __atomic_load_n(&c->events, __ATOMIC_RELAXED) ||
 		    __atomic_load_n(&c->debug_on, __ATOMIC_RELAXED) ||
 		    (c->rflags & FL_TF))
 			return;
-		b = block_next(c, b, lin_page, host);
-		if (!b)
+		drops = c->dcache->drops;
+		next = block_next(c, b, lin_page, host);
+		if (!next)
 			return;
+		/* Next time the compiled exit jumps there itself. */
+		if (slot && next->jit && c->dcache->drops == drops &&
+		    next->jit_rip == c->rip && next->jit_user == (c->cpl == 3))
+			jit_link(slot, next);
+		b = next;
 	}
 }
 

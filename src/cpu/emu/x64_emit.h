@@ -270,6 +270,14 @@ static inline void x64_load_disp8(struct x64_buf *b, unsigned reg,
 	x64_byte(b, (uint8_t)disp);
 }
 
+/* cmp dword [rbx+disp], 0 */
+static inline void x64_cmp_mem32_zero(struct x64_buf *b, int32_t disp)
+{
+	x64_byte(b, 0x83);
+	x64_mem_rbx(b, 7, disp);
+	x64_byte(b, 0);
+}
+
 /* cmp dword [reg], imm32 */
 static inline void x64_cmp_m32_imm(struct x64_buf *b, unsigned reg, uint32_t v)
 {
