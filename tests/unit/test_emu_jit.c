@@ -190,6 +190,34 @@ TEST(emu_jit_calls_and_flag_readers)
 	check_same(&a, &b);
 }
 
+/* RIP-relative loads and stores, and [index*scale + disp] without a
+ * base: their addresses are partly constants in the compiled code. */
+static const uint8_t riprel_prog[] = {
+	0xb9, 0x10, 0x00, 0x00, 0x00,		/* mov ecx, 16 */
+	/* loop: */
+	0x48, 0x8b, 0x05, 0xfc, 0xff, 0x00, 0x00, /* mov rax, [rip -> DATA+8] */
+	0x48, 0x03, 0x04, 0xcd, 0x00, 0x00, 0x02, 0x00, /* add rax, [rcx*8+DATA] */
+	0x48, 0x89, 0x05, 0xe5, 0x00, 0x01, 0x00, /* mov [rip -> DATA+0x100], rax */
+	0x0f, 0xb6, 0x15, 0xe1, 0xff, 0x00, 0x00, /* movzx edx, byte [rip -> DATA+3] */
+	0x48, 0x01, 0xd0,			/* add rax, rdx */
+	0x48, 0x3b, 0x04, 0xcd, 0x00, 0x00, 0x02, 0x00, /* cmp rax, [rcx*8+DATA] */
+	0x48, 0x89, 0x04, 0xcd, 0x80, 0x00, 0x02, 0x00, /* mov [rcx*8+DATA+0x80], rax */
+	0xff, 0xc9,				/* dec ecx */
+	0x75, 0xcc,				/* jnz loop */
+	0xf4,					/* hlt */
+};
+
+TEST(emu_jit_riprel_and_baseless_operands)
+{
+	struct run a, b;
+
+	run_prog(riprel_prog, sizeof(riprel_prog), CODE, false, &a);
+	run_prog(riprel_prog, sizeof(riprel_prog), CODE, true, &b);
+	CHECK_EQ(a.exit, EMU_EXIT_HLT);
+	CHECK(b.jit_bytes > 0);
+	check_same(&a, &b);
+}
+
 /* A flat store (an inline form: its slow path, as code pages have no
  * write entry in the TLB) rewrites the immediate of the MOV right after it
  * in its own compiled block: the MOV must see the new value at once. */

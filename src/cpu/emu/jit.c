@@ -372,13 +372,20 @@ static void emit_lea(struct jctx *j, const struct insn *d)
 	x64_store(&j->b, true, H_RAX, REG(d->reg));
 }
 
-/* rsi = the flat linear address of d's memory operand (exec_fast.c's
- * ea_flat: 64-bit mode, base register, DS or SS). */
+/* rsi = the flat linear address of d's memory operand (64-bit mode,
+ * 64-bit addressing, a segment whose base is 0: [base + index*scale +
+ * disp] or [rip + disp], either constant part folded in). */
 static void ea_flat(struct jctx *j, const struct insn *d)
 {
-	x64_load(&j->b, true, H_RSI, REG(d->base));
-	if (d->disp)
-		x64_grp1_imm(&j->b, 0, true, H_RSI, (uint32_t)d->disp);
+	uint64_t fixed = (uint64_t)d->disp + (d->riprel ? j->next : 0);
+
+	if (d->base >= 0) {
+		x64_load(&j->b, true, H_RSI, REG(d->base));
+		if (fixed)
+			x64_grp1_imm(&j->b, 0, true, H_RSI, (uint32_t)fixed);
+	} else {
+		x64_mov_imm(&j->b, H_RSI, fixed);
+	}
 	if (d->index >= 0) {
 		x64_load(&j->b, true, H_RCX, REG(d->index));
 		if (d->scale)
@@ -499,8 +506,7 @@ static void smc_check_after(struct jctx *j)
 
 static bool is_flat(const struct insn *d)
 {
-	return d->mode == DEC_MODE64 && d->asz == 8 && !d->riprel &&
-	       d->base >= 0 && d->seg < X86_FS;
+	return d->mode == DEC_MODE64 && d->asz == 8 && d->seg < X86_FS;
 }
 
 static unsigned opreg(const struct insn *d)
