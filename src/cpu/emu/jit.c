@@ -728,10 +728,18 @@ static bool emit_twobyte(struct jctx *j, const struct insn *d)
 	case 0xb6: case 0xb7: case 0xbe: case 0xbf: {
 		unsigned from = (d->op & 1) ? 2 : 1;
 
-		if (d->mod == 3 || !is_flat(d))
+		if (d->mod == 3 && from == 1) {
+			x64_load8(&j->b, H_RAX, reg_off(d, d->rm, 1));
+			j->live = j->live_in; /* MOVs only */
+		} else if (d->mod == 3) {
+			x64_load16(&j->b, H_RAX, REG(d->rm));
+			j->live = j->live_in;
+		} else if (is_flat(d)) {
+			ea_flat(j, d);
+			emit_read(j, from);
+		} else {
 			return false;
-		ea_flat(j, d);
-		emit_read(j, from);
+		}
 		if (d->op >= 0xbe) { /* movsx rax, al / ax */
 			x64_byte(&j->b, 0x48);
 			x64_byte(&j->b, 0x0f);

@@ -169,6 +169,15 @@ static inline void x64_load8(struct x64_buf *b, unsigned reg, int32_t disp)
 	x64_mem_rbx(b, reg, disp);
 }
 
+/* movzx reg32, word [rbx+disp] */
+static inline void x64_load16(struct x64_buf *b, unsigned reg, int32_t disp)
+{
+	x64_rex(b, false, reg, H_RBX, false);
+	x64_byte(b, 0x0f);
+	x64_byte(b, 0xb7);
+	x64_mem_rbx(b, reg, disp);
+}
+
 /* inc reg / dec reg */
 static inline void x64_incdec(struct x64_buf *b, bool dec, bool w, unsigned reg)
 {
