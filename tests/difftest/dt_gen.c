@@ -582,7 +582,7 @@ static void gen_sse(struct dt_case *c, struct dt_rng *r)
 }
 
 /* A flag producer (ALU, INC/DEC/NOT/NEG) then a flag consumer (SETcc,
- * CMOVcc, ADC/SBB, RCL/RCR by 1, Jcc): run as one block by the emulator, this
+ * CMOVcc, ADC/SBB, RCL/RCR by 1, Jcc, ROL/ROR by an immediate): run as one block by the emulator, this
  * checks the lazy flags as the next instruction reads them. */
 static void gen_flag_pair(struct dt_case *c, struct dt_rng *r)
 {
@@ -599,7 +599,19 @@ static void gen_flag_pair(struct dt_case *c, struct dt_rng *r)
 	} while (c->len > 11);
 	c->what = "flags pair";
 	c->ninsn = 2;
-	switch (rnd(r, 5)) {
+	switch (rnd(r, 6)) {
+	case 5: { /* ROL/ROR r/m, imm8: CF and OF new, the rest kept */
+		unsigned n = 1 + rnd(r, w ? 63 : 31);
+
+		put(c, 0x40 | (w ? 8 : 0) | ((rm & 8) ? 1 : 0));
+		put(c, 0xc1);
+		put(c, 0xc0 | (rnd(r, 2) << 3) | (rm & 7));
+		put(c, n);
+		c->undef_flags &= ~(FL_CF | FL_OF);
+		if (n != 1)
+			c->undef_flags |= FL_OF;
+		break;
+	}
 	case 4: /* Jcc over a NOT r64: taken or not, by the flags */
 		c->ninsn = 3;
 		put(c, 0x70 + cc);

@@ -343,6 +343,35 @@ static void emit_shift(struct jctx *j, const struct insn *d)
 	x64_store(&j->b, true, H_RDX, REG(d->rm));
 }
 
+/* ROL/ROR by a constant change only CF and OF: from live host flags the
+ * host's rotate leaves all six as the guest's, which are then stored
+ * materialised (lf.op = LF_NONE), as the interpreter's flags_set does. */
+static bool emit_rotate(struct jctx *j, const struct insn *d)
+{
+	unsigned size = d->osz;
+	unsigned cnt = (d->op == 0xc1 ? (unsigned)d->imm : 1) & (size == 8 ? 63 : 31);
+	bool w = size == 8;
+
+	if (j->live_in != LIVE_ALL && cnt)
+		return false;
+	x64_load(&j->b, w, H_RAX, REG(d->rm));
+	if (cnt) {
+		x64_shift_imm(&j->b, insn_subop(d), w, H_RAX, cnt);
+		x64_byte(&j->b, 0x9c); /* pushfq; pop rcx */
+		x64_pop(&j->b, H_RCX);
+		x64_grp1_imm(&j->b, 4, false, H_RCX, (uint32_t)FL_ARITH);
+		x64_load(&j->b, true, H_RDX, OFF(rflags));
+		x64_grp1_imm(&j->b, 4, true, H_RDX, (uint32_t)~FL_ARITH);
+		x64_rr(&j->b, 0x09, true, H_RDX, H_RCX);
+		x64_store(&j->b, true, H_RDX, OFF(rflags));
+		x64_store16_imm(&j->b, LF(op), LF_NONE | (uint16_t)(size << 8));
+	} else {
+		j->live = j->live_in; /* count 0: flags alone */
+	}
+	x64_store(&j->b, true, H_RAX, REG(d->rm));
+	return true;
+}
+
 static void emit_imul(struct jctx *j, const struct insn *d)
 {
 	bool w = d->osz == 8;
@@ -686,8 +715,10 @@ static bool emit_onebyte(struct jctx *j, const struct insn *d)
 	case 0xff:
 		return reg && insn_subop(d) <= 1 && emit_incdec(j, d);
 	case 0xc1: case 0xd1:
-		if (!reg || insn_subop(d) < 4)
+		if (!reg || insn_subop(d) == 2 || insn_subop(d) == 3)
 			return false;
+		if (insn_subop(d) < 2)
+			return emit_rotate(j, d);
 		emit_shift(j, d);
 		return true;
 	case 0x50 ... 0x57: /* PUSH r64: the store first, then RSP */
