@@ -119,21 +119,29 @@ void dt_emu_run(struct dt_emu *e, const struct dt_case *c,
 	if (e->jit) {
 		/* The case and a JMP to the next byte, which ends the block,
 		 * run as one compiled block; a REP instruction that needs more
-		 * goes on step by step. */
+		 * goes on step by step.  The first pass builds and compiles
+		 * the block (marking its page as code takes every write entry
+		 * out of the TLB); the second runs it again from the same
+		 * start with the data pages in the TLB, so that loads and
+		 * stores take the compiled fast paths. */
 		uint64_t end = DT_CODE + c->len + 2;
 
-		/* Fill the TLB (set_state emptied it), so that loads and
-		 * stores take the compiled code's fast path. */
-		for (uint64_t a = DT_DATA; a < DT_DATA + DT_DATA_SIZE; a += 4096)
-			mem_write(cpu, a, 1, mem_read(cpu, a, 1));
 		code[c->len] = 0xeb;
 		code[c->len + 1] = 0x00;
 		code[c->len + 2] = 0xeb;
 		code[c->len + 3] = 0xfe;
 		gmem_write(&e->mem, GPA_CODE, code, sizeof(code));
-		ex = emu_solo_run(e->solo, (c->ninsn ? c->ninsn : 1) + 1);
-		while (ex == EMU_EXIT_COUNT && cpu->rip != end)
-			ex = emu_solo_run(e->solo, 1);
+		for (unsigned pass = 0; pass < 2; pass++) {
+			gmem_write(&e->mem, GPA_DATA, c->in.mem, DT_DATA_SIZE);
+			emu_solo_set_state(e->solo, &st);
+			memcpy(cpu->fpu.xmm, c->in.xmm, sizeof(cpu->fpu.xmm));
+			for (uint64_t a = DT_DATA; pass && a < DT_DATA + DT_DATA_SIZE;
+			     a += 4096)
+				mem_write(cpu, a, 1, mem_read(cpu, a, 1));
+			ex = emu_solo_run(e->solo, (c->ninsn ? c->ninsn : 1) + 1);
+			while (ex == EMU_EXIT_COUNT && cpu->rip != end)
+				ex = emu_solo_run(e->solo, 1);
+		}
 	} else if (c->ninsn > 1)
 		ex = emu_solo_run(e->solo, c->ninsn);
 	else

@@ -575,6 +575,51 @@ static bool emit_mov8(struct jctx *j, const struct insn *d)
 
 enum { SRC_REG, SRC_RM, SRC_IMM };
 
+/* op [mem], reg/imm (not ADC/SBB, not LOCK): while the page has a write
+ * entry in the TLB, read, operate and write back inline; otherwise the
+ * interpreter's handler does the whole instruction (it knows the fault a
+ * read-modify-write raises).  The host flags are not kept: the two ways
+ * join with the lazy record only. */
+static bool emit_alu_rmw(struct jctx *j, const struct insn *d, unsigned op,
+			 unsigned size, unsigned src)
+{
+	static const uint8_t host_op[8] = {
+		[ALU_ADD] = 0x01, [ALU_OR] = 0x09, [ALU_AND] = 0x21,
+		[ALU_SUB] = 0x29, [ALU_XOR] = 0x31,
+	};
+	static const uint8_t lf_op[8] = {
+		[ALU_ADD] = LF_ADD, [ALU_OR] = LF_LOGIC, [ALU_AND] = LF_LOGIC,
+		[ALU_SUB] = LF_SUB, [ALU_XOR] = LF_LOGIC,
+	};
+	uint8_t *miss, *miss2, *done;
+
+	if (!host_op[op] || !is_flat(d))
+		return false;
+	ea_flat(j, d);
+	miss = tlb_lookup(j, size, true, &miss2);
+	x64_load_idx(&j->b, size, H_RAX, H_RDX, H_RCX);
+	if (src == SRC_IMM)
+		x64_mov_imm(&j->b, H_R9, d->imm & size_mask(size));
+	else
+		reg_load(j, d, H_R9, d->reg, size);
+	x64_mov_rr(&j->b, true, H_R10, H_RAX);
+	x64_rr(&j->b, host_op[op] - (size == 1), size == 8, H_R10, H_R9);
+	x64_store_idx(&j->b, size, H_R10, H_RDX, H_RCX);
+	lf_store(j, lf_op[op], size, H_R10, H_RAX, H_R9);
+	done = x64_jmp_fwd(&j->b);
+	x64_patch_here(&j->b, miss);
+	x64_patch_here(&j->b, miss2);
+	slow_enter(j);
+	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
+	x64_mov_imm(&j->b, H_RSI, (uint64_t)(uintptr_t)d);
+	x64_mov_imm(&j->b, H_RDX, j->next);
+	call_abs(j, (const void *)d->fn);
+	slow_leave(j);
+	x64_patch_here(&j->b, done);
+	j->stored = true; /* the handler's store may hit this page */
+	return true;
+}
+
 /* An ALU instruction (ALU_* or ALU_TEST) whose destination is the r/m
  * operand (rm_dst), the reg field or rAX (neither: `acc`), and whose
  * source is the reg field, the r/m operand or the immediate.  A memory
@@ -587,8 +632,10 @@ static bool emit_alu(struct jctx *j, const struct insn *d, unsigned op,
 	unsigned dst = acc ? X86_RAX : rm_dst ? d->rm : d->reg;
 	bool keeps = op == ALU_CMP || op == ALU_TEST;
 
-	if (size == 2 || (mem && !is_flat(d)) || (mem && rm_dst && !keeps))
+	if (size == 2 || (mem && !is_flat(d)))
 		return false;
+	if (mem && rm_dst && !keeps)
+		return !d->lock && emit_alu_rmw(j, d, op, size, src);
 	if (!alu_inline_op(j, op))
 		return false;
 	if (mem) {
