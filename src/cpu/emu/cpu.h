@@ -279,11 +279,22 @@ static inline void host_store(uint8_t *p, unsigned len, uint64_t v)
 	}
 }
 
+/* The TLB slot of a virtual address: the page number with its next bits
+ * folded in, so that two pages a power-of-two number of pages apart (a
+ * copy between buffers 4 MiB apart, as Linux's decompressor makes) do
+ * not evict each other on every access. */
+static inline unsigned tlb_index(uint64_t va)
+{
+	uint64_t vpn = va >> 12;
+
+	return (unsigned)(vpn ^ (vpn >> TLB_BITS)) & (TLB_SIZE - 1);
+}
+
 /* The TLB hit paths, inline; everything else is mem_*_slow (mmu.c). */
 static inline uint64_t read_fast(struct emu_cpu *c, uint64_t va,
 				 unsigned len, bool user)
 {
-	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
+	struct tlb_entry *e = &c->tlb[user][tlb_index(va)];
 
 	if (__builtin_expect(e->tag_r == (va & ~0xfffull) &&
 			     (va & 0xfff) + len <= 4096, 1))
@@ -294,7 +305,7 @@ static inline uint64_t read_fast(struct emu_cpu *c, uint64_t va,
 static inline void write_fast(struct emu_cpu *c, uint64_t va, unsigned len,
 			      uint64_t v, bool user)
 {
-	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
+	struct tlb_entry *e = &c->tlb[user][tlb_index(va)];
 
 	if (__builtin_expect(e->tag_w == (va & ~0xfffull) &&
 			     (va & 0xfff) + len <= 4096, 1)) {

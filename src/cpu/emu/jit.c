@@ -435,8 +435,11 @@ static uint8_t *tlb_lookup(struct jctx *j, unsigned len, bool write,
 				    : offsetof(struct tlb_entry, tag_r));
 	uint8_t *miss;
 
-	x64_mov_rr(&j->b, true, H_RAX, H_RSI);
+	x64_mov_rr(&j->b, true, H_RAX, H_RSI); /* tlb_index() */
 	x64_shift_imm(&j->b, 5, true, H_RAX, 12);
+	x64_mov_rr(&j->b, true, H_RCX, H_RAX);
+	x64_shift_imm(&j->b, 5, true, H_RCX, TLB_BITS);
+	x64_rr(&j->b, 0x31, false, H_RAX, H_RCX);
 	x64_grp1_imm(&j->b, 4, false, H_RAX, TLB_SIZE - 1);
 	x64_byte(&j->b, 0x69); /* imul eax, eax, sizeof */
 	x64_byte(&j->b, 0xc0);

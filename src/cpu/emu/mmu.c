@@ -53,7 +53,7 @@ void mmu_flush(struct emu_cpu *c, bool global_too)
 
 void mmu_flush_page(struct emu_cpu *c, uint64_t va)
 {
-	unsigned i = (unsigned)(va >> 12) & (TLB_SIZE - 1);
+	unsigned i = (unsigned)tlb_index(va);
 
 	for (int u = 0; u < 2; u++) {
 		c->tlb[u][i].tag_r = c->tlb[u][i].tag_w = c->tlb[u][i].tag_x =
@@ -180,7 +180,7 @@ static void tlb_fill(struct emu_cpu *c, uint64_t va, bool user,
 {
 	uint64_t page = va & ~0xfffull, gpage = w->gpa & ~0xfffull;
 	uint8_t *host = (uint8_t *)gmem_ptr(c->mem, gpage, 4096);
-	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
+	struct tlb_entry *e = &c->tlb[user][tlb_index(va)];
 
 	if (!host) /* MMIO or no RAM: always the slow path */
 		return;
@@ -399,7 +399,7 @@ unsigned mem_fetch(struct emu_cpu *c, uint64_t va, uint8_t *buf, unsigned max)
 	bool user = (c->cpl == 3);
 	unsigned first = 4096 - (unsigned)(va & 0xfff), got;
 	uint64_t gpa;
-	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
+	struct tlb_entry *e = &c->tlb[user][tlb_index(va)];
 
 	if (first > max)
 		first = max;
@@ -418,7 +418,7 @@ unsigned mem_fetch(struct emu_cpu *c, uint64_t va, uint8_t *buf, unsigned max)
 uint8_t *mem_rmw_ptr(struct emu_cpu *c, uint64_t va, unsigned len)
 {
 	bool user = (c->cpl == 3);
-	struct tlb_entry *e = &c->tlb[user][(va >> 12) & (TLB_SIZE - 1)];
+	struct tlb_entry *e = &c->tlb[user][tlb_index(va)];
 	uint64_t gpa;
 
 	if ((va & 0xfff) + len > 4096)

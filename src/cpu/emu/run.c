@@ -231,7 +231,7 @@ static struct block *block_at(struct emu_cpu *c, const struct tlb_entry **ep)
 	if (!c->dcache || c->trace || c->debug_on || (c->rflags & FL_TF))
 		return NULL;
 	if (e->tag_x != page) {
-		struct tlb_entry *d = &c->tlb[user][(lin >> 12) & (TLB_SIZE - 1)];
+		struct tlb_entry *d = &c->tlb[user][tlb_index(lin)];
 
 		if (d->tag_x != page)
 			mmu_translate(c, lin, ACC_X, user);
