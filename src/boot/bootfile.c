@@ -1,9 +1,10 @@
-/* Files the loaders read: the kernel (whole, into host memory), the initrd
+/* Files the loaders read: the kernel (whole, mapped into host memory), the initrd
  * (straight into guest memory) and the command line. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,24 +68,22 @@ int boot_file_read(struct boot_file *f, const char *path, uint64_t max,
 					  path, (long long)st.st_size);
 	}
 	f->len = (size_t)st.st_size;
-	f->data = malloc(f->len);
-	if (!f->data) {
-		close(fd);
-		return gerr_set(err, "%s: out of memory reading %zu bytes", path, f->len);
-	}
-	if (read_all(fd, f->data, f->len) < 0) {
-		gerr_errno(err, errno, "%s: cannot read", path);
-		close(fd);
-		boot_file_free(f);
-		return -1;
-	}
+	/* Mapped, not read: a 50 MB vmlinux read into fresh heap took a
+	 * quarter of a second of page faults here, and the loaders copy
+	 * only the parts they load.  Private, so nothing reaches the file. */
+	f->data = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	close(fd);
+	if (f->data == MAP_FAILED) {
+		f->data = NULL;
+		return gerr_errno(err, errno, "%s: cannot map %zu bytes", path, f->len);
+	}
 	return 0;
 }
 
 void boot_file_free(struct boot_file *f)
 {
-	free(f->data);
+	if (f->data)
+		munmap(f->data, f->len);
 	f->data = NULL;
 	f->len = 0;
 }

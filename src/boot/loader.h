@@ -12,7 +12,7 @@
 struct vm;
 struct guest_mem;
 
-/* A kernel file read whole into host memory. */
+/* A kernel file mapped whole into host memory (private: writes stay here). */
 struct boot_file {
 	const char *path;
 	uint8_t *data;
