@@ -12,6 +12,23 @@ pv_run 0 "trap_handlers: ok" --kernel "$PV_GUESTS/trap_handlers.pv"
 pv_run 0 "traps: page fault and divide error handled" --kernel "$PV_EX/traps.pv"
 pv_run 42 "" --kernel "$PV_GUESTS/exit_status.pv"
 pv_run 0 "cpubench: 1 rounds" --kernel "$PV_EX/cpubench.pv" --cmdline 1
+# On --cpu emu: the same check value with every block interpreted
+# (--no-jit) as with the block compiler, on real compiled C.
+if [ "$CPU" = emu ]; then
+	sums=
+	for opt in "" --no-jit; do
+		out=$(timeout 300 "$GAMUT" run --mode pv --cpu emu $opt \
+			--kernel "$PV_EX/cpubench.pv" --cmdline 3 2>&1)
+		sums="$sums $(sed -n 's/.*check \([0-9a-f]*\).*/\1/p' <<<"$out")"
+	done
+	set -- $sums
+	if [ $# -eq 2 ] && [ "$1" = "$2" ]; then
+		echo "ok   cpubench check $1 with the block compiler and with --no-jit"
+	else
+		echo "FAIL: cpubench check values differ (compiler, --no-jit):$sums"
+		fails=$((fails + 1))
+	fi
+fi
 
 disk=$(mktemp /tmp/gamut-pv-XXXXXX) # no suffix: busybox mktemp (pv_kvm_nested.sh)
 trap 'rm -f "$disk"' EXIT
