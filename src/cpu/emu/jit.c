@@ -479,6 +479,18 @@ static void slow_leave(struct jctx *j)
 		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)-(int8_t)j->pending);
 }
 
+/* The TLB miss path starts here: both miss jumps land on it, and it
+ * readies a call of mem_*_slow(c, va = rsi, len, ...). */
+static void miss_path(struct jctx *j, uint8_t *miss, uint8_t *miss2,
+		      unsigned len)
+{
+	x64_patch_here(&j->b, miss);
+	x64_patch_here(&j->b, miss2);
+	slow_enter(j);
+	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
+	x64_mov_imm(&j->b, H_RDX, len);
+}
+
 /* rax = `len` bytes at rsi, zero-extended. */
 static void emit_read(struct jctx *j, unsigned len)
 {
@@ -486,11 +498,7 @@ static void emit_read(struct jctx *j, unsigned len)
 
 	x64_load_idx(&j->b, len, H_RAX, H_RDX, H_RCX);
 	done = x64_jmp_fwd(&j->b);
-	x64_patch_here(&j->b, miss);
-	x64_patch_here(&j->b, miss2);
-	slow_enter(j);
-	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
-	x64_mov_imm(&j->b, H_RDX, len);
+	miss_path(j, miss, miss2, len);
 	x64_mov_imm(&j->b, H_RCX, j->user);
 	call_abs(j, (const void *)mem_read_slow);
 	slow_leave(j);
@@ -506,11 +514,7 @@ static void emit_write(struct jctx *j, unsigned len)
 
 	x64_store_idx(&j->b, len, H_R9, H_RDX, H_RCX);
 	done = x64_jmp_fwd(&j->b);
-	x64_patch_here(&j->b, miss);
-	x64_patch_here(&j->b, miss2);
-	slow_enter(j);
-	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
-	x64_mov_imm(&j->b, H_RDX, len);
+	miss_path(j, miss, miss2, len);
 	x64_mov_rr(&j->b, true, H_RCX, H_R9);
 	x64_mov_imm(&j->b, H_R8, j->user);
 	call_abs(j, (const void *)mem_write_slow);

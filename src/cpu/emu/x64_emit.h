@@ -128,7 +128,7 @@ static inline void x64_grp1_imm(struct x64_buf *b, unsigned sub, bool w,
 	x64_u32(b, imm);
 }
 
-/* Group 2 by an immediate (C1 /sub): shl=4 shr=5 sar=7. */
+/* Group 2 by an immediate (C1 /sub): rol=0 ror=1 shl=4 shr=5 sar=7. */
 static inline void x64_shift_imm(struct x64_buf *b, unsigned sub, bool w,
 				 unsigned reg, unsigned count)
 {
