@@ -94,6 +94,20 @@ void jit_link(uint8_t *slot, const struct block *to)
 	memcpy(slot - 4, &rel, 4);
 }
 
+/* Leaves the block after this instruction for RIP = `to` (or rax, when
+ * `to` is NULL), counted; through a link slot when RIP is a constant. */
+static void leave_to(struct jctx *j, const uint64_t *to)
+{
+	if (to)
+		x64_mov_imm(&j->b, H_RAX, *to);
+	x64_store(&j->b, true, H_RAX, OFF(rip));
+	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
+	if (to)
+		exit_linked(j);
+	else
+		epilogue(j);
+}
+
 /* Leaves the block when condition `cc` holds, with `extra` more
  * instructions counted than are pending. */
 static void exit_if(struct jctx *j, unsigned cc, unsigned extra)
@@ -164,15 +178,22 @@ static void handler_exits(struct jctx *j, const struct insn *d)
 	j->ended = true;
 }
 
+/* d->fn(c, d, next): the interpreter's handler for `d`, right after
+ * set_rips (which leaves `next` in rax). */
+static void call_handler(struct jctx *j, const struct insn *d)
+{
+	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
+	x64_mov_imm(&j->b, H_RSI, (uint64_t)(uintptr_t)d);
+	x64_mov_rr(&j->b, true, H_RDX, H_RAX);
+	call_abs(j, (const void *)d->fn);
+}
+
 /* The interpreter's handler for `d`, then block_run's checks. */
 static void emit_handler(struct jctx *j, const struct insn *d, bool last)
 {
 	count_flush(j);
 	set_rips(j);
-	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
-	x64_mov_imm(&j->b, H_RSI, (uint64_t)(uintptr_t)d);
-	x64_mov_rr(&j->b, true, H_RDX, H_RAX); /* next, from set_rips */
-	call_abs(j, (const void *)d->fn);
+	call_handler(j, d);
 	j->pending = 1;
 	if (last) {
 		handler_exits(j, d);
@@ -200,18 +221,21 @@ static void lf_store(struct jctx *j, unsigned op, unsigned size,
  * SBB take their carry in from r8 (alu_inline_op).  The host flags are
  * the guest's afterwards. */
 #define ALU_TEST 8
+/* The host's opcode (r/m, reg form; the byte form is one below) and the
+ * lazy-flags record of each ALU operation. */
+static const uint8_t alu_host_op[9] = {
+	[ALU_ADD] = 0x01, [ALU_OR] = 0x09, [ALU_ADC] = 0x11,
+	[ALU_SBB] = 0x19, [ALU_AND] = 0x21, [ALU_SUB] = 0x29,
+	[ALU_XOR] = 0x31, [ALU_CMP] = 0x29, [ALU_TEST] = 0x21,
+};
+static const uint8_t alu_lf_op[9] = {
+	[ALU_ADD] = LF_ADD, [ALU_OR] = LF_LOGIC, [ALU_ADC] = LF_ADC,
+	[ALU_SBB] = LF_SBB, [ALU_AND] = LF_LOGIC, [ALU_SUB] = LF_SUB,
+	[ALU_XOR] = LF_LOGIC, [ALU_CMP] = LF_SUB, [ALU_TEST] = LF_LOGIC,
+};
+
 static void alu_core(struct jctx *j, unsigned op, unsigned size)
 {
-	static const uint8_t host_op[9] = {
-		[ALU_ADD] = 0x01, [ALU_OR] = 0x09, [ALU_ADC] = 0x11,
-		[ALU_SBB] = 0x19, [ALU_AND] = 0x21, [ALU_SUB] = 0x29,
-		[ALU_XOR] = 0x31, [ALU_CMP] = 0x29, [ALU_TEST] = 0x21,
-	};
-	static const uint8_t lf_op[9] = {
-		[ALU_ADD] = LF_ADD, [ALU_OR] = LF_LOGIC, [ALU_ADC] = LF_ADC,
-		[ALU_SBB] = LF_SBB, [ALU_AND] = LF_LOGIC, [ALU_SUB] = LF_SUB,
-		[ALU_XOR] = LF_LOGIC, [ALU_CMP] = LF_SUB, [ALU_TEST] = LF_LOGIC,
-	};
 	bool carry = op == ALU_ADC || op == ALU_SBB;
 
 	x64_mov_rr(&j->b, true, H_RDX, H_RAX);
@@ -219,8 +243,8 @@ static void alu_core(struct jctx *j, unsigned op, unsigned size)
 		x64_bt0(&j->b, H_R8);
 	/* The byte forms are one opcode below the others (00 vs 01...);
 	 * a byte result leaves rdx's upper bits zero, as rax's are. */
-	x64_rr(&j->b, host_op[op] - (size == 1), size == 8, H_RDX, H_RCX);
-	lf_store(j, lf_op[op], size, H_RDX, H_RAX, H_RCX);
+	x64_rr(&j->b, alu_host_op[op] - (size == 1), size == 8, H_RDX, H_RCX);
+	lf_store(j, alu_lf_op[op], size, H_RDX, H_RAX, H_RCX);
 	if (carry)
 		x64_store8(&j->b, H_R8, LF(cin));
 	j->live = LIVE_ALL;
@@ -271,24 +295,18 @@ static bool emit_jcc(struct jctx *j, const struct insn *d, bool last)
 {
 	unsigned cc = d->op & 15;
 	bool uses_cf = (cc >> 1) == 1 || (cc >> 1) == 3; /* B, AE, BE, A */
+	uint64_t target = j->next + d->imm;
 	uint8_t *taken, *over = NULL;
 
 	if (j->live_in == LIVE_NONE || (j->live_in == LIVE_NO_CF && uses_cf))
 		return false;
 	taken = x64_jcc_fwd(&j->b, cc);
-	if (last) {
-		x64_mov_imm(&j->b, H_RAX, j->next);
-		x64_store(&j->b, true, H_RAX, OFF(rip));
-		x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
-		exit_linked(j);
-	} else {
+	if (last)
+		leave_to(j, &j->next);
+	else
 		over = x64_jmp_fwd(&j->b);
-	}
 	x64_patch_here(&j->b, taken);
-	x64_mov_imm(&j->b, H_RAX, j->next + d->imm);
-	x64_store(&j->b, true, H_RAX, OFF(rip));
-	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
-	exit_linked(j);
+	leave_to(j, &target);
 	if (over)
 		x64_patch_here(&j->b, over);
 	j->live = j->live_in;
@@ -533,10 +551,8 @@ static void smc_check_after(struct jctx *j)
 	x64_mov_imm(&j->b, H_RAX, (uint64_t)(uintptr_t)j->blk->genp);
 	x64_cmp_m32_imm(&j->b, H_RAX, j->blk->gen);
 	same = x64_jcc_fwd(&j->b, CC_E);
-	x64_mov_imm(&j->b, H_RAX, j->next);
-	x64_store(&j->b, true, H_RAX, OFF(rip));
-	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
-	epilogue(j);
+	x64_mov_imm(&j->b, H_RAX, j->next); /* no link: the page changed */
+	leave_to(j, NULL);
 	x64_patch_here(&j->b, same);
 }
 
@@ -590,17 +606,9 @@ enum { SRC_REG, SRC_RM, SRC_IMM };
 static bool emit_alu_rmw(struct jctx *j, const struct insn *d, unsigned op,
 			 unsigned size, unsigned src)
 {
-	static const uint8_t host_op[8] = {
-		[ALU_ADD] = 0x01, [ALU_OR] = 0x09, [ALU_AND] = 0x21,
-		[ALU_SUB] = 0x29, [ALU_XOR] = 0x31,
-	};
-	static const uint8_t lf_op[8] = {
-		[ALU_ADD] = LF_ADD, [ALU_OR] = LF_LOGIC, [ALU_AND] = LF_LOGIC,
-		[ALU_SUB] = LF_SUB, [ALU_XOR] = LF_LOGIC,
-	};
 	uint8_t *miss, *miss2, *done;
 
-	if (!host_op[op] || !is_flat(d))
+	if (op == ALU_ADC || op == ALU_SBB || !is_flat(d))
 		return false;
 	ea_flat(j, d);
 	miss = tlb_lookup(j, size, true, &miss2);
@@ -610,17 +618,14 @@ static bool emit_alu_rmw(struct jctx *j, const struct insn *d, unsigned op,
 	else
 		reg_load(j, d, H_R9, d->reg, size);
 	x64_mov_rr(&j->b, true, H_R10, H_RAX);
-	x64_rr(&j->b, host_op[op] - (size == 1), size == 8, H_R10, H_R9);
+	x64_rr(&j->b, alu_host_op[op] - (size == 1), size == 8, H_R10, H_R9);
 	x64_store_idx(&j->b, size, H_R10, H_RDX, H_RCX);
-	lf_store(j, lf_op[op], size, H_R10, H_RAX, H_R9);
+	lf_store(j, alu_lf_op[op], size, H_R10, H_RAX, H_R9);
 	done = x64_jmp_fwd(&j->b);
 	x64_patch_here(&j->b, miss);
 	x64_patch_here(&j->b, miss2);
 	slow_enter(j);
-	x64_mov_rr(&j->b, true, H_RDI, H_RBX);
-	x64_mov_imm(&j->b, H_RSI, (uint64_t)(uintptr_t)d);
-	x64_mov_imm(&j->b, H_RDX, j->next);
-	call_abs(j, (const void *)d->fn);
+	call_handler(j, d);
 	slow_leave(j);
 	x64_patch_here(&j->b, done);
 	j->stored = true; /* the handler's store may hit this page */
@@ -841,19 +846,6 @@ static bool emit_twobyte(struct jctx *j, const struct insn *d)
 	}
 }
 
-/* Leaves the block for `target` (rax), this instruction counted;
- * `linkable`: rax was a constant. */
-static void leave_to_rax(struct jctx *j, bool linkable)
-{
-	x64_store(&j->b, true, H_RAX, OFF(rip));
-	x64_add_mem_imm8(&j->b, OFF(icount), (int8_t)(j->pending + 1));
-	if (linkable)
-		exit_linked(j);
-	else
-		epilogue(j);
-	j->ended = true;
-}
-
 /* Near JMP, CALL and RET in 64-bit mode: they end blocks. */
 static bool emit_branch(struct jctx *j, const struct insn *d)
 {
@@ -875,13 +867,18 @@ static bool emit_branch(struct jctx *j, const struct insn *d)
 		x64_load(&j->b, true, H_RCX, REG(X86_RSP));
 		x64_grp1_imm(&j->b, 0, true, H_RCX, 8);
 		x64_store(&j->b, true, H_RCX, REG(X86_RSP));
-		leave_to_rax(j, false);
+		leave_to(j, NULL); /* RET: RIP known only at run time */
+		j->ended = true;
 		return true;
 	default:
 		return false;
 	}
-	x64_mov_imm(&j->b, H_RAX, j->next + d->imm);
-	leave_to_rax(j, true);
+	{
+		uint64_t target = j->next + d->imm;
+
+		leave_to(j, &target);
+	}
+	j->ended = true;
 	return true;
 }
 
