@@ -98,42 +98,63 @@ static size_t page_chunk(uint64_t va, size_t len)
 	return len < left ? len : left;
 }
 
+/* Runs `op` on each piece of [va, va + len) that lies in one page, with
+ * the piece's guest-physical address and its offset in the buffer. */
+typedef int chunk_fn(void *ctx, uint64_t gpa, size_t off, size_t n);
+
+static int for_each_chunk(const struct guest_mem *m, const struct x86_state *st,
+			  uint64_t va, size_t len, chunk_fn *op, void *ctx)
+{
+	for (size_t off = 0; off < len;) {
+		size_t n = page_chunk(va, len - off);
+		uint64_t gpa;
+
+		if (gdb_mem_translate(m, st, va, &gpa) < 0 || op(ctx, gpa, off, n) < 0)
+			return -1;
+		off += n;
+		va += n;
+	}
+	return 0;
+}
+
+struct read_ctx {
+	const struct guest_mem *m;
+	uint8_t *out;
+};
+
+static int read_chunk(void *ctx, uint64_t gpa, size_t off, size_t n)
+{
+	struct read_ctx *r = ctx;
+
+	return gmem_read(r->m, gpa, r->out + off, n);
+}
+
 int gdb_mem_read(const struct guest_mem *m, const struct x86_state *st,
 		 uint64_t va, void *buf, size_t len)
 {
-	uint8_t *out = buf;
+	struct read_ctx r = { m, buf };
 
-	while (len) {
-		size_t n = page_chunk(va, len);
-		uint64_t gpa;
+	return for_each_chunk(m, st, va, len, read_chunk, &r);
+}
 
-		if (gdb_mem_translate(m, st, va, &gpa) < 0 ||
-		    gmem_read(m, gpa, out, n) < 0)
-			return -1;
-		out += n;
-		va += n;
-		len -= n;
-	}
-	return 0;
+struct write_ctx {
+	struct guest_mem *m;
+	const uint8_t *in;
+};
+
+/* gmem_write runs the write hook: the software CPU drops decoded code of
+ * the page (breakpoints patched by hand). */
+static int write_chunk(void *ctx, uint64_t gpa, size_t off, size_t n)
+{
+	struct write_ctx *w = ctx;
+
+	return gmem_write(w->m, gpa, w->in + off, n);
 }
 
 int gdb_mem_write(struct guest_mem *m, const struct x86_state *st,
 		  uint64_t va, const void *buf, size_t len)
 {
-	const uint8_t *in = buf;
+	struct write_ctx w = { m, buf };
 
-	while (len) {
-		size_t n = page_chunk(va, len);
-		uint64_t gpa;
-
-		/* gmem_write runs the write hook: the software CPU drops
-		 * decoded code of the page (breakpoints patched by hand). */
-		if (gdb_mem_translate(m, st, va, &gpa) < 0 ||
-		    gmem_write(m, gpa, in, n) < 0)
-			return -1;
-		in += n;
-		va += n;
-		len -= n;
-	}
-	return 0;
+	return for_each_chunk(m, st, va, len, write_chunk, &w);
 }
