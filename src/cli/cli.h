@@ -22,6 +22,10 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg,
 		  struct gerr *err);
 void cli_run_usage(FILE *f);
 
+/* The process's own argv, for a command that must re-execute itself
+ * (oci_exe_ensure_sealed); set by main() before any command runs. */
+extern char **cli_argv;
+
 /* Prints "gamut: msg" to stderr; returns 1 for `return cli_fail(&err);`. */
 int cli_fail(const struct gerr *err);
 

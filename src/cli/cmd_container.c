@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "oci/oci.h"
+#include "oci/sealed_exe.h"
 #include "oci/spec.h"
 #include "oci/util.h"
 
@@ -168,7 +169,8 @@ int cmd_container(int argc, char **argv)
 			 argv[1]);
 		return cli_fail(&err);
 	}
-	if (parse_args(argc - 1, argv + 1, &a, &err))
+	if (oci_exe_ensure_sealed(cli_argv, &err) ||
+	    parse_args(argc - 1, argv + 1, &a, &err))
 		return cli_fail(&err);
 	oci_default_root(root, sizeof(root));
 	if (write_bundle(root, &a.spec, bundle, sizeof(bundle), &err))

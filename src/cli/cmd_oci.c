@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "oci/oci.h"
+#include "oci/sealed_exe.h"
 #include "oci/util.h"
 
 struct oci_cli {
@@ -592,7 +593,13 @@ static const struct {
 static int dispatch(int argc, char **argv)
 {
 	const char *c = argv[0];
+	struct gerr err;
 
+	/* Commands that put a process into a container first move to a
+	 * sealed copy of the binary (oci/sealed_exe.h). */
+	if ((!strcmp(c, "create") || !strcmp(c, "run") || !strcmp(c, "exec")) &&
+	    oci_exe_ensure_sealed(cli_argv, &err))
+		return fail(&err);
 	if (!strcmp(c, "create"))
 		return cmd_create_or_run(argc, argv, false);
 	if (!strcmp(c, "run"))
@@ -612,12 +619,8 @@ static int dispatch(int argc, char **argv)
 	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
 		if (!strcmp(commands[k].name, c))
 			return commands[k].fn(argc, argv);
-	{
-		struct gerr err;
-
-		gerr_set(&err, "unknown command \"%s\" (see --help)", c);
-		return fail(&err);
-	}
+	gerr_set(&err, "unknown command \"%s\" (see --help)", c);
+	return fail(&err);
 }
 
 int cmd_oci(int argc, char **argv)

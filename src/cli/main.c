@@ -26,6 +26,8 @@ static void usage(FILE *f)
 	fprintf(f, "\n`gamut <command> --help` describes each command.\n");
 }
 
+char **cli_argv;
+
 int cli_fail(const struct gerr *err)
 {
 	fprintf(stderr, "gamut: %s\n", err->msg);
@@ -36,6 +38,7 @@ int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
 
+	cli_argv = argv;
 	base = base ? base + 1 : argv[0];
 	if (!strcmp(base, "gamut-oci"))
 		return cmd_oci(argc, argv);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -148,6 +149,9 @@ static _Noreturn void exec_child(struct exec_job *j,
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Joining the container's pid namespace makes us visible to its
+	 * processes: until the exec, none may ptrace us or open our fds. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	close(j->go[1]);
 	close(j->errp[0]);
 	if (read(j->go[0], &c, 1) != 1)
