@@ -157,9 +157,9 @@ static int bios_kernel_load(struct vm *vm, uint8_t *img, struct gerr *err)
 	int ret = -1;
 
 	if (boot_file_read(&k, vm->cfg.kernel, vm->mem.ram_size, err) < 0)
-		return gerr_prefix(err, "kernel ");
+		return gerr_prefix(err, "--kernel ");
 	if (bzimage_parse(k.data, k.len, &bz, err) < 0) {
-		gerr_prefix(err, "%s: ", k.path);
+		gerr_prefix(err, "--kernel %s: ", k.path);
 		goto out;
 	}
 	need = bz.init_size > bz.kernel_len ? bz.init_size : bz.kernel_len;

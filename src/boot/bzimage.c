@@ -168,7 +168,7 @@ int bzimage_boot(struct vm *vm, const struct boot_file *k, struct x86_state *bsp
 	struct bzimage_info bz;
 
 	if (bzimage_parse(k->data, k->len, &bz, err) < 0)
-		return gerr_prefix(err, "%s: ", k->path);
+		return gerr_prefix(err, "--kernel %s: ", k->path);
 	load = bzimage_load_addr(&bz);
 	if (check_fit(vm, k, &bz, load, err) < 0 ||
 	    boot_cmdline_check(cmdline, bz.cmdline_size, err) < 0)

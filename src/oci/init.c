@@ -110,11 +110,12 @@ _Noreturn void oci_init_main(const struct oci_init_args *a)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Die with the runtime while it still supervises the setup. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* Until the exec, nothing in the container may ptrace us or open our
-	 * /proc files (fds of the host, the runtime's memory). */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (oci_sync_expect(a->sync_fd, OCI_SYNC_GO, &msg, &err))
 		_exit(1);
+	/* Until the exec, nothing in the container may ptrace us or open our
+	 * /proc files (fds of the host, the runtime's memory).  Not before GO:
+	 * a rootless runtime writes our uid_map, which needs us dumpable. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (a->new_userns) {
 		/* Now that the maps exist, become the namespace's root. */
 		setresgid(0, 0, 0);

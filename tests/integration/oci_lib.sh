@@ -52,7 +52,8 @@ make_bundle() {
 	local b=$1
 	mkdir -p "$b"
 	[ -d "$T/rootfs" ] || make_rootfs "$T/rootfs"
-	ln -sfn "$T/rootfs" "$b/rootfs"
+	# A copy, not a link: a symlinked rootfs is refused (as runc does).
+	[ -d "$b/rootfs" ] || cp -a "$T/rootfs" "$b/rootfs"
 	(cd "$b" && rm -f config.json && "$OCI" spec) || fail "spec in $b"
 	edit_config "$b" 'c["process"]["terminal"]=False; c["root"]["readonly"]=False'
 }
