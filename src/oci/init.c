@@ -97,7 +97,7 @@ _Noreturn void oci_init_main(const struct oci_init_args *a)
 	const struct oci_spec *s = a->spec;
 	const struct oci_process *p = &s->process;
 	struct oci_rootfs_ctx rc = { s, a->rootfs, a->cgroup_path, a->cgroups,
-				     a->new_userns };
+				     a->new_userns, -1 };
 	struct gerr err;
 	char exe[PATH_MAX];
 	void *filter = NULL;

@@ -1,5 +1,6 @@
 /* Mounts, devices and pivot_root for the container's init process. */
 #include "oci/rootfs.h"
+#include "oci/inroot.h"
 #include "oci/util.h"
 
 #include <errno.h>
@@ -10,7 +11,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -31,199 +34,171 @@ const char *const oci_default_cgroup_rules[] = {
 const size_t oci_default_cgroup_rules_n =
 	sizeof(oci_default_cgroup_rules) / sizeof(oci_default_cgroup_rules[0]);
 
-/* Resolves `path` inside `root` the way the container will see it: symlinks
- * are followed relative to root and ".." never climbs above it, so an image
- * cannot redirect a mount onto the host.  Missing components are kept. */
-static int secure_join(const char *root, const char *path, char *out,
-		       size_t outlen, struct gerr *err)
+/* MS_* flags of a bind mount as mount_setattr(2) attributes. */
+static void bind_attrs(unsigned long ms, struct mount_attr *a)
 {
-	char rest[PATH_MAX], cur[PATH_MAX] = "", full[PATH_MAX * 2];
-	char link[PATH_MAX];
-	int links = 0;
-
-	snprintf(rest, sizeof(rest), "%s", path);
-	while (rest[0]) {
-		char *comp = rest, *slash;
-		char next[PATH_MAX];
-		ssize_t n;
-
-		while (*comp == '/')
-			comp++;
-		slash = strchr(comp, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(next, sizeof(next), "%s", slash ? slash + 1 : "");
-		if (!*comp || !strcmp(comp, ".")) {
-			snprintf(rest, sizeof(rest), "%s", next);
-			continue;
-		}
-		if (!strcmp(comp, "..")) {
-			char *p = strrchr(cur, '/');
-
-			if (p)
-				*p = '\0';
-			snprintf(rest, sizeof(rest), "%s", next);
-			continue;
-		}
-		if (oci_fmt(full, sizeof(full), "%s%s/%s", root, cur, comp))
-			return gerr_set(err, "%s: path too long", path);
-		n = readlink(full, link, sizeof(link) - 1);
-		if (n < 0) {
-			size_t l = strlen(cur);
-
-			if (oci_fmt(cur + l, sizeof(cur) - l, "/%s", comp))
-				return gerr_set(err, "%s: path too long", path);
-			snprintf(rest, sizeof(rest), "%s", next);
-			continue;
-		}
-		if (++links > 40)
-			return gerr_set(err, "%s: too many symbolic links", path);
-		link[n] = '\0';
-		if (link[0] == '/')
-			cur[0] = '\0';
-		if (oci_fmt(rest, sizeof(rest), "%s/%s", link, next))
-			return gerr_set(err, "%s: path too long", path);
+	if (ms & MS_RDONLY)
+		a->attr_set |= MOUNT_ATTR_RDONLY;
+	if (ms & MS_NOSUID)
+		a->attr_set |= MOUNT_ATTR_NOSUID;
+	if (ms & MS_NODEV)
+		a->attr_set |= MOUNT_ATTR_NODEV;
+	if (ms & MS_NOEXEC)
+		a->attr_set |= MOUNT_ATTR_NOEXEC;
+	if (ms & MS_NODIRATIME)
+		a->attr_set |= MOUNT_ATTR_NODIRATIME;
+	if (ms & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)) {
+		a->attr_clr |= MOUNT_ATTR__ATIME;
+		a->attr_set |= (ms & MS_NOATIME)	 ? MOUNT_ATTR_NOATIME
+			       : (ms & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME
+						       : MOUNT_ATTR_RELATIME;
 	}
-	if (oci_fmt(out, outlen, "%s%s", root, cur[0] ? cur : "/"))
-		return gerr_set(err, "%s: path too long", path);
-	return 0;
 }
 
-/* Creates the mount point: a directory, or an empty file when the source
- * of a bind mount is not a directory. */
-static int make_target(const char *target, bool as_file, struct gerr *err)
+/* Attaches a copy of the host's `src` on the mount point `target` (an fd
+ * from oci_inroot_target), with `set` applied and `clear` ("rw", "suid")
+ * removed before it becomes visible: no window in which it is writable, and
+ * no path to re-resolve for a remount.  Returns an fd of the new mount (for
+ * its propagation) or -1.  Flags the kernel locks on mounts from a more
+ * privileged namespace are never cleared. */
+static int bind_fd_onto(int sdir, const char *src, int target,
+			unsigned long set, unsigned long clear, bool rec,
+			const char *what, struct gerr *err)
 {
-	char parent[PATH_MAX], *slash;
-	int fd;
+	struct mount_attr a = { 0 }, locked = { 0 };
+	unsigned int r = rec ? AT_RECURSIVE : 0;
+	int tree = open_tree(sdir, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | r |
+					(*src ? 0 : AT_EMPTY_PATH));
 
-	if (!as_file) {
-		if (oci_mkdir_p(target, 0755))
-			return gerr_errno(err, errno, "mkdir %s", target);
-		return 0;
+	if (tree < 0)
+		return gerr_errno(err, errno, "bind %s on %s", src, what);
+	bind_attrs(set, &a);
+	bind_attrs(clear & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC), &locked);
+	a.attr_clr |= locked.attr_set;
+	if ((a.attr_set || a.attr_clr) &&
+	    mount_setattr(tree, "", AT_EMPTY_PATH | r, &a, sizeof(a))) {
+		a.attr_clr &= MOUNT_ATTR__ATIME; /* EPERM: a locked flag */
+		if (errno != EPERM ||
+		    mount_setattr(tree, "", AT_EMPTY_PATH | r, &a, sizeof(a))) {
+			gerr_errno(err, errno, "flags of bind %s on %s", src, what);
+			close(tree);
+			return -1;
+		}
 	}
-	snprintf(parent, sizeof(parent), "%s", target);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		if (oci_mkdir_p(parent, 0755))
-			return gerr_errno(err, errno, "mkdir %s", parent);
+	if (move_mount(tree, "", target, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)) {
+		gerr_errno(err, errno, "bind %s on %s", src, what);
+		close(tree);
+		return -1;
 	}
-	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 && errno != EISDIR)
-		return gerr_errno(err, errno, "create %s", target);
-	if (fd >= 0)
-		close(fd);
-	return 0;
+	return tree;
 }
 
-/* Flags the kernel locks on a mount made in another user namespace:
- * a remount must keep them or it fails with EPERM. */
-static unsigned long locked_flags(const char *path)
+/* bind_fd_onto for a host path (a bind mount's source, a host device). */
+static int bind_onto(const char *src, int target, unsigned long set,
+		     unsigned long clear, bool rec, const char *what,
+		     struct gerr *err)
 {
-	struct statvfs sv;
-	unsigned long f = 0;
-
-	if (statvfs(path, &sv))
-		return 0;
-	if (sv.f_flag & ST_NOSUID)
-		f |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV)
-		f |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC)
-		f |= MS_NOEXEC;
-	if (sv.f_flag & ST_RDONLY)
-		f |= MS_RDONLY;
-	return f;
-}
-
-static int remount_bind(const char *target, unsigned long flags, bool keep,
-			struct gerr *err)
-{
-	unsigned long f = MS_BIND | MS_REMOUNT | flags;
-
-	if (keep)
-		f |= locked_flags(target) & ~MS_RDONLY;
-	if (mount(NULL, target, NULL, f, NULL))
-		return gerr_errno(err, errno, "remount %s", target);
-	return 0;
+	return bind_fd_onto(AT_FDCWD, src, target, set, clear, rec, what, err);
 }
 
 #define BIND_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | \
 		    MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+#define RO_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
-static int mount_bind(const struct oci_rootfs_ctx *c, const struct oci_mount *m,
-		      const char *target, struct gerr *err)
+/* The mount point of m: an fd pinned inside the root. */
+static int open_target(const struct oci_rootfs_ctx *c, const char *dest,
+		       bool as_file, struct gerr *err)
 {
-	struct stat st;
+	int fd = oci_inroot_target(c->rootfd, dest, as_file);
 
-	if (stat(m->source, &st))
-		return gerr_errno(err, errno, "bind mount source %s", m->source);
-	if (make_target(target, !S_ISDIR(st.st_mode), err))
+	if (fd < 0)
+		gerr_errno(err, errno, "mount point %s", dest);
+	return fd;
+}
+
+/* A filesystem mounted on the pinned target; returns an fd of the new
+ * mount (resolved again, which now lands on it) or -1 with errno. */
+static int mount_fs(const struct oci_rootfs_ctx *c, const char *src,
+		    int target, const char *dest, const char *type,
+		    unsigned long flags, const char *data)
+{
+	char at[32];
+
+	oci_fd_path(target, at);
+	if (mount(src, at, type, flags & ~MS_REMOUNT, data))
 		return -1;
-	if (mount(m->source, target, NULL, MS_BIND | (m->recursive ? MS_REC : 0),
-		  NULL))
-		return gerr_errno(err, errno, "bind %s on %s", m->source,
-				  m->destination);
-	if (m->flags & BIND_FLAGS)
-		return remount_bind(target, m->flags & BIND_FLAGS, c->in_userns,
-				    err);
-	return 0;
+	return oci_inroot_open(c->rootfd, dest, O_PATH | O_DIRECTORY);
+}
+
+static int mount_bind(const struct oci_mount *m, int target, struct gerr *err)
+{
+	return bind_onto(m->source, target, m->flags & BIND_FLAGS,
+			 m->clear_flags, m->recursive, m->destination, err);
 }
 
 /* v1: a tmpfs holding one bind mount per hierarchy of the container's own
  * cgroup; v2: a cgroup2 mount (which a cgroup namespace roots at its cgroup). */
 static int mount_cgroup(const struct oci_rootfs_ctx *c, const struct oci_mount *m,
-			const char *target, struct gerr *err)
+			int target, struct gerr *err)
 {
 	const struct oci_cgroup_mgr *cg = c->cgroups;
 	unsigned long ro = m->flags & MS_RDONLY;
-	char src[PATH_MAX], dst[PATH_MAX * 2];
+	char src[PATH_MAX], at[32];
+	int mnt;
 
-	if (make_target(target, false, err))
-		return -1;
 	if (!cg || !c->cgroup_path)
 		return gerr_set(err, "%s: no cgroup to mount", m->destination);
 	if (cg->version == 2) {
-		if (!mount("cgroup2", target, "cgroup2", m->flags & ~MS_REMOUNT,
-			   NULL))
-			return 0;
+		mnt = mount_fs(c, "cgroup2", target, m->destination, "cgroup2",
+			       m->flags, NULL);
+		if (mnt >= 0)
+			return mnt;
 		snprintf(src, sizeof(src), "%s%s", cg->v2_mount, c->cgroup_path);
-		if (mount(src, target, NULL, MS_BIND | MS_REC, NULL))
-			return gerr_errno(err, errno, "cgroup2 on %s",
-					  m->destination);
-		return ro ? remount_bind(target, MS_RDONLY | MS_NOSUID | MS_NODEV |
-					 MS_NOEXEC, true, err) : 0;
+		return bind_onto(src, target, ro ? RO_FLAGS : 0, 0, true,
+				 m->destination, err);
 	}
-	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=755"))
+	mnt = mount_fs(c, "tmpfs", target, m->destination, "tmpfs",
+		       MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
+	if (mnt < 0)
 		return gerr_errno(err, errno, "tmpfs on %s", m->destination);
 	for (size_t i = 0; i < cg->n_hier; i++) {
 		const char *name = cg->hier[i].controllers;
+		int dir, b;
 
 		if (!strncmp(name, "name=", 5))
 			name += 5;
 		snprintf(src, sizeof(src), "%s%s", cg->hier[i].mount,
 			 c->cgroup_path);
-		snprintf(dst, sizeof(dst), "%s/%s", target, name);
-		if (mkdir(dst, 0755) && errno != EEXIST)
-			return gerr_errno(err, errno, "mkdir %s", dst);
-		if (mount(src, dst, NULL, MS_BIND, NULL))
-			return gerr_errno(err, errno, "bind %s", src);
-		if (ro && remount_bind(dst, MS_RDONLY | MS_NOSUID | MS_NODEV |
-				       MS_NOEXEC, true, err))
+		if (mkdirat(mnt, name, 0755) && errno != EEXIST)
+			goto fail;
+		dir = openat(mnt, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+						O_CLOEXEC);
+		if (dir < 0)
+			goto fail;
+		b = bind_onto(src, dir, ro ? RO_FLAGS : 0, 0, false,
+			      m->destination, err);
+		close(dir);
+		if (b < 0) {
+			close(mnt);
 			return -1;
+		}
+		close(b);
 	}
-	if (ro && mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID |
-			MS_NODEV | MS_NOEXEC, "mode=755"))
-		return gerr_errno(err, errno, "remount %s read-only",
-				  m->destination);
-	return 0;
+	oci_fd_path(mnt, at);
+	if (ro && mount(NULL, at, NULL, MS_REMOUNT | RO_FLAGS, "mode=755"))
+		goto fail;
+	return mnt;
+fail:
+	gerr_errno(err, errno, "cgroup hierarchies on %s", m->destination);
+	close(mnt);
+	return -1;
 }
 
 /* In a user namespace without its own network namespace sysfs cannot be
  * mounted, and mqueue needs an owned IPC namespace: bind the host's. */
-static int mount_fallback(const struct oci_mount *m, const char *target,
-			  int e, struct gerr *err)
+static int mount_fallback(const struct oci_mount *m, int target, int e,
+			  struct gerr *err)
 {
 	const char *host = !strcmp(m->type, "sysfs")    ? "/sys"
 			   : !strcmp(m->type, "mqueue") ? "/dev/mqueue"
@@ -232,118 +207,174 @@ static int mount_fallback(const struct oci_mount *m, const char *target,
 	if (!host || (e != EPERM && e != EACCES))
 		return gerr_errno(err, e, "mount %s on %s", m->type,
 				  m->destination);
-	if (mount(host, target, NULL, MS_BIND | MS_REC, NULL))
-		return gerr_errno(err, errno, "bind %s on %s", host,
-				  m->destination);
-	return remount_bind(target, m->flags & BIND_FLAGS, true, err);
+	return bind_onto(host, target, m->flags & BIND_FLAGS, 0, true,
+			 m->destination, err);
 }
 
 static int do_mount(const struct oci_rootfs_ctx *c, const struct oci_mount *m,
 		    struct gerr *err)
 {
-	char target[PATH_MAX];
+	bool as_file = false;
+	struct stat st;
+	char at[32];
+	int target, mnt;
 
-	if (secure_join(c->rootfs, m->destination, target, sizeof(target), err))
+	if (m->bind) {
+		if (stat(m->source, &st))
+			return gerr_errno(err, errno, "bind mount source %s",
+					  m->source);
+		as_file = !S_ISDIR(st.st_mode);
+	}
+	target = open_target(c, m->destination, as_file, err);
+	if (target < 0)
 		return -1;
 	if (m->bind) {
-		if (mount_bind(c, m, target, err))
-			return -1;
+		mnt = mount_bind(m, target, err);
 	} else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) {
-		if (mount_cgroup(c, m, target, err))
-			return -1;
+		mnt = mount_cgroup(c, m, target, err);
 	} else {
-		if (make_target(target, false, err))
-			return -1;
-		if (mount(m->source, target, m->type, m->flags & ~MS_REMOUNT,
-			  m->data[0] ? m->data : NULL) &&
-		    mount_fallback(m, target, errno, err))
-			return -1;
+		mnt = mount_fs(c, m->source, target, m->destination, m->type,
+			       m->flags, m->data[0] ? m->data : NULL);
+		if (mnt < 0)
+			mnt = mount_fallback(m, target, errno, err);
 	}
-	if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL))
+	close(target);
+	if (mnt < 0)
+		return -1;
+	oci_fd_path(mnt, at);
+	if (m->propagation && mount(NULL, at, NULL, m->propagation, NULL)) {
+		close(mnt);
 		return gerr_errno(err, errno, "propagation of %s", m->destination);
+	}
+	close(mnt);
 	return 0;
+}
+
+/* The node `base` in `dir` is the device wanted: nothing to do. */
+static bool is_device(int dir, const char *base, mode_t fmt, dev_t dev)
+{
+	struct stat st;
+
+	return !fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) &&
+	       (st.st_mode & S_IFMT) == fmt && st.st_rdev == dev;
+}
+
+/* mknod in a user namespace is refused: bind the host's node instead. */
+static int bind_host_device(const char *path, int dir, const char *base,
+			    struct gerr *err)
+{
+	int fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				   O_CLOEXEC, 0644);
+	int node, b;
+
+	if (fd < 0)
+		return gerr_errno(err, errno, "create %s", path);
+	close(fd);
+	node = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (node < 0)
+		return gerr_errno(err, errno, "open %s", path);
+	b = bind_onto(path, node, 0, 0, false, path, err);
+	close(node);
+	if (b < 0)
+		return -1;
+	close(b);
+	return 0;
+}
+
+/* Sets mode and owner on the node just made, through an fd of it: the
+ * name cannot be swapped for a symlink in between. */
+static int own_device(int dir, const char *base, const struct oci_device *d,
+		      mode_t perm, struct gerr *err)
+{
+	int fd = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char at[32];
+	int r = 0;
+
+	if (fd < 0)
+		return gerr_errno(err, errno, "open %s", base);
+	oci_fd_path(fd, at);
+	if (chmod(at, perm)) /* umask must not narrow it */
+		r = gerr_errno(err, errno, "chmod %s", base);
+	else if (d && (d->has_uid || d->has_gid) &&
+		 fchownat(fd, "", d->has_uid ? d->uid : (uid_t)-1,
+			  d->has_gid ? d->gid : (gid_t)-1, AT_EMPTY_PATH))
+		r = gerr_errno(err, errno, "chown %s", d->path);
+	close(fd);
+	return r;
 }
 
 static int make_device(const struct oci_rootfs_ctx *c, const char *path,
 		       char type, unsigned major, unsigned minor, mode_t perm,
-		       struct gerr *err)
+		       const struct oci_device *d, struct gerr *err)
 {
-	char target[PATH_MAX], host[PATH_MAX];
 	mode_t fmt = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-	struct stat st;
+	char base[NAME_MAX + 1];
+	int dir, r = 0;
 
-	if (secure_join(c->rootfs, path, target, sizeof(target), err))
-		return -1;
-	if (!lstat(target, &st)) {
-		if ((st.st_mode & S_IFMT) == fmt &&
-		    st.st_rdev == makedev(major, minor))
-			return 0;
-		unlink(target);
-	}
-	if (make_target(target, true, err))
-		return -1;
-	unlink(target);
-	if (!mknod(target, fmt | perm, makedev(major, minor))) {
-		chmod(target, perm); /* umask must not narrow it */
-		return 0;
-	}
-	if (errno != EPERM || fmt == S_IFIFO)
-		return gerr_errno(err, errno, "mknod %s", path);
-	/* No mknod in a user namespace: bind the host's node instead. */
-	snprintf(host, sizeof(host), "%s", path);
-	if (make_target(target, true, err))
-		return -1;
-	if (mount(host, target, NULL, MS_BIND, NULL))
-		return gerr_errno(err, errno, "bind host device %s", path);
-	return 0;
+	dir = oci_inroot_parent(c->rootfd, path, base, sizeof(base));
+	if (dir < 0)
+		return gerr_errno(err, errno, "directory of %s", path);
+	if (is_device(dir, base, fmt, makedev(major, minor)))
+		goto out;
+	unlinkat(dir, base, 0);
+	if (!mknodat(dir, base, fmt | perm, makedev(major, minor)))
+		r = own_device(dir, base, d, perm, err);
+	else if (errno != EPERM || fmt == S_IFIFO)
+		r = gerr_errno(err, errno, "mknod %s", path);
+	else
+		r = bind_host_device(path, dir, base, err);
+out:
+	close(dir);
+	return r;
 }
 
 static int make_devices(const struct oci_rootfs_ctx *c, struct gerr *err)
 {
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "/dev/fd" },	   { "/proc/self/fd/0", "/dev/stdin" },
-		{ "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+		{ "/proc/self/fd", "fd" },	   { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 	};
 	const struct oci_spec *s = c->spec;
-	char target[PATH_MAX], pts[PATH_MAX];
-	struct stat st;
+	int dev, pts;
 
 	for (size_t i = 0; i < oci_default_devices_n; i++)
 		if (make_device(c, oci_default_devices[i].path, 'c',
 				oci_default_devices[i].major,
-				oci_default_devices[i].minor, 0666, err))
+				oci_default_devices[i].minor, 0666, NULL, err))
 			return -1;
 	for (size_t i = 0; i < s->n_devices; i++) {
 		const struct oci_device *d = &s->devices[i];
 
 		if (make_device(c, d->path, d->type == 'u' ? 'c' : d->type,
 				(unsigned)d->major, (unsigned)d->minor,
-				d->has_mode ? d->mode & 07777 : 0666, err))
+				d->has_mode ? d->mode & 07777 : 0666, d, err))
 			return -1;
-		if (secure_join(c->rootfs, d->path, target, sizeof(target), err))
+	}
+	dev = oci_inroot_mkdir_p(c->rootfd, "/dev", 0755);
+	if (dev < 0)
+		return gerr_errno(err, errno, "/dev");
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][0], dev, links[i][1]) && errno != EEXIST) {
+			gerr_errno(err, errno, "symlink /dev/%s", links[i][1]);
+			close(dev);
 			return -1;
-		if ((d->has_uid || d->has_gid) &&
-		    lchown(target, d->has_uid ? d->uid : (uid_t)-1,
-			   d->has_gid ? d->gid : (gid_t)-1))
-			return gerr_errno(err, errno, "chown %s", d->path);
-	}
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		snprintf(target, sizeof(target), "%s%s", c->rootfs, links[i][1]);
-		if (symlink(links[i][0], target) && errno != EEXIST)
-			return gerr_errno(err, errno, "symlink %s", links[i][1]);
-	}
+		}
 	/* With a devpts instance in the container, /dev/ptmx must be its. */
-	snprintf(pts, sizeof(pts), "%s/dev/pts/ptmx", c->rootfs);
-	if (!stat(pts, &st)) {
-		snprintf(target, sizeof(target), "%s/dev/ptmx", c->rootfs);
-		unlink(target);
-		if (symlink("pts/ptmx", target))
-			return gerr_errno(err, errno, "symlink /dev/ptmx");
+	pts = oci_inroot_open(c->rootfd, "/dev/pts/ptmx", O_PATH);
+	if (pts >= 0) {
+		close(pts);
+		unlinkat(dev, "ptmx", 0);
+		if (symlinkat("pts/ptmx", dev, "ptmx")) {
+			gerr_errno(err, errno, "symlink /dev/ptmx");
+			close(dev);
+			return -1;
+		}
 	}
+	close(dev);
 	return 0;
 }
 
-int oci_rootfs_prepare(const struct oci_rootfs_ctx *c, struct gerr *err)
+int oci_rootfs_prepare(struct oci_rootfs_ctx *c, struct gerr *err)
 {
 	const struct oci_spec *s = c->spec;
 	unsigned long prop = s->rootfs_propagation ? s->rootfs_propagation
@@ -356,6 +387,11 @@ int oci_rootfs_prepare(const struct oci_rootfs_ctx *c, struct gerr *err)
 				  (prop & MS_SLAVE) ? "rslave" : "private");
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL))
 		return gerr_errno(err, errno, "bind rootfs %s", c->rootfs);
+	/* Opened after the bind: paths resolved from it land in the bind
+	 * mount, which is what pivot_root makes the container's "/". */
+	c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c->rootfd < 0)
+		return gerr_errno(err, errno, "rootfs %s", c->rootfs);
 	for (size_t i = 0; i < s->n_mounts; i++)
 		if (do_mount(c, &s->mounts[i], err))
 			return gerr_prefix(err, "mounts[%zu]: ", i);
@@ -368,13 +404,13 @@ int oci_rootfs_pivot(const struct oci_rootfs_ctx *c, bool no_pivot,
 	int oldroot, newroot, r = -1;
 
 	if (no_pivot) {
-		if (chdir(c->rootfs) || mount(c->rootfs, "/", NULL, MS_MOVE, NULL) ||
+		if (fchdir(c->rootfd) || mount(c->rootfs, "/", NULL, MS_MOVE, NULL) ||
 		    chroot(".") || chdir("/"))
 			return gerr_errno(err, errno, "move rootfs to /");
 		return 0;
 	}
 	oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	newroot = open(c->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	newroot = dup(c->rootfd);
 	if (oldroot < 0 || newroot < 0) {
 		gerr_errno(err, errno, "open rootfs");
 		goto out;
@@ -399,43 +435,75 @@ out:
 	return r;
 }
 
-static int mask_path(const char *p, struct gerr *err)
+/* Masked and read-only paths are applied after pivot_root, still
+ * through fds resolved in the root, as everything else. */
+static int mask_path(const struct oci_rootfs_ctx *c, const char *p,
+		     struct gerr *err)
 {
+	int fd = oci_inroot_open(c->rootfd, p, O_PATH);
 	struct stat st;
+	char at[32];
+	int b;
 
-	if (stat(p, &st))
+	if (fd < 0)
 		return 0; /* nothing to hide */
-	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0"))
-			return gerr_errno(err, errno, "mask %s", p);
-	} else if (mount("/dev/null", p, NULL, MS_BIND, NULL)) {
-		return gerr_errno(err, errno, "mask %s", p);
+	oci_fd_path(fd, at);
+	if (fstat(fd, &st)) {
+		gerr_errno(err, errno, "mask %s", p);
+	} else if (S_ISDIR(st.st_mode)) {
+		if (!mount("tmpfs", at, "tmpfs", MS_RDONLY, "size=0")) {
+			close(fd);
+			return 0;
+		}
+		gerr_errno(err, errno, "mask %s", p);
+	} else if ((b = bind_onto("/dev/null", fd, 0, 0, false, p, err)) >= 0) {
+		close(b);
+		close(fd);
+		return 0;
 	}
+	close(fd);
+	return -1;
+}
+
+static int readonly_path(const struct oci_rootfs_ctx *c, const char *p,
+			 struct gerr *err)
+{
+	int fd = oci_inroot_open(c->rootfd, p, O_PATH), b;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : gerr_errno(err, errno, "%s", p);
+	b = bind_fd_onto(fd, "", fd, RO_FLAGS, 0, true, p, err);
+	close(fd);
+	if (b < 0)
+		return -1;
+	close(b);
 	return 0;
 }
 
-static int readonly_path(const char *p, struct gerr *err)
-{
-	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL)) {
-		if (errno == ENOENT)
-			return 0;
-		return gerr_errno(err, errno, "bind %s", p);
-	}
-	return remount_bind(p, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			    true, err);
-}
-
+/* Writes one sysctl under the container's own /proc/sys, checked to be a
+ * procfs and walked without following any symlink. */
 static int write_sysctl(const struct oci_kv *kv, struct gerr *err)
 {
+	struct open_how how = { .flags = O_WRONLY | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS };
 	char path[PATH_MAX];
-	int fd;
+	struct statfs sf;
+	int dir, fd;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/sys/%s", kv->key);
-	for (char *p = path + 10; *p; p++)
+	dir = open("/proc/sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0 || fstatfs(dir, &sf) || sf.f_type != PROC_SUPER_MAGIC) {
+		if (dir >= 0)
+			close(dir);
+		return gerr_set(err, "sysctl %s: /proc/sys is not procfs", kv->key);
+	}
+	snprintf(path, sizeof(path), "%s", kv->key);
+	for (char *p = path; *p; p++)
 		if (*p == '.')
 			*p = '/';
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+	close(dir);
 	if (fd < 0)
 		return gerr_errno(err, errno, "sysctl %s", kv->key);
 	n = write(fd, kv->value, strlen(kv->value));
@@ -453,14 +521,17 @@ int oci_rootfs_finish(const struct oci_rootfs_ctx *c, struct gerr *err)
 		if (write_sysctl(&s->sysctl[i], err))
 			return -1;
 	for (size_t i = 0; i < s->n_masked_paths; i++)
-		if (mask_path(s->masked_paths[i], err))
+		if (mask_path(c, s->masked_paths[i], err))
 			return -1;
 	for (size_t i = 0; i < s->n_readonly_paths; i++)
-		if (readonly_path(s->readonly_paths[i], err))
+		if (readonly_path(c, s->readonly_paths[i], err))
 			return -1;
-	if (s->root_readonly &&
-	    remount_bind("/", MS_RDONLY, true, err))
-		return -1;
+	if (s->root_readonly) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+		if (mount_setattr(c->rootfd, "", AT_EMPTY_PATH, &a, sizeof(a)))
+			return gerr_errno(err, errno, "make the root read-only");
+	}
 	if (s->rootfs_propagation &&
 	    mount(NULL, "/", NULL, s->rootfs_propagation, NULL))
 		return gerr_errno(err, errno, "rootfs propagation");

@@ -20,9 +20,11 @@ struct oci_rootfs_ctx {
 	const char *cgroup_path;
 	const struct oci_cgroup_mgr *cgroups; /* NULL: no cgroup mount */
 	bool in_userns; /* mknod and some mounts are not allowed */
+	int rootfd;	/* set by oci_rootfs_prepare: every path inside the
+			 * root is resolved from it (oci/inroot.h) */
 };
 
-int oci_rootfs_prepare(const struct oci_rootfs_ctx *c, struct gerr *err);
+int oci_rootfs_prepare(struct oci_rootfs_ctx *c, struct gerr *err);
 int oci_rootfs_pivot(const struct oci_rootfs_ctx *c, bool no_pivot,
 		     struct gerr *err);
 int oci_rootfs_finish(const struct oci_rootfs_ctx *c, struct gerr *err);
