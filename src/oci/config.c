@@ -33,10 +33,10 @@ static int parse_user(struct oci_jp *jp, struct oci_process *p,
 	if (!user)
 		return 0;
 	old = oci_jp_key(jp, "user");
-	if (oci_j_u64(jp, user, "uid", 0, UINT32_MAX, NULL, &v))
+	if (oci_j_u64(jp, user, "uid", 0, OCI_UGID_MAX, NULL, &v))
 		return -1;
 	p->uid = (uint32_t)v;
-	if (oci_j_u64(jp, user, "gid", 0, UINT32_MAX, NULL, &v))
+	if (oci_j_u64(jp, user, "gid", 0, OCI_UGID_MAX, NULL, &v))
 		return -1;
 	p->gid = (uint32_t)v;
 	if (oci_j_u64(jp, user, "umask", 0, 0777, &has, &v))
@@ -61,7 +61,7 @@ static int parse_user(struct oci_jp *jp, struct oci_process *p,
 
 			snprintf(key, sizeof(key), "additionalGids[%zu]", i);
 			if (oci_j_u64_value(jp, json_object_array_get_idx(gids, i),
-					    key, 0, UINT32_MAX, &v))
+					    key, 0, OCI_UGID_MAX, &v))
 				return -1;
 			p->additional_gids[i] = (uint32_t)v;
 		}
@@ -84,7 +84,6 @@ static int parse_caps(struct oci_jp *jp, struct oci_process *p,
 		return -1;
 	if (!caps)
 		return 0;
-	p->has_caps = true;
 	old = oci_jp_key(jp, "capabilities");
 	for (int set = 0; set < OCI_CAP_NSETS; set++) {
 		const char **names;

@@ -32,6 +32,10 @@ struct oci_rlimit {
 enum { OCI_CAP_BOUNDING, OCI_CAP_EFFECTIVE, OCI_CAP_INHERITABLE,
        OCI_CAP_PERMITTED, OCI_CAP_AMBIENT, OCI_CAP_NSETS };
 
+/* The largest uid or gid a process can be given: (uid_t)-1 means "leave
+ * unchanged" to setresuid(2), so a config asking for it would keep root. */
+#define OCI_UGID_MAX (UINT32_MAX - 1)
+
 struct oci_process {
 	bool terminal;
 	unsigned console_height, console_width;
@@ -45,8 +49,7 @@ struct oci_process {
 	const char **env; /* NULL-terminated */
 	size_t n_env;
 	const char *cwd;
-	bool has_caps;
-	uint64_t caps[OCI_CAP_NSETS];
+	uint64_t caps[OCI_CAP_NSETS]; /* none listed: none held */
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;

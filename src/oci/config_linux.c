@@ -105,10 +105,10 @@ static int parse_device(struct oci_jp *jp, void *out, json_object *o)
 	    oci_j_u64(jp, o, "fileMode", 0, 07777, &d->has_mode, &v))
 		return -1;
 	d->mode = (uint32_t)v;
-	if (oci_j_u64(jp, o, "uid", 0, UINT32_MAX, &d->has_uid, &v))
+	if (oci_j_u64(jp, o, "uid", 0, OCI_UGID_MAX, &d->has_uid, &v))
 		return -1;
 	d->uid = (uint32_t)v;
-	if (oci_j_u64(jp, o, "gid", 0, UINT32_MAX, &d->has_gid, &v))
+	if (oci_j_u64(jp, o, "gid", 0, OCI_UGID_MAX, &d->has_gid, &v))
 		return -1;
 	d->gid = (uint32_t)v;
 	if (d->path[0] != '/')

@@ -1,4 +1,5 @@
 /* `exec`: a new process in a running container's namespaces and cgroup. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -37,6 +38,32 @@ struct exec_job {
 	int nsfd[6], pidns_fd, timens_fd, console_fd;
 	int go[2], errp[2];
 };
+
+/* One id of "uid[:gid]": digits only, at most OCI_UGID_MAX; *s moves past it. */
+static int parse_id(const char **s, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p = *s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++)
+		if ((v = v * 10 + (uint64_t)(*p - '0')) > OCI_UGID_MAX)
+			return -1;
+	*out = (uint32_t)v;
+	*s = p;
+	return 0;
+}
+
+static int parse_user(const char *s, uint32_t *uid, uint32_t *gid)
+{
+	*gid = 0;
+	if (parse_id(&s, uid))
+		return -1;
+	if (*s == ':' && (s++, parse_id(&s, gid)))
+		return -1;
+	return *s ? -1 : 0;
+}
 
 static int build_process(struct exec_job *j, const struct oci_exec_opts *o,
 			 struct gerr *err)
@@ -77,14 +104,9 @@ static int build_process(struct exec_job *j, const struct oci_exec_opts *o,
 	if (o->cwd)
 		p->cwd = o->cwd;
 	if (o->user) {
-		unsigned uid, gid;
-		int k = sscanf(o->user, "%u:%u", &uid, &gid);
-
-		if (k < 1)
-			return gerr_set(err, "--user \"%s\": want uid[:gid]",
-					o->user);
-		p->uid = uid;
-		p->gid = k == 2 ? gid : 0;
+		if (parse_user(o->user, &p->uid, &p->gid))
+			return gerr_set(err, "--user \"%s\": want uid[:gid], each "
+					"a number up to %u", o->user, OCI_UGID_MAX);
 	}
 	p->terminal = o->tty;
 	if (o->no_new_privs)

@@ -127,6 +127,21 @@ static int caps_set(const struct oci_process *p, struct gerr *err)
 	return 0;
 }
 
+/* The switch took: every uid and gid is the one asked for. */
+static int check_ids(const struct oci_process *p, struct gerr *err)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&r, &e, &s) || getresgid(&rg, &eg, &sg))
+		return gerr_errno(err, errno, "read back the process ids");
+	if (r != p->uid || e != p->uid || s != p->uid || rg != p->gid ||
+	    eg != p->gid || sg != p->gid)
+		return gerr_set(err, "user %u:%u did not take (now %u:%u)",
+				p->uid, p->gid, (unsigned)e, (unsigned)eg);
+	return 0;
+}
+
 static int set_user(const struct oci_process *p, bool in_userns,
 		    struct gerr *err)
 {
@@ -139,11 +154,13 @@ static int set_user(const struct oci_process *p, bool in_userns,
 	if (setgroups(p->n_additional_gids, gids) &&
 	    !(in_userns && errno == EPERM && !p->n_additional_gids))
 		return gerr_errno(err, errno, "setgroups");
+	if (p->uid > OCI_UGID_MAX || p->gid > OCI_UGID_MAX)
+		return gerr_set(err, "user %u:%u cannot be set", p->uid, p->gid);
 	if (setresgid(p->gid, p->gid, p->gid))
 		return gerr_errno(err, errno, "setgid %u", p->gid);
 	if (setresuid(p->uid, p->uid, p->uid))
 		return gerr_errno(err, errno, "setuid %u", p->uid);
-	return 0;
+	return check_ids(p, err);
 }
 
 int oci_proc_finish(const struct oci_process *p, void *seccomp,
@@ -153,7 +170,8 @@ int oci_proc_finish(const struct oci_process *p, void *seccomp,
 
 	if (seccomp && !p->no_new_privileges && oci_seccomp_load(seccomp, err))
 		return -1;
-	if (p->has_caps && caps_bounding(p, err))
+	/* No capabilities listed means none, in every set (as runc). */
+	if (caps_bounding(p, err))
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
 		return gerr_errno(err, errno, "keep capabilities");
@@ -161,7 +179,7 @@ int oci_proc_finish(const struct oci_process *p, void *seccomp,
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
 		return gerr_errno(err, errno, "keep capabilities");
-	if (p->has_caps && caps_set(p, err))
+	if (caps_set(p, err))
 		return -1;
 	/* A cwd only the container user may enter is entered now. */
 	if (!cwd_done && chdir(p->cwd))

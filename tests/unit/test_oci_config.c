@@ -58,7 +58,7 @@ TEST(oci_config_full)
 	const char *json =
 		"{\"ociVersion\":\"1.1.0\",\"root\":{\"path\":\"/r\",\"readonly\":true},"
 		"\"hostname\":\"h\",\"process\":{\"terminal\":true,\"args\":[\"sh\"],"
-		"\"env\":[\"A=1\"],\"cwd\":\"/tmp\",\"user\":{\"uid\":4294967295,\"gid\":5,"
+		"\"env\":[\"A=1\"],\"cwd\":\"/tmp\",\"user\":{\"uid\":4294967294,\"gid\":5,"
 		"\"additionalGids\":[1,2]},\"capabilities\":{\"bounding\":[\"CAP_KILL\"],"
 		"\"ambient\":[\"CAP_CHOWN\"]},\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
 		"\"hard\":1024,\"soft\":512}],\"oomScoreAdj\":-1000,\"noNewPrivileges\":true},"
@@ -86,7 +86,7 @@ TEST(oci_config_full)
 	CHECK(e.msg[0] == 0);
 	CHECK(s.root_readonly);
 	CHECK(s.process.terminal);
-	CHECK_EQ(s.process.uid, 4294967295u);
+	CHECK_EQ(s.process.uid, 4294967294u);
 	CHECK_EQ(s.process.n_additional_gids, 2);
 	CHECK_EQ(s.process.caps[OCI_CAP_BOUNDING], 1ull << 5);
 	CHECK_EQ(s.process.caps[OCI_CAP_AMBIENT], 1ull << 0);
@@ -138,6 +138,14 @@ TEST(oci_config_bad_process)
 		  "process.cwd: \"x\" is not an absolute path"));
 	CHECK(bad("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{\"uid\":4294967296}}}",
 		  "process.user.uid: 4294967296 is out of range"));
+	/* (uid_t)-1 leaves setresuid's ids unchanged: the process would stay
+	 * root (tests/integration/oci_escapes.sh has the exploit). */
+	CHECK(bad("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{\"uid\":4294967295}}}",
+		  "process.user.uid: 4294967295 is out of range"));
+	CHECK(bad("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":4294967295}}}",
+		  "process.user.gid: 4294967295 is out of range"));
+	CHECK(bad("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0,\"additionalGids\":[4294967295]}}}",
+		  "additionalGids[0]: 4294967295 is out of range"));
 	CHECK(bad("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{\"uid\":-1}}}",
 		  "process.user.uid: -1 is out of range"));
 	CHECK(bad("{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":[\"a\"],\"cwd\":\"/\",\"user\":{\"gid\":1.5}}}",
