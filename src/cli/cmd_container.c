@@ -5,6 +5,7 @@
  * root (rootless), without a cgroup of its own. */
 #include <errno.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "cli/cli.h"
 #include "oci/oci.h"
 #include "oci/sealed_exe.h"
+#include "oci/seccomp_profile.h"
 #include "oci/spec.h"
 #include "oci/util.h"
 
@@ -29,6 +31,9 @@ static void usage(FILE *f)
 		"                     the host's network\n"
 		"  --read-only        mount the root file system read-only\n"
 		"  --hostname NAME    the container's host name\n"
+		"  --seccomp PROFILE  a seccomp profile (podman's format), or\n"
+		"                     unconfined; default: " OCI_SECCOMP_PROFILE_DEFAULT "\n"
+		"                     (containers-common), as podman applies it\n"
 		"\n"
 		"As non-root the container is rootless: a user namespace maps you to\n"
 		"root; --memory and --pids then need root.\n");
@@ -59,8 +64,35 @@ static int parse_size(const char *s, int64_t *out)
 struct run_args {
 	struct oci_spec_opts spec;
 	const char *rootfs;
+	const char *seccomp; /* profile path or "unconfined" */
 	char rootfs_abs[PATH_MAX];
 };
+
+/* linux.seccomp from the profile, for the container's capabilities: as
+ * podman, the default profile is applied unless asked otherwise. */
+static int load_seccomp(struct run_args *a, struct gerr *err)
+{
+	const char *path = a->seccomp ? a->seccomp : OCI_SECCOMP_PROFILE_DEFAULT;
+	struct utsname u;
+	size_t len;
+	char *text;
+
+	if (!strcmp(path, "unconfined"))
+		return 0;
+	text = oci_read_file(path, 1 << 20, &len);
+	if (!text)
+		return gerr_errno(err, errno, "container run: seccomp profile "
+				  "%s%s", path, a->seccomp ? "" :
+				  " (install containers-common, or give "
+				  "--seccomp PROFILE|unconfined)");
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "0.0");
+	a->spec.seccomp_json = oci_seccomp_profile_convert(
+		text, len, path, oci_spec_default_caps(),
+		oci_seccomp_profile_arch(), u.release, err);
+	free(text);
+	return a->spec.seccomp_json ? 0 : gerr_prefix(err, "container run: ");
+}
 
 static int parse_args(int argc, char **argv, struct run_args *a,
 		      struct gerr *err)
@@ -81,6 +113,8 @@ static int parse_args(int argc, char **argv, struct run_args *a,
 			a->rootfs = v;
 		else if (!strcmp(o, "--hostname"))
 			a->spec.hostname = v;
+		else if (!strcmp(o, "--seccomp"))
+			a->seccomp = v;
 		else if (!strcmp(o, "--memory")) {
 			if (parse_size(v, &a->spec.memory))
 				return gerr_set(err, "container run: bad --memory "
@@ -114,7 +148,7 @@ static int parse_args(int argc, char **argv, struct run_args *a,
 	if (a->spec.rootless && (a->spec.memory || a->spec.pids))
 		return gerr_set(err, "container run: --memory and --pids need "
 				"root (rootless containers get no cgroup)");
-	return 0;
+	return load_seccomp(a, err);
 }
 
 /* Writes the bundle into a fresh directory under the runtime root. */
@@ -173,7 +207,9 @@ int cmd_container(int argc, char **argv)
 	    parse_args(argc - 1, argv + 1, &a, &err))
 		return cli_fail(&err);
 	oci_default_root(root, sizeof(root));
-	if (write_bundle(root, &a.spec, bundle, sizeof(bundle), &err))
+	r = write_bundle(root, &a.spec, bundle, sizeof(bundle), &err);
+	free((char *)a.spec.seccomp_json);
+	if (r)
 		return cli_fail(&err);
 	snprintf(id, sizeof(id), "gamut-container-%d", (int)getpid());
 	o.bundle = bundle;

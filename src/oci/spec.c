@@ -65,10 +65,21 @@ static json_object *build_mounts(const struct oci_spec_opts *o)
 	return m;
 }
 
+static const char *const default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL",
+					    "CAP_NET_BIND_SERVICE", NULL };
+
+uint64_t oci_spec_default_caps(void)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; default_caps[i]; i++)
+		m |= 1ull << oci_cap_number(default_caps[i]);
+	return m;
+}
+
 static json_object *build_process(const struct oci_spec_opts *o)
 {
-	static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL",
-					    "CAP_NET_BIND_SERVICE", NULL };
+	const char *const *caps = default_caps;
 	static const char *const env[] = {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"TERM=xterm", NULL };
@@ -161,6 +172,9 @@ static json_object *build_linux(const struct oci_spec_opts *o)
 	json_object_object_add(l, "resources", res);
 	json_object_object_add(l, "maskedPaths", strs(masked));
 	json_object_object_add(l, "readonlyPaths", strs(ro));
+	if (o->seccomp_json)
+		json_object_object_add(l, "seccomp",
+				       json_tokener_parse(o->seccomp_json));
 	return l;
 }
 

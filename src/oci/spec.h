@@ -15,7 +15,11 @@ struct oci_spec_opts {
 	int64_t memory;		/* bytes, 0: no limit */
 	int64_t pids;		/* 0: no limit */
 	const char *hostname;
+	const char *seccomp_json; /* linux.seccomp as JSON text, or NULL */
 };
+
+/* The bounding set the built config gives its process. */
+uint64_t oci_spec_default_caps(void);
 
 /* Returns malloc'd JSON text. */
 char *oci_spec_build(const struct oci_spec_opts *o);

@@ -25,6 +25,26 @@ check "missing rootfs fails" 1 $rc
 check_has "missing rootfs message" "No such file or directory" "$out"
 out=$("$GAMUT" container run --rootfs "$T/rootfs" --net bogus -- true 2>&1)
 check_has "bad --net refused" "--net must be none or host" "$out"
+# seccomp: podman's default profile unless asked otherwise
+if [ -r /usr/share/containers/seccomp.json ]; then
+	check "default seccomp profile" "Seccomp:	2" \
+		"$("$GAMUT" container run --rootfs "$T/rootfs" -- grep Seccomp: /proc/self/status)"
+else
+	out=$("$GAMUT" container run --rootfs "$T/rootfs" -- true 2>&1)
+	check_has "no default profile: says what to install" "containers-common" "$out"
+fi
+check "--seccomp unconfined" "Seccomp:	0" \
+	"$("$GAMUT" container run --seccomp unconfined --rootfs "$T/rootfs" -- grep Seccomp: /proc/self/status)"
+cat >"$T/profile.json" <<'EOF'
+{"defaultAction":"SCMP_ACT_ALLOW","archMap":[{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86"]}],
+ "syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1},
+	     {"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_ADMIN"]}}]}
+EOF
+out=$("$GAMUT" container run --seccomp "$T/profile.json" --rootfs "$T/rootfs" -- sh -c 'mkdir /tmp/d && echo made' 2>&1)
+check_has "--seccomp PROFILE: a denied call fails with its errno" "Operation not permitted" "$out"
+out=$("$GAMUT" container run --seccomp "$T/nope.json" --rootfs "$T/rootfs" -- true 2>&1); rc=$?
+check "--seccomp missing file fails" 1 $rc
+check_has "--seccomp missing file message" "nope.json" "$out"
 check_no_leaks "rootful"
 
 # rootless: an unprivileged user; the container sees itself as root through
