@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../harness.h"
+#include "boot/acpi.h"
 #include "core/layout.h"
 #include "dev_fakevm.h"
 #include "devices/pvpanic.h"
@@ -78,6 +79,24 @@ TEST(dev_pvpanic_crash_loaded_runs_on)
 	fake_outb(f, LAYOUT_PORT_PVPANIC, PVPANIC_PANICKED);
 	CHECK_EQ(verdict(f, &err), VM_EXIT_PANIC);
 	fake_vm_free(f);
+}
+
+TEST(dev_pvpanic_described_by_acpi)
+{
+	const enum platform_kind where[] = { PLATFORM_PC, PLATFORM_MICROVM };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct fake_vm *f = fake_vm_new(where[i], false);
+		struct acpi_config cfg;
+
+		CHECK(f);
+		acpi_config_for(&f->vm, &cfg);
+		CHECK(!cfg.pvpanic);
+		CHECK(fake_vm_attach(f, "pvpanic", NULL) == 0);
+		acpi_config_for(&f->vm, &cfg);
+		CHECK(cfg.pvpanic);
+		fake_vm_free(f);
+	}
 }
 
 TEST(dev_pvpanic_absent_on_pv)
