@@ -51,7 +51,15 @@ void cli_run_usage(FILE *f)
 "  HOSTADDR defaults to 127.0.0.1 (QEMU's default is every address: give\n"
 "  0.0.0.0 for that), GUESTADDR to 10.0.2.15.\n"
 "\n"
-"On an interactive console, Ctrl-A then x quits.\n");
+"On an interactive console, Ctrl-A then x quits.\n"
+"\n"
+"Exit status (README.md has the table):\n"
+"  0      the guest powered off or rebooted, Ctrl-A x, or gdb's kill\n"
+"  N      --mode pv: the guest's exit(N); a test guest's debug-exit port\n"
+"  1      gamut could not start the guest, or its CPU crashed (triple\n"
+"         fault): one line \"gamut: <reason>\" says which\n"
+"  4      the guest kernel panicked (pvpanic), whatever its panic= says\n"
+"  6      it panicked with a crash kernel loaded, which then ran to its end\n");
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
