@@ -18,13 +18,13 @@ static int direct_boot(struct vm *vm, struct x86_state *bsp, struct gerr *err)
 	if (!vm->cfg.kernel)
 		return gerr_set(err, "no kernel: give --kernel FILE");
 	if (boot_file_read(&k, vm->cfg.kernel, vm->mem.ram_size, err) < 0)
-		return gerr_prefix(err, "kernel ");
+		return gerr_prefix(err, "--kernel ");
 	if (elf_is_elf(k.data, k.len) && (accepted & BOOT_PVH))
 		ret = pvh_load(vm, &k, bsp, err);
 	else if (bzimage_is_bzimage(k.data, k.len) && (accepted & BOOT_LINUX64))
 		ret = bzimage_boot(vm, &k, bsp, err);
 	else
-		ret = gerr_set(err, "%s: not a kernel this mode boots (%s)", k.path,
+		ret = gerr_set(err, "--kernel %s: not a kernel this mode boots (%s)", k.path,
 			       (accepted & (BOOT_PVH | BOOT_LINUX64)) == (BOOT_PVH | BOOT_LINUX64)
 				       ? "expected an ELF vmlinux with a PVH note or a bzImage"
 			       : accepted & BOOT_PVH ? "expected an ELF vmlinux with a PVH note"

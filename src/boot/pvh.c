@@ -63,12 +63,12 @@ int pvh_load(struct vm *vm, const struct boot_file *k, struct x86_state *bsp,
 	struct elf_image img;
 
 	if (elf_parse(k->data, k->len, &img, err) < 0)
-		return gerr_prefix(err, "%s: ", k->path);
+		return gerr_prefix(err, "--kernel %s: ", k->path);
 	if (!img.has_pvh)
-		return gerr_set(err, "%s: ELF kernel has no PVH entry note (Xen note type %d); boot a bzImage or a vmlinux built with CONFIG_PVH",
+		return gerr_set(err, "--kernel %s: ELF kernel has no PVH entry note (Xen note type %d); boot a bzImage or a vmlinux built with CONFIG_PVH",
 				k->path, ELF_NOTE_XEN_PHYS32_ENTRY);
 	if (check_placement(vm, &img, err) < 0)
-		return gerr_prefix(err, "%s: ", k->path);
+		return gerr_prefix(err, "--kernel %s: ", k->path);
 	if (boot_cmdline_check(cfg->cmdline ? cfg->cmdline : "", LAYOUT_CMDLINE_MAX - 1, err) < 0)
 		return -1;
 	if (cfg->initrd) {
@@ -80,7 +80,7 @@ int pvh_load(struct vm *vm, const struct boot_file *k, struct x86_state *bsp,
 	}
 	/* Everything is checked: now write guest memory. */
 	if (elf_load(&vm->mem, k->data, &img, err) < 0)
-		return gerr_prefix(err, "%s: ", k->path);
+		return gerr_prefix(err, "--kernel %s: ", k->path);
 	if (cfg->initrd && boot_initrd_load(&vm->mem, cfg->initrd, initrd,
 					    initrd_size, err) < 0)
 		return -1;
