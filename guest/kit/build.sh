@@ -5,8 +5,8 @@
 # linux-image-cloud-amd64 depends on and busybox-static, and writes
 #   OUTDIR/bzImage            the kernel as packaged
 #   OUTDIR/vmlinux            its uncompressed ELF (with the PVH note)
-#   OUTDIR/initramfs.cpio.gz  busybox, the virtio/ext4 modules the kernel
-#                             does not build in, and guest/kit/init
+#   OUTDIR/initramfs.cpio.gz  busybox, the virtio/ext4/pvpanic modules the
+#                             kernel does not build in, and guest/kit/init
 # Everything is cached under OUTDIR; a second run does nothing.
 set -eu
 OUT=${1:?usage: build.sh OUTDIR}
@@ -15,8 +15,10 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
 # Modules the kit's init loads (with their dependencies) when the kernel
-# builds them as modules; the names are as modprobe takes them.
-WANT="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4"
+# builds them as modules; the names are as modprobe takes them.  Debian
+# builds pvpanic's ACPI/port driver (pvpanic-mmio) as a module: without it
+# a panic reaches gamut as a plain reboot (docs/devices.md, pvpanic).
+WANT="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4 pvpanic_mmio"
 
 # KIT_EXTRA: host programs (static) to put in the initramfs's /bin, such as
 # the spectrum workload.

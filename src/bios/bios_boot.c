@@ -164,19 +164,19 @@ static int bios_kernel_load(struct vm *vm, uint8_t *img, struct gerr *err)
 	}
 	need = bz.init_size > bz.kernel_len ? bz.init_size : bz.kernel_len;
 	if (bz.setup_size > BIOS_SETUP_MAX) {
-		gerr_set(err, "%s: setup code of %zu bytes is larger than %llu",
+		gerr_set(err, "--kernel %s: setup code of %zu bytes is larger than %llu",
 			 k.path, bz.setup_size, (unsigned long long)BIOS_SETUP_MAX);
 		goto out;
 	}
 	if (BIOS_KERNEL_ADDR + need > e820_low_ram_end(&vm->mem)) {
-		gerr_set(err, "%s: the kernel needs %llu MiB above 1 MiB; give more --memory",
+		gerr_set(err, "--kernel %s: the kernel needs %llu MiB above 1 MiB; give more --memory",
 			 k.path, (unsigned long long)(need >> 20) + 1);
 		goto out;
 	}
 	if (gmem_write(&vm->mem, BIOS_SETUP_ADDR, k.data, bz.setup_size) < 0 ||
 	    gmem_write(&vm->mem, BIOS_KERNEL_ADDR, k.data + bz.kernel_off,
 		       bz.kernel_len) < 0) {
-		gerr_set(err, "%s: does not fit in guest RAM", k.path);
+		gerr_set(err, "--kernel %s: does not fit in guest RAM", k.path);
 		goto out;
 	}
 	if (boot_cmdline_check(vm->cfg.cmdline ? vm->cfg.cmdline : "",

@@ -6,6 +6,7 @@
 #include "boot/aml.h"
 #include "core/layout.h"
 #include "core/vm.h"
+#include "devices/pvpanic.h"
 #include "pci/pci.h"
 
 #define OEM_ID	     "GAMUT "
@@ -253,6 +254,23 @@ static void dsdt_rtc(struct aml *a)
 	aml_close(a);
 }
 
+/* The pvpanic port (devices/pvpanic.h).  The ISA variant serves both
+ * machines: each has ACPI and port I/O, and the microvm has no PCI for the
+ * PCI variant.  Linux binds its pvpanic-mmio driver to this _HID and takes
+ * the port from _CRS. */
+static void dsdt_pvpanic(struct aml *a)
+{
+	aml_device_open(a, "PEVT");
+	aml_name(a, "_HID");
+	aml_string(a, PVPANIC_HID);
+	aml_name(a, "_CRS");
+	aml_buffer_open(a);
+	aml_res_io(a, LAYOUT_PORT_PVPANIC, 1);
+	aml_res_end(a);
+	aml_close(a);
+	aml_close(a);
+}
+
 /* Address space type-specific flags: I/O ranges ISA and non-ISA (_RNG 3);
  * memory read-write, non-cacheable. */
 #define PCI_PRT_SLOTS	32
@@ -357,6 +375,8 @@ static int build_dsdt(uint8_t *t, size_t cap, const struct acpi_config *cfg,
 		dsdt_com1(&a);
 	if (cfg->rtc)
 		dsdt_rtc(&a);
+	if (cfg->pvpanic)
+		dsdt_pvpanic(&a);
 	for (unsigned i = 0; i < cfg->nr_mmio; i++)
 		dsdt_mmio(&a, i, &cfg->mmio[i]);
 	aml_close(&a);
@@ -455,6 +475,7 @@ void acpi_config_for(struct vm *vm, struct acpi_config *cfg)
 		.i8042 = port_claimed(&vm->pio, LAYOUT_PORT_I8042 + 4),
 		.rtc = port_claimed(&vm->pio, 0x70), /* CMOS index port */
 		.com1 = port_claimed(&vm->pio, LAYOUT_PORT_COM1),
+		.pvpanic = port_claimed(&vm->pio, LAYOUT_PORT_PVPANIC),
 	};
 }
 

@@ -8,7 +8,8 @@
  * register, and no SMI command port (always in ACPI mode).  Ports are in
  * core/layout.h, the registers in devices/acpi_pm.c.  The DSDT has \_S5
  * for power-off, COM1, RTC0, on a PC the PCI host bridge PCI0 (_CRS
- * windows, _PRT), and one LNRO0005 device per virtio-mmio transport.
+ * windows, _PRT), PEVT for the pvpanic port, and one LNRO0005 device per
+ * virtio-mmio transport.
  *
  * acpi_build() is pure (fills a host buffer) so tests can parse the result;
  * acpi_install() builds for a VM and copies the tables to LAYOUT_ACPI, where
@@ -38,6 +39,8 @@ struct acpi_config {
 	 * 0x60/0x64 (FADT 8042 flag, on a PC only: on the microvm it serves
 	 * the reset line, and Linux need not probe a keyboard there). */
 	bool i8042, rtc, com1;
+	/* A pvpanic port at LAYOUT_PORT_PVPANIC (DSDT PEVT, QEMU0001). */
+	bool pvpanic;
 };
 
 /* Table signatures' offsets inside the built image (for tests). */

@@ -23,15 +23,37 @@ bool bzimage_is_bzimage(const uint8_t *buf, size_t len)
 	return len >= BP_HEADER + 4 && rd32(buf + BP_HEADER) == BZ_HDRS_MAGIC;
 }
 
+/* The payload's first bytes: the formats the boot protocol names for
+ * payload_offset (gzip twice, bzip2, LZMA, XZ, LZ4, ZSTD). */
+static bool payload_magic_known(const uint8_t *p)
+{
+	static const uint8_t magic[][2] = {
+		{ 0x1f, 0x8b }, { 0x1f, 0x9e }, { 0x42, 0x5a }, { 0x5d, 0x00 },
+		{ 0xfd, 0x37 }, { 0x02, 0x21 }, { 0x28, 0xb5 },
+	};
+
+	for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if (p[0] == magic[i][0] && p[1] == magic[i][1])
+			return true;
+	return false;
+}
+
+/* Where the setup code ends and the kernel starts, checked against what
+ * the header declares: a file cut short, or a setup_sects that does not
+ * match the file, would otherwise load the wrong bytes and end in a triple
+ * fault with nothing naming the file. */
 static int parse_layout(const uint8_t *b, size_t len, struct bzimage_info *bz,
 			struct gerr *err)
 {
 	unsigned sects = b[BP_SETUP_SECTS] ? b[BP_SETUP_SECTS] : 4;
+	const char *zero = b[BP_SETUP_SECTS] ? "" : " (0: the boot protocol's 4)";
+	uint64_t pm_size = (uint64_t)rd32(b + BP_SYSSIZE) * 16;
+	uint32_t pl_off = rd32(b + BP_PAYLOAD_OFFSET), pl_len = rd32(b + BP_PAYLOAD_LENGTH);
 
 	bz->setup_size = ((size_t)sects + 1) * 512;
 	if (bz->setup_size >= len)
-		return gerr_set(err, "bzImage is truncated: setup code of %zu bytes and no kernel after it",
-				bz->setup_size);
+		return gerr_set(err, "truncated bzImage: setup_sects %u%s declares %zu bytes of setup code, the file has %zu",
+				b[BP_SETUP_SECTS], zero, bz->setup_size, len);
 	/* The header ends where the jump at 0x200 lands. */
 	bz->hdr_end = BP_HEADER + b[BP_JUMP + 1];
 	if (bz->hdr_end > BP_SETUP_HDR_MAX)
@@ -43,6 +65,23 @@ static int parse_layout(const uint8_t *b, size_t len, struct bzimage_info *bz,
 				bz->setup_size);
 	bz->kernel_off = bz->setup_size;
 	bz->kernel_len = len - bz->setup_size;
+	if (pm_size == 0)
+		return gerr_set(err, "bzImage declares no protected-mode kernel (syssize 0)");
+	/* syssize counts 16-byte paragraphs, so the last one may be partial. */
+	if (bz->kernel_len + 15 < pm_size)
+		return gerr_set(err, "truncated bzImage: setup_sects %u%s and syssize %u declare %llu bytes, the file has %zu",
+				b[BP_SETUP_SECTS], zero, rd32(b + BP_SYSSIZE),
+				(unsigned long long)(bz->setup_size + pm_size), len);
+	if (pl_len == 0)
+		return 0; /* no payload declared: nothing more to check */
+	if ((uint64_t)pl_off + pl_len > pm_size || (uint64_t)pl_off + 2 > bz->kernel_len)
+		return gerr_set(err, "bzImage payload (0x%x bytes at 0x%x) lies outside its 0x%llx-byte kernel",
+				pl_len, pl_off, (unsigned long long)pm_size);
+	if (!payload_magic_known(b + bz->kernel_off + pl_off))
+		return gerr_set(err, "bzImage payload at file offset 0x%llx is not compressed data (%02x %02x): setup_sects %u%s does not match the file, or the file is damaged",
+				(unsigned long long)(bz->kernel_off + pl_off),
+				b[bz->kernel_off + pl_off], b[bz->kernel_off + pl_off + 1],
+				b[BP_SETUP_SECTS], zero);
 	return 0;
 }
 
@@ -152,7 +191,7 @@ static int check_fit(struct vm *vm, const struct boot_file *k,
 	uint64_t low_end = e820_low_ram_end(&vm->mem);
 
 	if (load < LAYOUT_HIGH_MEM || load > low_end || bz->init_size > low_end - load)
-		return gerr_set(err, "%s: kernel at 0x%llx needs 0x%llx bytes, more than %llu MiB of low guest RAM",
+		return gerr_set(err, "--kernel %s: kernel at 0x%llx needs 0x%llx bytes, more than %llu MiB of low guest RAM",
 				k->path, (unsigned long long)load,
 				(unsigned long long)bz->init_size,
 				(unsigned long long)(low_end >> 20));
@@ -184,7 +223,7 @@ int bzimage_boot(struct vm *vm, const struct boot_file *k, struct x86_state *bsp
 	}
 	/* Everything is checked: now write guest memory. */
 	if (gmem_write(&vm->mem, load, k->data + bz.kernel_off, bz.kernel_len) < 0)
-		return gerr_set(err, "%s: kernel does not fit at 0x%llx", k->path,
+		return gerr_set(err, "--kernel %s: kernel does not fit at 0x%llx", k->path,
 				(unsigned long long)load);
 	if (cfg->initrd && boot_initrd_load(&vm->mem, cfg->initrd, initrd,
 					    initrd_size, err) < 0)

@@ -21,6 +21,7 @@
 #define BP_EXT_CMD_LINE_PTR 0x0c8
 #define BP_E820_ENTRIES	    0x1e8
 #define BP_SETUP_SECTS	    0x1f1
+#define BP_SYSSIZE	    0x1f4
 #define BP_VID_MODE	    0x1fa
 #define BP_BOOT_FLAG	    0x1fe
 #define BP_JUMP		    0x200
@@ -37,6 +38,8 @@
 #define BP_RELOCATABLE	    0x234
 #define BP_XLOADFLAGS	    0x236
 #define BP_CMDLINE_SIZE	    0x238
+#define BP_PAYLOAD_OFFSET   0x248
+#define BP_PAYLOAD_LENGTH   0x24c
 #define BP_PREF_ADDRESS	    0x258
 #define BP_INIT_SIZE	    0x260
 #define BP_SETUP_HDR_MAX    0x290 /* end of the room for the setup header */
@@ -55,9 +58,12 @@
 
 struct bzimage_info {
 	uint16_t version;
-	size_t setup_size;	  /* (setup_sects + 1) * 512 */
+	size_t setup_size;	  /* (setup_sects + 1) * 512; setup_sects 0 means 4 */
 	size_t hdr_end;		  /* end of the setup header to copy */
-	uint64_t kernel_off, kernel_len; /* protected-mode part in the file */
+	/* The protected-mode part: from the end of the setup code to the end
+	 * of the file, which holds at least the syssize paragraphs the header
+	 * declares (a signed kernel has its signature after them). */
+	uint64_t kernel_off, kernel_len;
 	bool relocatable;
 	uint64_t pref_address;	  /* where the kernel wants to be loaded */
 	uint32_t kernel_alignment;
@@ -69,8 +75,13 @@ struct bzimage_info {
 /* True when the buffer carries the "HdrS" setup header magic. */
 bool bzimage_is_bzimage(const uint8_t *buf, size_t len);
 
-/* Validates a bzImage for the 64-bit boot protocol and fills `bz`.
- * Messages do not name the file; the caller prefixes it. */
+/* Validates a bzImage for the 64-bit boot protocol and fills `bz`:
+ * besides the header's own fields, that the file holds the setup code and
+ * the protected-mode part it declares (setup_sects, syssize), and that the
+ * payload (payload_offset/length) lies inside that part and starts with
+ * one of the compression magics boot.rst lists, which a wrong setup_sects
+ * or a damaged file would not give.  Messages do not name the file; the
+ * caller prefixes it. */
 int bzimage_parse(const uint8_t *buf, size_t len, struct bzimage_info *bz,
 		  struct gerr *err);
 

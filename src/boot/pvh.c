@@ -65,7 +65,7 @@ int pvh_load(struct vm *vm, const struct boot_file *k, struct x86_state *bsp,
 	if (elf_parse(k->data, k->len, &img, err) < 0)
 		return gerr_prefix(err, "--kernel %s: ", k->path);
 	if (!img.has_pvh)
-		return gerr_set(err, "%s: ELF kernel has no PVH entry note (Xen note type %d); boot a bzImage or a vmlinux built with CONFIG_PVH",
+		return gerr_set(err, "--kernel %s: ELF kernel has no PVH entry note (Xen note type %d); boot a bzImage or a vmlinux built with CONFIG_PVH",
 				k->path, ELF_NOTE_XEN_PHYS32_ENTRY);
 	if (check_placement(vm, &img, err) < 0)
 		return gerr_prefix(err, "--kernel %s: ", k->path);

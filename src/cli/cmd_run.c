@@ -29,8 +29,9 @@ void cli_run_usage(FILE *f)
 "                      (default: \"" DEFAULT_CMDLINE "\")\n"
 "  --mem MiB           guest RAM in MiB (default 256)\n"
 "  --cpus N            number of vCPUs (default 1)\n"
-"  --disk [NAME=]PATH[,ro]\n"
-"                      raw disk image (,ro: read-only); repeatable\n"
+"  --disk [NAME=]PATH[,ro|,rw]\n"
+"                      raw disk image (,ro: read-only; ,rw: writable, the\n"
+"                      default); repeatable\n"
 "  --net [NAME=]tap:IFNAME\n"
 "                      a NIC on the host's TAP device IFNAME; repeatable\n"
 "  --net [NAME=]user[,hostfwd=RULE]...\n"
@@ -51,7 +52,15 @@ void cli_run_usage(FILE *f)
 "  HOSTADDR defaults to 127.0.0.1 (QEMU's default is every address: give\n"
 "  0.0.0.0 for that), GUESTADDR to 10.0.2.15.\n"
 "\n"
-"On an interactive console, Ctrl-A then x quits.\n");
+"On an interactive console, Ctrl-A then x quits.\n"
+"\n"
+"Exit status (README.md has the table):\n"
+"  0      the guest powered off or rebooted, Ctrl-A x, or gdb's kill\n"
+"  N      --mode pv: the guest's exit(N); a test guest's debug-exit port\n"
+"  1      gamut could not start the guest, or its CPU crashed (triple\n"
+"         fault): one line \"gamut: <reason>\" says which\n"
+"  4      the guest kernel panicked (pvpanic), whatever its panic= says\n"
+"  6      it panicked with a crash kernel loaded, which then ran to its end\n");
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -64,43 +73,6 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	if (errno || end == s || *end || v > max)
 		return -1;
 	*out = v;
-	return 0;
-}
-
-/* "[NAME=]rest": splits off a manifest name for PV devices. */
-static const char *split_name(char *arg, const char **name)
-{
-	char *eq = strchr(arg, '=');
-	char *colon = strchr(arg, ':');
-	char *slash = strchr(arg, '/');
-
-	*name = NULL;
-	if (!eq || (colon && colon < eq) || (slash && slash < eq))
-		return arg;
-	*eq = '\0';
-	*name = arg;
-	return eq + 1;
-}
-
-static int parse_disk(struct vm_config *cfg, char *arg, struct gerr *err)
-{
-	struct disk_config *d;
-	char *comma;
-
-	if (cfg->nr_disks >= CONFIG_MAX_DISKS)
-		return gerr_set(err, "--disk: at most %d disks", CONFIG_MAX_DISKS);
-	d = &cfg->disk[cfg->nr_disks];
-	d->path = split_name(arg, &d->name);
-	comma = strrchr(d->path, ',');
-	if (comma && !strcmp(comma, ",ro")) {
-		*comma = '\0';
-		d->readonly = true;
-	} else if (comma && !strcmp(comma, ",rw")) {
-		*comma = '\0';
-	}
-	if (!*d->path)
-		return gerr_set(err, "--disk: empty path");
-	cfg->nr_disks++;
 	return 0;
 }
 
@@ -118,7 +90,7 @@ static int parse_net(struct vm_config *cfg, char *arg, struct gerr *err)
 	if (comma && eq && comma < eq)
 		spec = arg;
 	else
-		spec = split_name(arg, &n->name);
+		spec = config_split_name(arg, &n->name);
 	if (!strcmp(spec, "user") || !strncmp(spec, "user,", 5)) {
 		struct hostfwd_set fwd;
 
@@ -213,7 +185,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 			cfg->ncpus = (unsigned)v;
 			break;
 		case OPT_DISK:
-			if (parse_disk(cfg, optarg, err) < 0)
+			if (config_parse_disk(cfg, optarg, err) < 0)
 				return -1;
 			break;
 		case OPT_NET:

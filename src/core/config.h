@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/err.h"
 #include "core/mode.h"
 
 #define CONFIG_MAX_DISKS 8
@@ -48,5 +49,19 @@ struct vm_config {
 	bool no_jit; /* --cpu emu: interpreter only */
 	int gdb_port; /* 0: no GDB stub */
 };
+
+/* Argument syntax shared by the options of `gamut run` (core/config_args.c).
+ * Both write into `arg` (NULs where the parts end); the results point into
+ * it. */
+
+/* "[NAME=]rest": splits off a PV manifest name.  An '=' after a ':' or '/'
+ * is part of the rest (a path, "user,hostfwd=..."). */
+const char *config_split_name(char *arg, const char **name);
+
+/* --disk [NAME=]PATH[,ro|,rw]...: appends a disk to cfg.  The options start
+ * at the first ",ro" or ",rw" (a PATH may hold other commas); every word
+ * after it must be ro or rw, and not both.  -1 with one message naming the
+ * argument otherwise. */
+int config_parse_disk(struct vm_config *cfg, char *arg, struct gerr *err);
 
 #endif

@@ -53,6 +53,7 @@
 #define LAYOUT_PORT_ACPI_PM_TMR	    0x60c
 #define LAYOUT_ACPI_S5_SLP_TYP	    5
 #define LAYOUT_PORT_DEBUG_EXIT	    0x501 /* test guests: exit (v<<1)|1 */
+#define LAYOUT_PORT_PVPANIC	    0x505 /* guest panic reports (devices/pvpanic.c) */
 #define LAYOUT_PORT_PV_BASE	    0x700 /* PV hypercalls (src/pv) */
 
 #endif

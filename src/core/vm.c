@@ -103,7 +103,9 @@ int vm_run(struct vm *vm, struct gerr *err)
 	case VM_STOP_POWEROFF:
 	case VM_STOP_RESET:
 	case VM_STOP_USER:
-		ret = 0;
+		ret = vm->crash_status;
+		if (ret)
+			gerr_set(err, "%s", vm->crash_msg);
 		break;
 	case VM_STOP_EXIT:
 		ret = vm->exit_status;
@@ -137,6 +139,16 @@ void vm_stop(struct vm *vm, enum vm_stop_reason why, int exit_status,
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vm->vcpu[i].backend)
 			vm->backend->vcpu_kick(&vm->vcpu[i]);
+}
+
+void vm_note_crash(struct vm *vm, int exit_status, const char *msg)
+{
+	pthread_mutex_lock(&vm->stop_lock);
+	if (!vm->crash_status) {
+		vm->crash_status = exit_status;
+		snprintf(vm->crash_msg, sizeof(vm->crash_msg), "%s", msg);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
 }
 
 void vm_kick(struct vm *vm, int cpu)

@@ -36,7 +36,8 @@ struct vcpu {
 	void *backend; /* the backend's own per-vCPU state */
 };
 
-/* Why the VM stopped; gamut's exit status follows from it. */
+/* Why the VM stopped; gamut's exit status follows from it (the table of
+ * statuses is in README.md, "Exit status of gamut run"). */
 enum vm_stop_reason {
 	VM_RUNNING = 0,
 	VM_STOP_POWEROFF, /* guest powered off: exit status 0 */
@@ -44,7 +45,13 @@ enum vm_stop_reason {
 	VM_STOP_EXIT,	  /* PV guest exit(status) / debug exit */
 	VM_STOP_USER,	  /* escape key or signal */
 	VM_STOP_CRASH,	  /* triple fault, internal error, hostile guest */
+	VM_STOP_PANIC,	  /* the guest reported a panic: VM_EXIT_PANIC */
 };
+
+/* Statuses gamut itself gives a guest's end.  Both are even: the
+ * debug-exit port (test guests) only ever gives odd ones. */
+#define VM_EXIT_PANIC	     4 /* the guest kernel panicked */
+#define VM_EXIT_CRASH_KERNEL 6 /* it panicked, and a crash kernel ran after */
 
 struct vm {
 	struct vm_config cfg;
@@ -68,6 +75,9 @@ struct vm {
 	atomic_int stop_reason; /* enum vm_stop_reason */
 	int exit_status;
 	char stop_msg[512];
+	/* Set by vm_note_crash(): replaces a clean end's status 0. */
+	int crash_status;
+	char crash_msg[128];
 	pthread_mutex_t stop_lock;
 };
 
@@ -81,6 +91,11 @@ void vm_destroy(struct vm *vm);
 /* Asks every vCPU and the event loop to stop.  The first reason wins. */
 void vm_stop(struct vm *vm, enum vm_stop_reason why, int exit_status,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The guest reported a crash it goes on to handle itself (a crash kernel
+ * takes over): the VM keeps running, but when it later ends cleanly
+ * (power-off, reset, the user's quit) gamut exits with exit_status and msg
+ * instead of 0, so the crash is not lost.  The first note wins. */
+void vm_note_crash(struct vm *vm, int exit_status, const char *msg);
 static inline bool vm_should_stop(const struct vm *vm)
 {
 	return atomic_load_explicit(&vm->stop_reason, memory_order_acquire) != VM_RUNNING;

@@ -37,8 +37,14 @@ head -c 600 "$GUESTS/bzimage64.bin" >"$tmp/trunc.bin"
 cp "$GUESTS/bzimage64.bin" "$tmp/old.bin"
 printf '\x05\x02' | dd of="$tmp/old.bin" bs=1 seek=$((0x206)) conv=notrunc status=none
 head -c 100 "$GUESTS/pvh_entry.elf" >"$tmp/trunc.elf"
+# setup_sects 0 means 4 sectors (boot.rst), not the file's 1: what the
+# header declares no longer fits the file.  And the kernel cut short.
+cp "$GUESTS/bzimage64.bin" "$tmp/sects0.bin"
+printf '\x00' | dd of="$tmp/sects0.bin" bs=1 seek=$((0x1f1)) conv=notrunc status=none
+head -c 3000 "$GUESTS/bzimage64.bin" >"$tmp/cut.bin"
 truncate -s 40M "$tmp/huge.img"
 inputs=("$tmp/junk" "$tmp/trunc.bin" "$tmp/old.bin" "$tmp/trunc.elf" "$tmp/huge.img"
+	"$tmp/sects0.bin" "$tmp/cut.bin"
 	"$GUESTS/pvh_entry.elf" "$GUESTS/bzimage64.bin")
 md5sum "${inputs[@]}" >"$tmp/sums"
 
@@ -47,6 +53,15 @@ expect_error "$tmp/junk: not a kernel" --kernel "$tmp/junk"
 expect_error "$tmp/trunc.bin: truncated bzImage" --kernel "$tmp/trunc.bin"
 expect_error "$tmp/old.bin: bzImage boot protocol 2.05 is older than 2.06" --kernel "$tmp/old.bin"
 expect_error "$tmp/trunc.elf: ELF program headers lie outside the file" --kernel "$tmp/trunc.elf"
+expect_error "^gamut: --kernel $tmp/sects0.bin: truncated bzImage: setup_sects 0 (0: the boot protocol's 4) and syssize 256 declare 6656 bytes, the file has 5120$" \
+	--kernel "$tmp/sects0.bin"
+expect_error "^gamut: --kernel $tmp/cut.bin: truncated bzImage: setup_sects 1 and syssize 256 declare 5120 bytes, the file has 3000$" \
+	--kernel "$tmp/cut.bin"
+for mode in pvh hvm; do
+	expect_error "^gamut: --kernel $tmp/sects0.bin: truncated bzImage" --mode $mode --kernel "$tmp/sects0.bin"
+done
+expect_error "^gamut: --disk x,rw,xyz: unknown option 'xyz' (options: ro, rw)$" \
+	--kernel "$GUESTS/bzimage64.bin" --disk x,rw,xyz
 expect_error "initrd $tmp/huge.img: .* do not fit in guest memory" --kernel "$GUESTS/pvh_entry.elf" --initrd "$tmp/huge.img"
 expect_error "initrd /nonexistent/initrd: cannot open" --kernel "$GUESTS/pvh_entry.elf" --initrd /nonexistent/initrd
 # A disk image that is not there: the same words from every disk model.

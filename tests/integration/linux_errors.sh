@@ -79,6 +79,17 @@ if [ -s "$KIT/vmlinux" ] && [ -s "$KIT/bzImage" ]; then
 	head -c 16384 "$KIT/bzImage" >"$T/in/cut-bzImage"
 	expect_error "truncated vmlinux" "$T/in/cut-vmlinux" --kernel "$T/in/cut-vmlinux" "${disk[@]}"
 	expect_error "truncated bzImage" "$T/in/cut-bzImage" --kernel "$T/in/cut-bzImage" "${disk[@]}"
+	# Cut after its setup code, and with setup_sects 0 (4 sectors, not
+	# Debian's): both used to end in a triple fault naming nothing.
+	head -c $(($(stat -c %s "$KIT/bzImage") / 2)) "$KIT/bzImage" >"$T/in/half-bzImage"
+	cp "$KIT/bzImage" "$T/in/sects0-bzImage"
+	printf '\x00' | dd of="$T/in/sects0-bzImage" bs=1 seek=$((0x1f1)) conv=notrunc status=none
+	expect_error "bzImage cut in half" "--kernel $T/in/half-bzImage: truncated bzImage" \
+		--kernel "$T/in/half-bzImage" "${disk[@]}"
+	expect_error "bzImage with setup_sects 0" "--kernel $T/in/sects0-bzImage: bzImage payload" \
+		--kernel "$T/in/sects0-bzImage" "${disk[@]}"
+	expect_error "bzImage with setup_sects 0, through the BIOS" "setup_sects 0 (0: the boot protocol's 4) does not match" \
+		--mode hvm --kernel "$T/in/sects0-bzImage" "${disk[@]}"
 	expect_error "bzImage too big for --mem 16" "$KIT/bzImage" --kernel "$KIT/bzImage" --mem 16
 else
 	echo "no guest kit: the truncated-kernel cases are left out"
@@ -92,6 +103,8 @@ expect_error "missing disk" "$T/run/no-such-disk.img" \
 expect_error "missing read-only disk" "$T/run/no-such-disk.img" \
 	--kernel "$GOOD_ELF" --disk "$T/run/no-such-disk.img,ro"
 expect_error "disk is a directory" "$T/in" --kernel "$GOOD_ELF" --disk "$T/in"
+expect_error "unknown --disk option" "--disk $T/in/good.img,rw,xyz: unknown option 'xyz'" \
+	--kernel "$GOOD_ELF" --disk "$T/in/good.img,rw,xyz"
 expect_error "unknown --net" "--net bogus" --kernel "$GOOD_ELF" --net bogus
 expect_error "--net tap: without a name" "--net tap:" --kernel "$GOOD_ELF" --net tap:
 expect_error "TAP name too long" "tap-name-far-too-long" \

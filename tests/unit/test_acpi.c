@@ -54,7 +54,7 @@ static const struct vm_mmio_desc mmio[3] = {
 static int build(unsigned ncpus, unsigned nr_mmio, bool pc)
 {
 	/* A PC has the legacy devices; the microvm variant here has none. */
-	struct acpi_config cfg = { ncpus, mmio, nr_mmio, pc, pc, pc, true };
+	struct acpi_config cfg = { ncpus, mmio, nr_mmio, pc, pc, pc, true, false };
 	struct gerr err;
 	size_t used;
 
@@ -250,7 +250,7 @@ TEST(acpi_aml_pkglength)
 
 TEST(acpi_dsdt_without_uart)
 {
-	struct acpi_config cfg = { 1, mmio, 1, false, false, false, false };
+	struct acpi_config cfg = { 1, mmio, 1, false, false, false, false, false };
 	struct gerr err;
 	size_t used;
 	const uint8_t *d;
@@ -264,7 +264,7 @@ TEST(acpi_dsdt_without_uart)
 
 TEST(acpi_too_small_buffer)
 {
-	struct acpi_config cfg = { 1, mmio, 3, false, false, false, true };
+	struct acpi_config cfg = { 1, mmio, 3, false, false, false, true, false };
 	struct gerr err;
 	size_t used;
 
@@ -278,7 +278,7 @@ TEST(acpi_microvm_i8042_not_advertised)
 {
 	/* The microvm's i8042 serves the reset line; Linux is not told to
 	 * probe a keyboard controller there. */
-	struct acpi_config cfg = { 1, mmio, 0, false, true, true, true };
+	struct acpi_config cfg = { 1, mmio, 0, false, true, true, true, false };
 	struct gerr err;
 	size_t used;
 	const uint8_t *f;
@@ -288,4 +288,31 @@ TEST(acpi_microvm_i8042_not_advertised)
 	CHECK(f);
 	CHECK_EQ(fx_get16(f + 109) & 0x3, 0);
 	CHECK_EQ(fx_get16(f + 109) & (1u << 5), 0); /* the RTC exists */
+}
+
+TEST(acpi_dsdt_pvpanic)
+{
+	/* Device PEVT: _HID "QEMU0001", _CRS one I/O port at 0x505. */
+	const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0d,
+				'Q', 'E', 'M', 'U', '0', '0', '0', '1', 0 };
+	const uint8_t io[] = { 0x47, 0x01, 0x05, 0x05, 0x05, 0x05, 1, 1, 0x79 };
+	struct acpi_config cfg = { 1, mmio, 1, false, false, false, true, true };
+	struct gerr err;
+	size_t used, len;
+	const uint8_t *d, *dev;
+
+	CHECK(acpi_build(&cfg, BASE, tbl, sizeof(tbl), &used, &err) == 0);
+	d = find("DSDT");
+	CHECK(d && sum_ok(d, fx_get32(d + 4)));
+	len = fx_get32(d + 4);
+	dev = memfind(d, len, "PEVT", 4);
+	CHECK(dev);
+	/* The _HID and _CRS follow the name, inside the device. */
+	CHECK(dev && memfind(dev, len - (size_t)(dev - d), hid, sizeof(hid)));
+	CHECK(dev && memfind(dev, len - (size_t)(dev - d), io, sizeof(io)));
+	/* Only where the port exists. */
+	cfg.pvpanic = false;
+	CHECK(acpi_build(&cfg, BASE, tbl, sizeof(tbl), &used, &err) == 0);
+	d = find("DSDT");
+	CHECK(d && !memfind(d, fx_get32(d + 4), "QEMU0001", 8));
 }

@@ -29,7 +29,7 @@ static const uint8_t *f_fadt(void)
 
 static int f_build(bool pc, unsigned ncpus)
 {
-	struct acpi_config cfg = { ncpus, NULL, 0, pc, pc, true, true };
+	struct acpi_config cfg = { ncpus, NULL, 0, pc, pc, true, true, false };
 	struct gerr err;
 	size_t used;
 
@@ -167,7 +167,7 @@ TEST(acpi_fadt_s5_matches_pm1_cnt)
 
 TEST(acpi_build_refuses_unaligned_base)
 {
-	struct acpi_config cfg = { 1, NULL, 0, true, true, true, true };
+	struct acpi_config cfg = { 1, NULL, 0, true, true, true, true, false };
 	struct gerr err;
 	size_t used;
 

@@ -36,7 +36,7 @@ static const uint8_t *pc_find(const char *sig)
 
 static int pc_build(bool pc)
 {
-	struct acpi_config cfg = { 2, NULL, 0, pc, pc, pc, true };
+	struct acpi_config cfg = { 2, NULL, 0, pc, pc, pc, true, false };
 	struct gerr err;
 	size_t used;
 

@@ -80,6 +80,74 @@ TEST(boot_bzimage_parse_bad)
 	CHECK(parse(b, sizeof(b), &bz, msg) == -1);
 }
 
+/* What a loader must not take on trust: the sizes the header declares
+ * against the file, and where the payload starts. */
+TEST(boot_bzimage_parse_declared_sizes)
+{
+	static uint8_t b[FX_BZ_LEN], big[512 * 5 + FX_BZ_KERNEL];
+	struct bzimage_info bz;
+	char msg[512];
+
+	/* Cut short: the kernel the header declares is not all there. */
+	fx_bzimage(b);
+	CHECK(parse(b, sizeof(b) - 15, &bz, msg) == 0); /* a partial paragraph */
+	CHECK(parse(b, sizeof(b) - 16, &bz, msg) == -1);
+	CHECK(strstr(msg, "truncated bzImage") && strstr(msg, "syssize"));
+	CHECK(parse(b, FX_BZ_SETUP + 1, &bz, msg) == -1 && strstr(msg, "truncated bzImage"));
+	/* Longer than declared is fine: a signed kernel carries its signature. */
+	fx_put32(b + 0x1f4, (FX_BZ_PAYLOAD + 0x100) / 16);
+	CHECK(parse(b, sizeof(b), &bz, msg) == 0);
+	CHECK_EQ(bz.kernel_len, FX_BZ_KERNEL);
+	fx_put32(b + 0x1f4, 0);
+	CHECK(parse(b, sizeof(b), &bz, msg) == -1 && strstr(msg, "syssize 0"));
+	fx_put32(b + 0x1f4, 0x10000000); /* 4 GiB of kernel */
+	CHECK(parse(b, sizeof(b), &bz, msg) == -1 && strstr(msg, "truncated bzImage"));
+
+	/* setup_sects 0 means 4: here the setup is 2, so the payload is not
+	 * where the header says (nor is the declared kernel all there). */
+	fx_bzimage(b);
+	b[0x1f1] = 0;
+	CHECK(parse(b, sizeof(b), &bz, msg) == -1 && strstr(msg, "truncated bzImage"));
+	fx_put32(b + 0x1f4, (FX_BZ_PAYLOAD + 0x100) / 16);
+	CHECK(parse(b, sizeof(b), &bz, msg) == -1);
+	CHECK(strstr(msg, "setup_sects 0 (0: the boot protocol's 4) does not match the file"));
+	/* ... and a file whose setup really is 4 sectors is taken as such. */
+	memset(big, 0, sizeof(big));
+	memcpy(big, b, 1024);
+	memcpy(big + 512 * 5, b + FX_BZ_SETUP, FX_BZ_KERNEL);
+	fx_put32(big + 0x1f4, FX_BZ_KERNEL / 16);
+	CHECK(parse(big, sizeof(big), &bz, msg) == 0);
+	CHECK_EQ(bz.setup_size, 512 * 5);
+	CHECK_EQ(bz.kernel_off, 512 * 5);
+
+	/* The payload: inside the kernel, and compressed data. */
+	fx_bzimage(b);
+	fx_put32(b + 0x24c, FX_BZ_KERNEL);
+	CHECK(parse(b, sizeof(b), &bz, msg) == -1 && strstr(msg, "payload") && strstr(msg, "outside"));
+	fx_put32(b + 0x24c, 0x100);
+	fx_put32(b + 0x248, 0xffffffff); /* the sum must not wrap */
+	CHECK(parse(b, sizeof(b), &bz, msg) == -1 && strstr(msg, "outside"));
+	fx_bzimage(b);
+	b[FX_BZ_SETUP + FX_BZ_PAYLOAD] = 0x7f;
+	CHECK(parse(b, sizeof(b), &bz, msg) == -1 && strstr(msg, "not compressed data (7f 8b)"));
+	CHECK(strstr(msg, "setup_sects 1 does not match"));
+	/* Every format boot.rst names. */
+	{
+		static const uint8_t ok[][2] = { { 0x1f, 0x8b }, { 0x1f, 0x9e }, { 0x42, 0x5a },
+						 { 0x5d, 0x00 }, { 0xfd, 0x37 }, { 0x02, 0x21 },
+						 { 0x28, 0xb5 } };
+
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			memcpy(b + FX_BZ_SETUP + FX_BZ_PAYLOAD, ok[i], 2);
+			CHECK(parse(b, sizeof(b), &bz, msg) == 0);
+		}
+	}
+	/* No payload declared: nothing to look at. */
+	b[FX_BZ_SETUP + FX_BZ_PAYLOAD] = 0;
+	fx_put32(b + 0x24c, 0);
+	CHECK(parse(b, sizeof(b), &bz, msg) == 0);
+}
+
 TEST(boot_bzimage_entry_state)
 {
 	static uint8_t b[FX_BZ_LEN];
@@ -202,26 +270,37 @@ TEST(boot_bzimage_refusals)
 	gmem_destroy(&vm.mem);
 }
 
-/* The Debian cloud kernel the guest kit fetched, when it has been built. */
+/* The Debian cloud kernel the guest kit fetched, when it has been built:
+ * accepted whole, refused cut short or with setup_sects 0 (which makes
+ * the setup 4 sectors long, not the file's). */
 TEST(boot_bzimage_debian)
 {
 	const char *kit = getenv("GAMUT_KIT") ? getenv("GAMUT_KIT") : "build/kit";
 	char file[512];
 	struct bzimage_info bz;
 	struct gerr err;
-	static uint8_t head[64 << 10];
-	size_t n;
+	uint8_t *img;
+	long n;
 	FILE *f;
 
 	snprintf(file, sizeof(file), "%s/bzImage", kit);
 	f = fopen(file, "rb");
 	if (!f)
 		SKIP("no guest kit bzImage (make guest-kit)");
-	n = fread(head, 1, sizeof(head), f);
+	CHECK(fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0);
+	rewind(f);
+	img = malloc((size_t)n);
+	CHECK(img && fread(img, 1, (size_t)n, f) == (size_t)n);
 	fclose(f);
-	CHECK(bzimage_parse(head, n, &bz, &err) == 0);
+	CHECK(bzimage_parse(img, (size_t)n, &bz, &err) == 0);
 	CHECK(bz.version >= 0x020c);
 	CHECK(bz.relocatable);
 	CHECK(bz.cmdline_size >= 255);
 	CHECK(bz.init_size > bz.kernel_len);
+	CHECK(bzimage_parse(img, 64 << 10, &bz, &err) == -1 && strstr(err.msg, "truncated bzImage"));
+	CHECK(bzimage_parse(img, (size_t)n / 2, &bz, &err) == -1 && strstr(err.msg, "syssize"));
+	img[0x1f1] = 0;
+	CHECK(bzimage_parse(img, (size_t)n, &bz, &err) == -1);
+	CHECK(strstr(err.msg, "setup_sects 0 (0: the boot protocol's 4) does not match"));
+	free(img);
 }

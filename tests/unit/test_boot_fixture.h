@@ -112,11 +112,13 @@ static inline void fx_elf(uint8_t *b)
 
 /* bzImage: one setup sector after the boot sector (setup 1024 bytes), boot
  * protocol 2.15, relocatable, 64-bit entry, then FX_BZ_KERNEL bytes of
- * protected-mode kernel. */
+ * protected-mode kernel (syssize says so) with a gzip-looking payload at
+ * FX_BZ_PAYLOAD. */
 #define FX_BZ_SETUP  1024
 #define FX_BZ_KERNEL 4096
 #define FX_BZ_LEN    (FX_BZ_SETUP + FX_BZ_KERNEL)
 #define FX_BZ_INIT   0x200000u
+#define FX_BZ_PAYLOAD 0x400 /* payload_offset, from the kernel's start */
 
 static inline void fx_bzimage(uint8_t *b)
 {
@@ -135,8 +137,14 @@ static inline void fx_bzimage(uint8_t *b)
 	fx_put32(b + 0x238, 2047);	 /* cmdline_size */
 	fx_put64(b + 0x258, 0x1000000);	 /* pref_address */
 	fx_put32(b + 0x260, FX_BZ_INIT); /* init_size */
+	fx_put32(b + 0x1f4, FX_BZ_KERNEL / 16); /* syssize */
 	for (int i = 0; i < FX_BZ_KERNEL; i++)
 		b[FX_BZ_SETUP + i] = (uint8_t)(i * 7);
+	/* A payload that starts like gzip data. */
+	fx_put32(b + 0x248, FX_BZ_PAYLOAD); /* payload_offset */
+	fx_put32(b + 0x24c, 0x100);	    /* payload_length */
+	b[FX_BZ_SETUP + FX_BZ_PAYLOAD] = 0x1f;
+	b[FX_BZ_SETUP + FX_BZ_PAYLOAD + 1] = 0x8b;
 }
 
 #endif

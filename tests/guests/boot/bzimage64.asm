@@ -13,7 +13,7 @@ section setup start=0
         times 0x1f1 db 0
         db 1                            ; 0x1f1 setup_sects
         dw 0                            ; root_flags
-        dd 0                            ; syssize
+        dd 4096 / 16                    ; syssize: the kernel section below
         dw 0                            ; ram_size
         dw 0xffff                       ; vid_mode
         dw 0                            ; root_dev
