@@ -9,6 +9,7 @@
 #include "core/host.h"
 #include "core/vm.h"
 #include "debug/gdb_stub.h"
+#include "jail/jail.h"
 #include "net/hostfwd.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1 quiet"
@@ -45,6 +46,13 @@ void cli_run_usage(FILE *f)
 "                      block to host code (for comparison and debugging)\n"
 "  --gdb PORT          GDB remote stub on 127.0.0.1:PORT; the guest waits for\n"
 "                      gdb to attach before its first instruction\n"
+"  --jail DIR          run the VMM jailed (as root): new mount, PID, IPC and\n"
+"                      UTS namespaces (and network, without --net or --gdb),\n"
+"                      only the VM's own files under DIR as its root, a\n"
+"                      cgroup with memory and CPU limits (docs/jail.md)\n"
+"  --jail-cpus N       the jail's CPU quota in cores (default: --cpus + 1)\n"
+"  --jail-mem-overhead MIB\n"
+"                      the jail's memory limit over --mem (default 256)\n"
 "\n"
 "NAME= names the device in a PV guest's manifest (--mode pv).\n"
 "hostfwd=RULE forwards a host port to the guest, in QEMU's syntax:\n"
@@ -125,7 +133,7 @@ static int parse_console(struct vm_config *cfg, const char *arg, struct gerr *er
 
 enum { OPT_MODE = 256, OPT_CPU, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM,
        OPT_CPUS, OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_HUGE, OPT_TRACE, OPT_GDB,
-       OPT_NO_JIT };
+       OPT_NO_JIT, OPT_JAIL, OPT_JAIL_CPUS, OPT_JAIL_MEM };
 
 static const struct option run_opts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -142,6 +150,9 @@ static const struct option run_opts[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "no-jit", no_argument, NULL, OPT_NO_JIT },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "jail", required_argument, NULL, OPT_JAIL },
+	{ "jail-cpus", required_argument, NULL, OPT_JAIL_CPUS },
+	{ "jail-mem-overhead", required_argument, NULL, OPT_JAIL_MEM },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -204,6 +215,17 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 				return gerr_set(err, "--gdb %s: expected a TCP port, 1-65535", optarg);
 			cfg->gdb_port = (int)v;
 			break;
+		case OPT_JAIL: cfg->jail_dir = optarg; break;
+		case OPT_JAIL_CPUS:
+			if (parse_u64(optarg, 1024, &v) < 0 || v < 1)
+				return gerr_set(err, "--jail-cpus %s: expected 1 to 1024 cores", optarg);
+			cfg->jail_cpus = (unsigned)v;
+			break;
+		case OPT_JAIL_MEM:
+			if (parse_u64(optarg, 1u << 20, &v) < 0 || v < 16)
+				return gerr_set(err, "--jail-mem-overhead %s: expected MiB between 16 and 1048576", optarg);
+			cfg->jail_mem_overhead = v << 20;
+			break;
 		case 'h':
 			return 1;
 		default:
@@ -233,7 +255,7 @@ int cmd_run(int argc, char **argv)
 	struct gerr err = { "" };
 	struct gdb_stub *gdb = NULL;
 	struct vm *vm;
-	int ret;
+	int ret, status;
 
 	ret = cli_parse_run(argc, argv, &cfg, &err);
 	if (ret == 1) {
@@ -242,6 +264,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (ret < 0)
 		return cli_fail(&err);
+	if (cfg.jail_dir) {
+		/* 1: the supervisor, once the jailed gamut has ended */
+		ret = jail_enter(&cfg, &status, &err);
+		if (ret < 0)
+			return cli_fail(&err);
+		if (ret == 1)
+			return status;
+	}
 	vm = calloc(1, sizeof(*vm));
 	if (!vm) {
 		gerr_set(&err, "out of memory");

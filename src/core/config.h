@@ -48,6 +48,9 @@ struct vm_config {
 	bool trace;
 	bool no_jit; /* --cpu emu: interpreter only */
 	int gdb_port; /* 0: no GDB stub */
+	const char *jail_dir;	    /* --jail DIR (jail/jail.h), or NULL */
+	unsigned jail_cpus;	    /* CPU quota in cores; 0: ncpus + 1 */
+	uint64_t jail_mem_overhead; /* bytes over guest RAM; 0: 256 MiB */
 };
 
 /* Argument syntax shared by the options of `gamut run` (core/config_args.c).
