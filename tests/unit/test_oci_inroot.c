@@ -83,25 +83,28 @@ static int same_file(int fd, const char *p)
 	       a.st_dev == b.st_dev;
 }
 
+/* fd (which it closes) is open and refers to host path want. */
+static int lands_on(int fd, const char *want)
+{
+	int ok = fd >= 0 && same_file(fd, want);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 TEST(oci_inroot_absolute_symlink_stays_in_root)
 {
 	struct scratch s;
 	char want[PATH_MAX];
-	int fd;
 
 	if (scratch_make(&s))
 		SKIP("cannot make a scratch tree in /tmp");
 	/* /dev -> <host>/outside: followed as <root><host>/outside. */
-	fd = oci_inroot_mkdir_p(s.rootfd, "/dev/pts", 0755);
-	CHECK(fd >= 0);
 	snprintf(want, sizeof(want), "%s%s/pts", s.root, s.outside);
-	CHECK(fd >= 0 && same_file(fd, want));
-	if (fd >= 0)
-		close(fd);
-	fd = oci_inroot_target(s.rootfd, "/dev/null", 1);
-	CHECK(fd >= 0);
-	if (fd >= 0)
-		close(fd);
+	CHECK(lands_on(oci_inroot_mkdir_p(s.rootfd, "/dev/pts", 0755), want));
+	snprintf(want, sizeof(want), "%s%s/null", s.root, s.outside);
+	CHECK(lands_on(oci_inroot_target(s.rootfd, "/dev/null", 1), want));
 	CHECK(outside_empty(&s));
 	scratch_free(&s);
 }
@@ -110,23 +113,13 @@ TEST(oci_inroot_dotdot_and_relative_links_stop_at_root)
 {
 	struct scratch s;
 	char want[PATH_MAX];
-	int fd;
 
 	if (scratch_make(&s))
 		SKIP("cannot make a scratch tree in /tmp");
-	fd = oci_inroot_mkdir_p(s.rootfd, "/up/x", 0755);
 	snprintf(want, sizeof(want), "%s/x", s.root);
-	CHECK(fd >= 0 && same_file(fd, want));
-	if (fd >= 0)
-		close(fd);
-	fd = oci_inroot_mkdir_p(s.rootfd, "../../../../x", 0755);
-	CHECK(fd >= 0 && same_file(fd, want));
-	if (fd >= 0)
-		close(fd);
-	fd = oci_inroot_open(s.rootfd, "/up/up/..", O_PATH);
-	CHECK(fd >= 0 && same_file(fd, s.root));
-	if (fd >= 0)
-		close(fd);
+	CHECK(lands_on(oci_inroot_mkdir_p(s.rootfd, "/up/x", 0755), want));
+	CHECK(lands_on(oci_inroot_mkdir_p(s.rootfd, "../../../../x", 0755), want));
+	CHECK(lands_on(oci_inroot_open(s.rootfd, "/up/up/..", O_PATH), s.root));
 	CHECK(outside_empty(&s));
 	scratch_free(&s);
 }
@@ -135,15 +128,11 @@ TEST(oci_inroot_dangling_link_is_made_inside)
 {
 	struct scratch s;
 	char want[PATH_MAX];
-	int fd;
 
 	if (scratch_make(&s))
 		SKIP("cannot make a scratch tree in /tmp");
-	fd = oci_inroot_mkdir_p(s.rootfd, "/dangling/sub", 0755);
 	snprintf(want, sizeof(want), "%s/made/here/sub", s.root);
-	CHECK(fd >= 0 && same_file(fd, want));
-	if (fd >= 0)
-		close(fd);
+	CHECK(lands_on(oci_inroot_mkdir_p(s.rootfd, "/dangling/sub", 0755), want));
 	scratch_free(&s);
 }
 
