@@ -14,9 +14,11 @@ command -v python3 >/dev/null || skip "needs python3 to edit config.json"
 command -v cc >/dev/null || skip "needs a C compiler for the exploit programs"
 
 # The runtime under attack: a scratch copy, never the build itself.
+# OCI_PEER=/usr/sbin/runc runs the same exploits against another runtime
+# with runc's command line, for comparison (docs/containers.md).
 mkdir -p "$T/bin"
-GAMUT_BUILT=$GAMUT
-cp "$GAMUT" "$T/bin/gamut"
+GAMUT_BUILT=${OCI_PEER:-$GAMUT}
+cp "$GAMUT_BUILT" "$T/bin/gamut"
 ln -s gamut "$T/bin/gamut-oci"
 GAMUT=$T/bin/gamut OCI=$T/bin/gamut-oci
 M="marker-$PFX"
