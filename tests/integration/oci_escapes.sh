@@ -129,6 +129,46 @@ for how in abs rel; do
 	check "/dev -> $how link: host ptmx untouched" host "$(cat "$V/ptmx")"
 done
 
+# ---- 2b. the same, raced: a directory swapped for a symlink during setup ----
+# A racer exchanges the rootfs's /data (a directory) with a symlink to a
+# host directory while containers start; a bind mount of a file onto
+# /data/f then created the file on the host about once in 500 runs.
+cat >"$T/racer.c" <<'EOF'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
+/* Swaps argv[1] and argv[2] (a directory and a symlink) for argv[3] s. */
+int main(int argc, char **argv)
+{
+	time_t end = time(NULL) + (argc > 3 ? atoi(argv[3]) : 10);
+
+	while (time(NULL) < end)
+		renameat2(AT_FDCWD, argv[1], AT_FDCWD, argv[2], RENAME_EXCHANGE);
+	return 0;
+}
+EOF
+sed -i 's/#include <time.h>/#include <time.h>\n#include <stdlib.h>/' "$T/racer.c"
+cc -O2 -o "$T/racer" "$T/racer.c" || fail "build racer"
+BR=$T/br V2=$T/victim2
+make_bundle "$BR"
+mkdir -p "$V2" "$BR/rootfs/data"
+ln -s "$V2" "$BR/rootfs/data-link"
+echo src >"$T/srcfile"
+edit_config "$BR" "c['mounts'].append({'destination':'/data/f','type':'bind','source':'$T/srcfile','options':['bind','ro']})"
+set_args "$BR" true
+"$T/racer" "$BR/rootfs/data" "$BR/rootfs/data-link" 30 &
+racer=$!
+n=0 t_end=$(($(date +%s) + 25))
+while [ $n -lt 300 ] && [ "$(date +%s)" -lt $t_end ]; do
+	oci run -b "$BR" "$PFX-race" </dev/null >/dev/null 2>&1
+	oci delete --force "$PFX-race" >/dev/null 2>&1
+	n=$((n + 1))
+	[ -z "$(ls -A "$V2")" ] || break
+done
+kill $racer 2>/dev/null; wait $racer 2>/dev/null
+check "raced /data swap ($n runs): nothing made outside the rootfs" "" "$(ls -A "$V2")"
+
 # ---- 3. no process.capabilities means no capabilities ----
 B3=$T/b3
 make_bundle "$B3"
