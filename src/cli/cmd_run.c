@@ -44,6 +44,13 @@ void cli_run_usage(FILE *f)
 "                      block to host code (for comparison and debugging)\n"
 "  --gdb PORT          GDB remote stub on 127.0.0.1:PORT; the guest waits for\n"
 "                      gdb to attach before its first instruction\n"
+"  --seccomp=kill|log|off\n"
+"                      each thread's system call allow-list once the VM is\n"
+"                      built: kill (default) ends gamut naming a forbidden\n"
+"                      call (exit status 159), log only logs it, off\n"
+"                      installs none (docs/sandbox.md)\n"
+"  --user USER[:GROUP] run the VM as USER after setup (as root); every\n"
+"                      capability is dropped either way\n"
 "\n"
 "NAME= names the device in a PV guest's manifest (--mode pv).\n"
 "hostfwd=RULE forwards a host port to the guest, in QEMU's syntax:\n"
@@ -153,7 +160,7 @@ static int parse_console(struct vm_config *cfg, const char *arg, struct gerr *er
 
 enum { OPT_MODE = 256, OPT_CPU, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM,
        OPT_CPUS, OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_HUGE, OPT_TRACE, OPT_GDB,
-       OPT_NO_JIT };
+       OPT_NO_JIT, OPT_SECCOMP, OPT_USER };
 
 static const struct option run_opts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -170,6 +177,8 @@ static const struct option run_opts[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "no-jit", no_argument, NULL, OPT_NO_JIT },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -232,6 +241,13 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 				return gerr_set(err, "--gdb %s: expected a TCP port, 1-65535", optarg);
 			cfg->gdb_port = (int)v;
 			break;
+		case OPT_SECCOMP:
+			if (sandbox_parse_seccomp(optarg, &cfg->sandbox.seccomp, err) < 0)
+				return -1;
+			break;
+		case OPT_USER:
+			cfg->sandbox.user = optarg;
+			break;
 		case 'h':
 			return 1;
 		default:
@@ -270,26 +286,27 @@ int cmd_run(int argc, char **argv)
 	}
 	if (ret < 0)
 		return cli_fail(&err);
+	/* Before any thread exists (src/sandbox/sandbox.h gives the order). */
+	if (sandbox_configure(&cfg.sandbox, &err) < 0)
+		return cli_fail(&err);
 	vm = calloc(1, sizeof(*vm));
 	if (!vm) {
 		gerr_set(&err, "out of memory");
 		return cli_fail(&err);
 	}
-	if (vm_create(vm, &cfg, &err) < 0) {
-		vm_destroy(vm);
-		free(vm);
-		return cli_fail(&err);
-	}
+	if (vm_create(vm, &cfg, &err) < 0)
+		goto fail;
 	if (cfg.gdb_port) {
 		gdb = gdb_stub_start(vm, cfg.gdb_port, &err);
-		if (!gdb) {
-			vm_destroy(vm);
-			free(vm);
-			return cli_fail(&err);
-		}
+		if (!gdb)
+			goto fail;
 		fprintf(stderr, "gamut: waiting for gdb on 127.0.0.1:%d "
 			"(gdb -ex 'target remote :%d')\n", cfg.gdb_port, cfg.gdb_port);
 	}
+	/* Every file, socket and device is open: no privilege is needed
+	 * from here on. */
+	if (sandbox_lockdown(&err) < 0)
+		goto fail;
 	err.msg[0] = '\0';
 	ret = vm_run(vm, &err);
 	gdb_stub_finish(gdb, ret);
@@ -298,4 +315,12 @@ int cmd_run(int argc, char **argv)
 	if (ret != 0 && err.msg[0])
 		cli_fail(&err);
 	return ret;
+
+fail:
+	/* Threads parked for the sandbox go on, only to be joined. */
+	sandbox_cancel();
+	gdb_stub_finish(gdb, 1);
+	vm_destroy(vm);
+	free(vm);
+	return cli_fail(&err);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/mode.h"
+#include "sandbox/sandbox.h"
 
 #define CONFIG_MAX_DISKS 8
 #define CONFIG_MAX_NETS	 4
@@ -47,6 +48,7 @@ struct vm_config {
 	bool trace;
 	bool no_jit; /* --cpu emu: interpreter only */
 	int gdb_port; /* 0: no GDB stub */
+	struct sandbox_policy sandbox; /* --seccomp, --user */
 };
 
 #endif
