@@ -53,6 +53,8 @@ static const int device_model[] = {
 	SCMP_SYS(getsockopt), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
 	SCMP_SYS(shutdown), SCMP_SYS(bind), SCMP_SYS(listen),
 	SCMP_SYS(accept), SCMP_SYS(accept4),
+	/* virtio-rng fills the guest's buffers from the kernel's pool */
+	SCMP_SYS(getrandom),
 };
 
 static const int evloop_only[] = {
