@@ -19,6 +19,7 @@
 #include <seccomp.h>
 #include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,6 +61,23 @@ static const int device_model[] = {
 static const int evloop_only[] = {
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait),
 };
+
+#if defined(__SANITIZE_ADDRESS__)
+/* LeakSanitizer's check at exit, on the main thread: it clones a tracer
+ * that ptrace-stops every thread and reads their registers and
+ * /proc/self/task (sanitizer_common's StopTheWorld), under the event loop's
+ * filter since that is the thread that exits.  Sanitizer builds only. */
+static const int leak_check_at_exit[] = {
+	SCMP_SYS(clone), SCMP_SYS(wait4), SCMP_SYS(ptrace), SCMP_SYS(open),
+	SCMP_SYS(openat), SCMP_SYS(getdents64), SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(readlink), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+	SCMP_SYS(prlimit64), SCMP_SYS(tgkill), SCMP_SYS(kill),
+	SCMP_SYS(getppid), SCMP_SYS(rt_sigaction), SCMP_SYS(getdents),
+};
+static const int leak_check_prctls[] = {
+	PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_SET_PTRACER, PR_SET_PDEATHSIG,
+};
+#endif
 
 static const int io_only[] = {
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev),
@@ -169,6 +187,12 @@ static void build(struct filter *f, enum sandbox_role role)
 		allow_devices(f);
 		ALLOW_ALL(f, evloop_only);
 		ALLOW_IOCTLS(f, tty_ioctls);
+#if defined(__SANITIZE_ADDRESS__)
+		ALLOW_ALL(f, leak_check_at_exit);
+		for (size_t i = 0; i < sizeof(leak_check_prctls) / sizeof(int); i++)
+			allow_arg(f, SCMP_SYS(prctl), 0, 0xffffffffu,
+				  (uint64_t)leak_check_prctls[i]);
+#endif
 		break;
 	case SANDBOX_IO:
 		ALLOW_ALL(f, io_only);
