@@ -9,8 +9,16 @@
 # one process has all four roles: event loop (main), vCPU, virtio-blk I/O
 # thread, GDB stub.  A PV guest with user-mode networking then shows the
 # same while it serves requests.
+#
+# Self-contained (no tests/lib): tests/integration/kvm_nested copies only
+# this folder into the nested VM, where SANDBOX_CPU=kvm runs it on KVM.
 set -u
-. "$(dirname "$0")/../lib/common.sh"
+: "${BUILD:=build}" "${GAMUT:=$PWD/$BUILD/gamut}"
+[ -x "$GAMUT" ] || { echo "FAIL: no gamut binary at $GAMUT"; exit 1; }
+skip() { echo "$*"; exit 77; }
+T=$(mktemp -d)
+pids=""
+trap 'kill $pids 2>/dev/null; rm -rf "$T"' EXIT
 GUESTS=$BUILD/guests/boot
 PV_EX=$BUILD/pv-examples
 [ -f "$GUESTS/pvh_entry.elf" ] || skip "no $GUESTS/pvh_entry.elf (make test-guests)"
@@ -30,6 +38,7 @@ start_held() {
 	"$GAMUT" run "${guest[@]}" --console none --disk "$T/disk.img" \
 		--gdb "$port" "$@" </dev/null >"$T/held.log" 2>&1 &
 	pid=$!
+	pids="$pids $pid"
 }
 
 # threads_show FIELD VALUE N: waits (10 s) until the process has N threads
@@ -60,7 +69,6 @@ stop() {
 
 # 1. Every thread, every role: Seccomp 2, CapEff 0.
 start_held
-at_exit "kill $pid"
 if got=$(threads_show Seccomp 2 4); then
 	ok "Seccomp: 2 in all 4 threads (event loop, vCPU, I/O, gdb)"
 else
@@ -141,7 +149,7 @@ if [ -f "$PV_EX/httpd.pv" ] && command -v curl >/dev/null; then
 	"$GAMUT" run --mode pv --cpu "$CPU" --kernel "$PV_EX/httpd.pv" --cmdline 10.0.2.15 \
 		--net "lan=user,hostfwd=tcp::$hport-:80" </dev/null >"$T/pv.log" 2>&1 &
 	pid=$!
-	at_exit "kill $pid"
+	pids="$pids $pid"
 	for i in $(seq 1 300); do
 		grep -q "httpd: listening" "$T/pv.log" && break
 		kill -0 "$pid" 2>/dev/null || break
