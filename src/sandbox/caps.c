@@ -133,11 +133,23 @@ int caps_drop_bounding(struct gerr *err)
 	return 0;
 }
 
-int caps_switch_user(const struct sandbox_id *id, struct gerr *err)
+/* True when every real, effective and saved id already is id's. */
+static bool ids_are(const struct sandbox_id *id)
 {
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
 
+	return getresuid(&r, &e, &s) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
+	       r == id->uid && e == id->uid && s == id->uid &&
+	       rg == id->gid && eg == id->gid && sg == id->gid;
+}
+
+int caps_switch_user(const struct sandbox_id *id, struct gerr *err)
+{
+	/* Started as that user already: nothing to switch, and setgroups
+	 * would be refused without privileges. */
+	if (ids_are(id))
+		return 0;
 	if (setgroups(1, &id->gid) < 0)
 		return gerr_errno(err, errno, "--user %s: setgroups", id->spec);
 	if (setresgid(id->gid, id->gid, id->gid) < 0)
@@ -146,11 +158,9 @@ int caps_switch_user(const struct sandbox_id *id, struct gerr *err)
 	if (setresuid(id->uid, id->uid, id->uid) < 0)
 		return gerr_errno(err, errno, "--user %s: setresuid %u", id->spec,
 				  (unsigned)id->uid);
-	/* A partial switch must never go unnoticed (CVE-class bugs come from
-	 * unchecked set*id results), so the ids are read back. */
-	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0 ||
-	    r != id->uid || e != id->uid || s != id->uid ||
-	    rg != id->gid || eg != id->gid || sg != id->gid)
+	/* A partial switch must never go unnoticed, so the ids are read
+	 * back rather than trusted from the calls' results alone. */
+	if (!ids_are(id))
 		return gerr_set(err, "--user %s: the switch to uid %u gid %u did not hold",
 				id->spec, (unsigned)id->uid, (unsigned)id->gid);
 	return 0;
