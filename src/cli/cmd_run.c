@@ -286,6 +286,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (ret < 0)
 		return cli_fail(&err);
+	for (unsigned i = 0; i < cfg.nr_nets; i++)
+		if (cfg.net[i].kind == NET_USER)
+			cfg.sandbox.host_dns = true;
 	/* Before any thread exists (src/sandbox/sandbox.h gives the order). */
 	if (sandbox_configure(&cfg.sandbox, &err) < 0)
 		return cli_fail(&err);

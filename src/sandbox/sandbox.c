@@ -13,7 +13,7 @@ enum gate_state { GATE_CLOSED, GATE_OPEN, GATE_CANCELLED };
 static struct {
 	bool configured;
 	bool test_hook;
-	enum sandbox_seccomp seccomp;
+	struct sandbox_policy policy; /* user: not kept (resolved into id) */
 	struct sandbox_id id;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -68,7 +68,8 @@ int sandbox_configure(const struct sandbox_policy *p, struct gerr *err)
 	 * conversion of the process, even gmtime_r's: the RTC's first read
 	 * would otherwise open a file under the vCPU's filter. */
 	tzset();
-	sb.seccomp = p->seccomp;
+	sb.policy = *p;
+	sb.policy.user = NULL;
 	sb.test_hook = hook && !strcmp(hook, "1");
 	sb.gate = GATE_CLOSED;
 	sb.configured = true;
@@ -118,10 +119,10 @@ int sandbox_enter(enum sandbox_role role, struct gerr *err)
 		return 0; /* setup failed: this thread is only waiting to be joined */
 	if (caps_clear_thread(err) < 0)
 		return gerr_prefix(err, "sandbox (%s thread): ", sandbox_role_name(role));
-	if (sb.seccomp == SANDBOX_SECCOMP_OFF)
+	if (sb.policy.seccomp == SANDBOX_SECCOMP_OFF)
 		return 0;
 	trap_set_role(role);
-	if (filter_load(role, sb.seccomp, err) < 0)
+	if (filter_load(role, &sb.policy, err) < 0)
 		return gerr_prefix(err, "sandbox (%s thread): ", sandbox_role_name(role));
 	return 0;
 }

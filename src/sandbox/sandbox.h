@@ -59,6 +59,11 @@ enum sandbox_seccomp { SANDBOX_SECCOMP_KILL, SANDBOX_SECCOMP_LOG, SANDBOX_SECCOM
 struct sandbox_policy {
 	enum sandbox_seccomp seccomp;
 	const char *user; /* --user U[:G], or NULL: stay who we are */
+	/* A --net user NIC: libslirp forwards the guest's DNS queries to the
+	 * host's resolver, which it reads from /etc/resolv.conf when a query
+	 * comes (and stats at most once a second), so the device threads may
+	 * open files read-only and stat them.  Seccomp cannot match a path. */
+	bool host_dns;
 };
 
 /* Parses --seccomp's argument (kill, log, off). */

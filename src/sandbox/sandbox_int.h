@@ -31,7 +31,7 @@ int caps_switch_user(const struct sandbox_id *id, struct gerr *err);
 int caps_clear_thread(struct gerr *err);
 
 /* seccomp.c: builds and loads `role`'s allow-list on the calling thread. */
-int filter_load(enum sandbox_role role, enum sandbox_seccomp mode,
+int filter_load(enum sandbox_role role, const struct sandbox_policy *p,
 		struct gerr *err);
 
 /* trap.c: the SIGSYS handler that names a forbidden call.  trap_install

@@ -175,16 +175,36 @@ static void allow_devices(struct filter *f)
 	ALLOW_IOCTLS(f, kvm_irq_ioctls);
 }
 
-static void build(struct filter *f, enum sandbox_role role)
+/* --net user only (sandbox.h, host_dns): libslirp's fopen and stat of
+ * /etc/resolv.conf.  Opens that could write, create or truncate stay
+ * forbidden; O_CLOEXEC and O_NONBLOCK are outside the mask. */
+static void allow_read_only_files(struct filter *f)
+{
+	const uint64_t writes = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
+				O_TMPFILE | O_PATH;
+
+	allow_arg(f, SCMP_SYS(openat), 2, writes, O_RDONLY);
+	allow_arg(f, SCMP_SYS(open), 1, writes, O_RDONLY);
+	allow(f, SCMP_SYS(newfstatat));
+	allow(f, SCMP_SYS(stat));
+	allow(f, SCMP_SYS(fstat));
+}
+
+static void build(struct filter *f, enum sandbox_role role,
+		  const struct sandbox_policy *p)
 {
 	allow_common(f);
 	switch (role) {
 	case SANDBOX_VCPU:
 		allow_devices(f);
+		if (p->host_dns)
+			allow_read_only_files(f);
 		ALLOW_IOCTLS(f, kvm_vcpu_ioctls);
 		break;
 	case SANDBOX_EVLOOP:
 		allow_devices(f);
+		if (p->host_dns)
+			allow_read_only_files(f);
 		ALLOW_ALL(f, evloop_only);
 		ALLOW_IOCTLS(f, tty_ioctls);
 #if defined(__SANITIZE_ADDRESS__)
@@ -207,10 +227,10 @@ static void build(struct filter *f, enum sandbox_role role)
 	}
 }
 
-int filter_load(enum sandbox_role role, enum sandbox_seccomp mode,
+int filter_load(enum sandbox_role role, const struct sandbox_policy *p,
 		struct gerr *err)
 {
-	uint32_t deny = mode == SANDBOX_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP;
+	uint32_t deny = p->seccomp == SANDBOX_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP;
 	struct filter f = { seccomp_init(deny), SCMP_ACT_ALLOW, 0 };
 	int rc;
 
@@ -219,7 +239,7 @@ int filter_load(enum sandbox_role role, enum sandbox_seccomp mode,
 	/* A 32-bit system call (int 0x80) gets the same answer as any
 	 * other forbidden one rather than libseccomp's silent kill. */
 	seccomp_attr_set(f.ctx, SCMP_FLTATR_ACT_BADARCH, deny);
-	build(&f, role);
+	build(&f, role, p);
 	rc = f.rc ? f.rc : seccomp_load(f.ctx);
 	seccomp_release(f.ctx);
 	if (rc < 0)

@@ -179,4 +179,27 @@ else
 	echo "skip PV httpd: needs $PV_EX/httpd.pv and curl"
 fi
 
+# 7. The kit's Linux: virtio-blk, virtio-rng, --net user with a DNS query
+# (libslirp then reads /etc/resolv.conf: docs/sandbox.md) and a ping.
+KIT=${GAMUT_KIT:-$BUILD/kit}
+if [ -f "$KIT/vmlinux" ]; then
+	cmd='echo sandboxed | dd of=/dev/vda conv=fsync 2>/dev/null; echo disk=$(head -c 9 /dev/vda)'
+	cmd="$cmd; echo rng=\$(head -c 8 /dev/hwrng | wc -c); ip link set eth0 up"
+	cmd="$cmd; udhcpc -i eth0 -n -q -t 5 -T 3 >/dev/null 2>&1; echo dhcp=\$?"
+	cmd="$cmd; nslookup localhost 10.0.2.3 >/dev/null 2>&1; echo dns-asked"
+	cmd="$cmd; ping -c 1 -W 5 10.0.2.2 >/dev/null && echo ping=ok"
+	out=$(timeout 300 "$GAMUT" run --cpu "$CPU" --kernel "$KIT/vmlinux" \
+		--initrd "$KIT/initramfs.cpio.gz" --disk "$T/disk.img" --net user \
+		--cmdline "console=ttyS0 reboot=k panic=-1 quiet gamut.cmd=\"$cmd\"" </dev/null 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q "^disk=sandboxed" <<<"$out" && grep -q "^rng=8" <<<"$out" &&
+	   grep -q "^dhcp=0" <<<"$out" && grep -q "^dns-asked" <<<"$out" && grep -q "^ping=ok" <<<"$out"; then
+		ok "Linux: disk, rng, DHCP, DNS and ping through slirp under the filters"
+	else
+		bad "Linux: status $rc: $(grep -aE "seccomp|^disk=|^rng=|^dhcp=|^dns|^ping" <<<"$out" | tr '\n' ' ')"
+	fi
+else
+	echo "skip Linux: no guest kit in $KIT (make guest-kit)"
+fi
+
 [ $fails -eq 0 ] || exit 1

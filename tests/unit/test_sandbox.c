@@ -53,6 +53,7 @@ static int run_filtered(enum sandbox_role role, bool forbidden, char *msg,
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
+		struct sandbox_policy p = { .seccomp = SANDBOX_SECCOMP_KILL };
 		struct gerr err;
 
 		dup2(fds[1], STDERR_FILENO);
@@ -60,7 +61,7 @@ static int run_filtered(enum sandbox_role role, bool forbidden, char *msg,
 		if (trap_install(&err) < 0)
 			_exit(2);
 		trap_set_role(role);
-		if (filter_load(role, SANDBOX_SECCOMP_KILL, &err) < 0)
+		if (filter_load(role, &p, &err) < 0)
 			_exit(3);
 		if (forbidden)
 			(void)getppid();
