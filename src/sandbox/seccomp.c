@@ -12,12 +12,11 @@
  * process. */
 #include "sandbox/sandbox_int.h"
 
-#include <sys/ioctl.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
