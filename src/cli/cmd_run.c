@@ -46,6 +46,13 @@ void cli_run_usage(FILE *f)
 "                      block to host code (for comparison and debugging)\n"
 "  --gdb PORT          GDB remote stub on 127.0.0.1:PORT; the guest waits for\n"
 "                      gdb to attach before its first instruction\n"
+"  --seccomp=kill|log|off\n"
+"                      each thread's system call allow-list once the VM is\n"
+"                      built: kill (default) ends gamut naming a forbidden\n"
+"                      call (exit status 159), log only logs it, off\n"
+"                      installs none (docs/sandbox.md)\n"
+"  --user USER[:GROUP] run the VM as USER after setup (as root); every\n"
+"                      capability is dropped either way\n"
 "  --jail DIR          run the VMM jailed (as root): new mount, PID, IPC and\n"
 "                      UTS namespaces (and network, without --net or --gdb),\n"
 "                      only the VM's own files under DIR as its root, a\n"
@@ -133,7 +140,7 @@ static int parse_console(struct vm_config *cfg, const char *arg, struct gerr *er
 
 enum { OPT_MODE = 256, OPT_CPU, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM,
        OPT_CPUS, OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_HUGE, OPT_TRACE, OPT_GDB,
-       OPT_NO_JIT, OPT_JAIL, OPT_JAIL_CPUS, OPT_JAIL_MEM };
+       OPT_NO_JIT, OPT_SECCOMP, OPT_USER, OPT_JAIL, OPT_JAIL_CPUS, OPT_JAIL_MEM };
 
 static const struct option run_opts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -150,6 +157,8 @@ static const struct option run_opts[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "no-jit", no_argument, NULL, OPT_NO_JIT },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "jail", required_argument, NULL, OPT_JAIL },
 	{ "jail-cpus", required_argument, NULL, OPT_JAIL_CPUS },
 	{ "jail-mem-overhead", required_argument, NULL, OPT_JAIL_MEM },
@@ -215,6 +224,13 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 				return gerr_set(err, "--gdb %s: expected a TCP port, 1-65535", optarg);
 			cfg->gdb_port = (int)v;
 			break;
+		case OPT_SECCOMP:
+			if (sandbox_parse_seccomp(optarg, &cfg->sandbox.seccomp, err) < 0)
+				return -1;
+			break;
+		case OPT_USER:
+			cfg->sandbox.user = optarg;
+			break;
 		case OPT_JAIL: cfg->jail_dir = optarg; break;
 		case OPT_JAIL_CPUS:
 			if (parse_u64(optarg, 1024, &v) < 0 || v < 1)
@@ -264,6 +280,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (ret < 0)
 		return cli_fail(&err);
+	for (unsigned i = 0; i < cfg.nr_nets; i++)
+		if (cfg.net[i].kind == NET_USER)
+			cfg.sandbox.host_dns = true;
+	/* Before any thread exists (src/sandbox/sandbox.h gives the order). */
+	if (sandbox_configure(&cfg.sandbox, &err) < 0)
+		return cli_fail(&err);
+	/* After the sandbox has resolved --user and read the time zone: the
+	 * jail holds neither /etc/passwd nor /etc/localtime. */
 	if (cfg.jail_dir) {
 		/* 1: the supervisor, once the jailed gamut has ended */
 		ret = jail_enter(&cfg, &status, &err);
@@ -277,21 +301,19 @@ int cmd_run(int argc, char **argv)
 		gerr_set(&err, "out of memory");
 		return cli_fail(&err);
 	}
-	if (vm_create(vm, &cfg, &err) < 0) {
-		vm_destroy(vm);
-		free(vm);
-		return cli_fail(&err);
-	}
+	if (vm_create(vm, &cfg, &err) < 0)
+		goto fail;
 	if (cfg.gdb_port) {
 		gdb = gdb_stub_start(vm, cfg.gdb_port, &err);
-		if (!gdb) {
-			vm_destroy(vm);
-			free(vm);
-			return cli_fail(&err);
-		}
+		if (!gdb)
+			goto fail;
 		fprintf(stderr, "gamut: waiting for gdb on 127.0.0.1:%d "
 			"(gdb -ex 'target remote :%d')\n", cfg.gdb_port, cfg.gdb_port);
 	}
+	/* Every file, socket and device is open: no privilege is needed
+	 * from here on. */
+	if (sandbox_lockdown(&err) < 0)
+		goto fail;
 	err.msg[0] = '\0';
 	ret = vm_run(vm, &err);
 	gdb_stub_finish(gdb, ret);
@@ -300,4 +322,12 @@ int cmd_run(int argc, char **argv)
 	if (ret != 0 && err.msg[0])
 		cli_fail(&err);
 	return ret;
+
+fail:
+	/* Threads parked for the sandbox go on, only to be joined. */
+	sandbox_cancel();
+	gdb_stub_finish(gdb, 1);
+	vm_destroy(vm);
+	free(vm);
+	return cli_fail(&err);
 }

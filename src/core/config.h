@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/mode.h"
+#include "sandbox/sandbox.h"
 
 #define CONFIG_MAX_DISKS 8
 #define CONFIG_MAX_NETS	 4
@@ -51,6 +52,7 @@ struct vm_config {
 	const char *jail_dir;	    /* --jail DIR (jail/jail.h), or NULL */
 	unsigned jail_cpus;	    /* CPU quota in cores; 0: ncpus + 1 */
 	uint64_t jail_mem_overhead; /* bytes over guest RAM; 0: 256 MiB */
+	struct sandbox_policy sandbox; /* --seccomp, --user */
 };
 
 /* Argument syntax shared by the options of `gamut run` (core/config_args.c).

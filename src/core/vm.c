@@ -6,6 +6,7 @@
 
 #include "boot/boot.h"
 #include "core/device.h"
+#include "sandbox/sandbox.h"
 
 const struct cpu_backend *cpu_backend_find(const char *name)
 {
@@ -77,6 +78,14 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct gerr err = { "" };
 
+	/* Per-thread setup first (it may open files), then this thread's
+	 * filter, then guest code. */
+	if ((v->vm->backend->vcpu_thread_setup &&
+	     v->vm->backend->vcpu_thread_setup(v, &err) < 0) ||
+	    sandbox_enter(SANDBOX_VCPU, &err) < 0) {
+		vm_stop(v->vm, VM_STOP_CRASH, 1, "vcpu %d: %s", v->index, err.msg);
+		return NULL;
+	}
 	if (v->vm->backend->vcpu_run(v, &err) < 0)
 		vm_stop(v->vm, VM_STOP_CRASH, 1, "vcpu %d: %s", v->index, err.msg);
 	return NULL;
@@ -95,6 +104,10 @@ int vm_run(struct vm *vm, struct gerr *err)
 			break;
 		}
 	}
+	/* The main thread has created every thread it will: from here on it
+	 * runs the event loop, then tears down, under its own filter. */
+	if (sandbox_enter(SANDBOX_EVLOOP, err) < 0)
+		vm_stop(vm, VM_STOP_CRASH, 1, "%s", err->msg);
 	if (!vm_should_stop(vm) && evloop_run(&vm->loop, err) < 0)
 		vm_stop(vm, VM_STOP_CRASH, 1, "%s", err->msg);
 	for (unsigned i = 0; i < started; i++)

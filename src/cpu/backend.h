@@ -83,6 +83,10 @@ struct cpu_backend {
 	 * Returns 0 when the VM stopped (whoever asked), or -1 with the reason
 	 * when this vCPU cannot go on (it then calls vm_stop with a failure). */
 	int (*vcpu_run)(struct vcpu *vcpu, struct gerr *err);
+	/* Optional: on the vCPU's thread just before vcpu_run, while it may
+	 * still open files; the thread's seccomp filter comes after it
+	 * (src/sandbox/sandbox.h). */
+	int (*vcpu_thread_setup)(struct vcpu *vcpu, struct gerr *err);
 	/* Makes a running vcpu_run notice a stop or a new interrupt promptly. */
 	void (*vcpu_kick)(struct vcpu *vcpu);
 	/* Drives a GSI line (level 0/1); edge devices pulse 1 then 0. */

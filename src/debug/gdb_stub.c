@@ -24,6 +24,7 @@
 #include "core/vm.h"
 #include "debug/gdb_cmd.h"
 #include "debug/gdb_proto.h"
+#include "sandbox/sandbox.h"
 
 struct gdb_stub {
 	struct vm *vm;
@@ -416,6 +417,13 @@ static void serve(struct gdb_stub *s)
 static void *stub_main(void *arg)
 {
 	struct gdb_stub *s = arg;
+	struct gerr err;
+
+	/* gdb's packets are parsed only under this thread's own filter. */
+	if (sandbox_enter(SANDBOX_GDB, &err) < 0) {
+		vm_stop(s->vm, VM_STOP_CRASH, 1, "--gdb: %s", err.msg);
+		return NULL;
+	}
 
 	/* Finished is looked at before each wait too: a VM that ended while
 	 * gdb was attached woke serve(), which drained the wake-up. */

@@ -2,10 +2,12 @@
  * exit status (V << 1) | 1, as QEMU's isa-debug-exit does.  Test guests use
  * it to report their result without a full ACPI power-off path. */
 #include <string.h>
+#include <unistd.h>
 
 #include "core/device.h"
 #include "core/layout.h"
 #include "core/vm.h"
+#include "sandbox/sandbox.h"
 
 static void debug_exit_io(void *opaque, uint64_t off, void *data, unsigned len,
 			  bool is_write, int cpu)
@@ -20,6 +22,11 @@ static void debug_exit_io(void *opaque, uint64_t off, void *data, unsigned len,
 		return;
 	}
 	memcpy(&v, data, len < 4 ? len : 4);
+	/* The test-only hook (docs/testing.md): a system call no role's
+	 * seccomp list allows, made from a device model on a guest's
+	 * request, as an exploited device model would. */
+	if (sandbox_test_hook())
+		(void)getppid();
 	vm_stop(vm, VM_STOP_EXIT, (int)((v << 1) | 1) & 0xff,
 		"guest wrote %u to the debug-exit port", v);
 }

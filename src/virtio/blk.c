@@ -18,6 +18,7 @@
 
 #include "core/device.h"
 #include "core/vm.h"
+#include "sandbox/sandbox.h"
 #include "virtio/transport.h"
 
 #define BLK_SECTOR 512u
@@ -206,7 +207,14 @@ static void blk_process(struct blk *b, struct virtq_chain *c)
 static void *blk_worker(void *arg)
 {
 	struct blk *b = arg;
+	struct gerr err;
 
+	/* Requests carry guest-chosen offsets and lengths: none is served
+	 * before this thread's own filter is in place. */
+	if (sandbox_enter(SANDBOX_IO, &err) < 0) {
+		vm_stop(b->dev.vm, VM_STOP_CRASH, 1, "%s: %s", b->dev.name, err.msg);
+		return NULL;
+	}
 	pthread_mutex_lock(&b->kick_lock);
 	while (!b->stop) {
 		if (!b->kicked) {

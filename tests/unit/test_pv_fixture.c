@@ -11,6 +11,7 @@
 
 static struct x86_state fake_state;
 uint64_t pvt_mem_bytes = PVT_MEM;
+enum console_kind pvt_console = CONSOLE_NONE;
 
 static int fake_get(struct vcpu *v, struct x86_state *st, struct gerr *err)
 {
@@ -104,7 +105,7 @@ int pvt_init(struct pvt *t)
 	vm->cfg.mode = mode_find("pv");
 	vm->cfg.cpu = "test";
 	vm->cfg.ncpus = vm->ncpus = 1;
-	vm->cfg.console = CONSOLE_NONE;
+	vm->cfg.console = pvt_console;
 	vm->cfg.mem_bytes = pvt_mem_bytes;
 	vm->backend = &state_only_backend;
 	vm->vcpu[0].vm = vm;

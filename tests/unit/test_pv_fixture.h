@@ -45,6 +45,8 @@ struct pvt {
 
 /* Guest RAM for pvt_init (PVT_MEM unless a caller, the fuzzer, changes it). */
 extern uint64_t pvt_mem_bytes;
+/* Where the guest's console goes: the PV platform opens it in pvt_init. */
+extern enum console_kind pvt_console;
 
 /* Creates the VM and the PV platform (no image loaded). */
 int pvt_init(struct pvt *t);

@@ -189,9 +189,9 @@ static int child(const char *image, const char *disk, const char *cmdline)
 	size_t len;
 	uint8_t *img = slurp(image, &len);
 
+	pvt_console = CONSOLE_STDIO;
 	if (!img || pvt_init(&t) < 0)
 		return NATIVE_SKIP;
-	t.vm->cfg.console = CONSOLE_STDIO;
 	t.vm->cfg.cmdline = cmdline;
 	if (disk) {
 		t.vm->cfg.disk[0] = (struct disk_config){ disk, "data", false };

@@ -133,7 +133,10 @@ struct emu_cpu {
 	uint32_t kvmclock_version;
 	/* kvm_pv.c: steal time and PV unhalt. */
 	uint64_t kvm_steal_msr, steal_ns, steal_last_delay, steal_next_ns;
-	int schedstat_fd; /* this vCPU thread's scheduler statistics, or -1 */
+	/* this vCPU thread's scheduler statistics, or one of: */
+	int schedstat_fd;
+#define SCHEDSTAT_UNOPENED (-1)	   /* opened on first use (bare test API) */
+#define SCHEDSTAT_UNAVAILABLE (-2) /* tried: never opened again */
 	bool pv_unhalted; /* atomic: a KVM_HC_KICK_CPU not yet consumed */
 	struct emu_fpu fpu;
 

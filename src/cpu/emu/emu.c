@@ -12,6 +12,7 @@
 #include "cpu/backend.h"
 #include "cpu/emu/dcache.h"
 #include "cpu/emu/irq_route.h"
+#include "cpu/emu/kvm_pv.h"
 #include "cpu/emu/lapic.h"
 
 struct emu_vm {
@@ -138,6 +139,13 @@ static int emu_vcpu_run(struct vcpu *v, struct gerr *err)
 	return 0;
 }
 
+static int emu_vcpu_thread_setup(struct vcpu *v, struct gerr *err)
+{
+	(void)err;
+	kvm_pv_thread_setup(v->backend);
+	return 0;
+}
+
 static void emu_vcpu_kick(struct vcpu *v)
 {
 	if (v->backend)
@@ -207,6 +215,7 @@ const struct cpu_backend cpu_backend_emu = {
 	.vcpu_set_state = emu_vcpu_set_state,
 	.vcpu_get_state = emu_vcpu_get_state,
 	.vcpu_run = emu_vcpu_run,
+	.vcpu_thread_setup = emu_vcpu_thread_setup,
 	.vcpu_kick = emu_vcpu_kick,
 	.irq_set = emu_irq_set,
 	.msi = emu_msi,

@@ -41,6 +41,14 @@ uint32_t kvm_pv_cpuid_features(unsigned pv)
 	return f;
 }
 
+void kvm_pv_thread_setup(struct emu_cpu *c)
+{
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+
+	/* Tried once: a failure is not retried under the seccomp filter. */
+	c->schedstat_fd = fd >= 0 ? fd : SCHEDSTAT_UNAVAILABLE;
+}
+
 /* ns this thread has waited on a run queue; false when unknown. */
 static bool run_delay_ns(struct emu_cpu *c, uint64_t *ns)
 {
@@ -48,8 +56,8 @@ static bool run_delay_ns(struct emu_cpu *c, uint64_t *ns)
 	unsigned long long run, wait;
 	ssize_t n;
 
-	if (c->schedstat_fd < 0)
-		c->schedstat_fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	if (c->schedstat_fd == SCHEDSTAT_UNOPENED)
+		kvm_pv_thread_setup(c);
 	if (c->schedstat_fd < 0)
 		return false;
 	n = pread(c->schedstat_fd, buf, sizeof(buf) - 1, 0);

@@ -46,6 +46,10 @@ uint32_t kvm_pv_cpuid_features(unsigned pv);
 bool kvm_pv_msr_read(struct emu_cpu *c, uint32_t idx, uint64_t *v);
 bool kvm_pv_msr_write(struct emu_cpu *c, uint32_t idx, uint64_t v);
 
+/* On the vCPU's own thread before its seccomp filter (src/sandbox):
+ * opens the thread's scheduler statistics, which steal time reads. */
+void kvm_pv_thread_setup(struct emu_cpu *c);
+
 /* Adds the steal time accrued since the last update to the guest's
  * structure, at most every STEAL_PERIOD_NS; cheap when disabled. */
 void kvm_pv_steal_poll(struct emu_cpu *c, uint64_t now_ns);

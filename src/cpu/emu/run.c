@@ -52,7 +52,7 @@ int emu_cpu_init(struct emu_cpu *c, struct guest_mem *mem, struct bus *pio,
 	c->vm = vm;
 	c->pv = vm && vm->cfg.mode ? vm->cfg.mode->pv : 0;
 	c->index = index;
-	c->schedstat_fd = -1;
+	c->schedstat_fd = SCHEDSTAT_UNOPENED;
 	if (pthread_mutex_init(&c->lock, NULL))
 		return -1;
 	if (pthread_cond_init(&c->wake, NULL)) {
