@@ -51,6 +51,12 @@ fi
 [ "$mem" = $(((128 + 256) << 20)) ] || fail "memory limit $mem, expected $(((128 + 256) << 20))"
 [ "$quota" = 200000 ] || fail "CPU quota $quota, expected 200000 (2 cores)"
 echo "ok: cgroup $cg: memory $mem bytes, CPU quota $quota us per 100 ms"
+# The sandbox holds inside the jail too: every thread filtered, no capability.
+for st in /proc/$pid/task/*/status; do
+	grep -q '^Seccomp:[[:space:]]*2$' "$st" || fail "a jailed thread without its seccomp filter: $st"
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' "$st" || fail "a jailed thread keeps capabilities: $st"
+done
+echo "ok: every jailed thread: Seccomp 2, CapEff 0"
 [ -z "$(ls -A "$J")" ] || fail "the jail wrote into $J on the host: $(ls -A "$J")"
 guest_wait_exit jail
 guest_ok jail
