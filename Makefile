@@ -6,12 +6,14 @@ BUILD	?= build
 CC	?= cc
 PKGS	:= slirp capstone json-c libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# capstone is dlopen'ed by --trace only (src/cpu/emu/trace.c says why).
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out capstone,$(PKGS)) 2>/dev/null)
+CAPSTONE_MAJOR := $(firstword $(subst ., ,$(shell pkg-config --modversion capstone 2>/dev/null)))
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Iinclude $(PKG_CFLAGS) \
 	   -fno-strict-aliasing -MMD -MP
-LDLIBS	+= $(PKG_LIBS) -lpthread -lm
+LDLIBS	+= $(PKG_LIBS) -lpthread -lm -ldl
 ifeq ($(SAN),1)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
@@ -58,6 +60,11 @@ $(BUILD)/bios/bios.bin: $(BIOS_ASM)
 BIOS_IMAGE_OBJ := $(BUILD)/src/bios/bios_image.o $(BUILD)/fuzz/obj/src/bios/bios_image.o
 $(BIOS_IMAGE_OBJ): $(BUILD)/bios/bios.bin
 $(BIOS_IMAGE_OBJ): CFLAGS += -DGAMUT_BIOS_BIN='"$(abspath $(BUILD))/bios/bios.bin"'
+
+TRACE_OBJ := $(BUILD)/src/cpu/emu/trace.o $(BUILD)/fuzz/obj/src/cpu/emu/trace.o
+ifneq ($(CAPSTONE_MAJOR),)
+$(TRACE_OBJ): CFLAGS += -DGAMUT_CAPSTONE_SONAME='"libcapstone.so.$(CAPSTONE_MAJOR)"'
+endif
 
 # The spectrum workload, native and static (also copied into the guest kit).
 $(BUILD)/gamut-workload: workload/workload.c

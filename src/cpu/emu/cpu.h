@@ -499,6 +499,9 @@ void emu_debug_fault(struct emu_cpu *c);
 /* The x87/SSE state in the backend-neutral form, for the debugger. */
 void emu_get_fpu(const struct emu_cpu *c, struct x86_fpu *f);
 void emu_set_fpu(struct emu_cpu *c, const struct x86_fpu *f);
+/* Loads the disassembler --trace prints with; call during setup (it opens
+ * a library).  Without it trace lines carry the bytes only. */
+int trace_load(struct gerr *err);
 /* The trace line for one instruction (trace.c). */
 void trace_insn(struct emu_cpu *c, const uint8_t *bytes, unsigned len);
 void trace_unimplemented(struct emu_cpu *c, const uint8_t *bytes,

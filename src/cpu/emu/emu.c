@@ -59,6 +59,8 @@ static int emu_vcpu_init(struct vm *vm, struct vcpu *v, struct gerr *err)
 	struct emu_vm *ev = vm->backend_state;
 	struct emu_cpu *c = malloc(sizeof(*c));
 
+	if (vm->cfg.trace && trace_load(err))
+		return -1;
 	if (!c || emu_cpu_init(c, &vm->mem, &vm->pio, &vm->mmio, vm, v->index)) {
 		free(c);
 		return gerr_set(err, "emu: cannot create the vCPU");
