@@ -29,8 +29,17 @@ static const char *const fz_vdev_class[FZ_NDEV] = {
 };
 static const unsigned fz_vdev_queues[FZ_NDEV] = { 1, 2, 2, 1 };
 
+/* A queue as the driver set it up (its own record: the guest knows where
+ * it put its rings), for offering chains on it. */
+struct fz_queue {
+	uint64_t desc, avail;
+	uint16_t size; /* 0: not set up */
+	uint16_t next; /* the next descriptor to fill */
+};
+
 struct fz_virtio {
 	struct vm vm;
+	struct fz_queue q[FZ_NDEV][2];
 	void *blk; /* the virtio-blk state: its I/O thread is waited for */
 	unsigned slot[FZ_NDEV]; /* virtio-mmio slot of each attached device */
 	unsigned dev;		/* the first device attached */
@@ -155,6 +164,7 @@ static inline int fz_virtio_init(struct fz_virtio *f, const char *mode,
 	fz_con_opaque = NULL;
 	if (fz_vm_init(&f->vm, mode) < 0)
 		return -1;
+	memset(f->q, 0, sizeof(f->q));
 	f->blk = NULL;
 	f->vm.cfg.disk[0].path = fz_disk(64);
 	f->vm.cfg.nr_disks = f->vm.cfg.disk[0].path ? 1 : 0;
@@ -269,11 +279,23 @@ static inline uint64_t fz_ring(unsigned slot, unsigned q)
 	return slot * 0x8000ull + q * 0x2000ull;
 }
 
+/* Records queue q of device `dev` as set up with `size` entries at
+ * fz_ring(dev, q); returns the avail and used ring addresses in r[1..2]. */
+static inline void fz_queue_layout(struct fz_virtio *fv, unsigned dev,
+				   unsigned q, uint16_t size, uint64_t r[3])
+{
+	r[0] = fz_ring(dev, q);
+	r[1] = r[0] + 16ull * size;
+	r[2] = (r[1] + 6 + 2ull * size + 3) & ~3ull;
+	fv->q[dev][q] = (struct fz_queue){ r[0], r[1], size, 0 };
+}
+
 /* The Linux bring-up on `slot`: reset, features from `fb`, every queue
  * with 1 << (qsz % 9) entries at fz_ring(), DRIVER_OK. */
-static inline void fz_mm_bringup(struct vm *vm, unsigned slot, unsigned nq,
-				 uint8_t fb, uint8_t qsz)
+static inline void fz_mm_bringup(struct fz_virtio *fv, unsigned slot,
+				 unsigned nq, uint8_t fb, uint8_t qsz)
 {
+	struct vm *vm = &fv->vm;
 	uint64_t f = 0, want;
 	uint16_t size = (uint16_t)(1u << (qsz % 9));
 
@@ -291,19 +313,61 @@ static inline void fz_mm_bringup(struct vm *vm, unsigned slot, unsigned nq,
 	fz_mm_wr(vm, slot, 0x70, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 					 VIRTIO_STATUS_FEATURES_OK);
 	for (unsigned q = 0; q < nq; q++) {
-		uint64_t desc = fz_ring(slot, q), avail = desc + 16ull * size;
-		uint64_t used = (avail + 6 + 2ull * size + 3) & ~3ull;
+		uint64_t r[3];
 
+		fz_queue_layout(fv, slot, q, size, r);
 		fz_mm_wr(vm, slot, 0x30, q);
 		fz_mm_wr(vm, slot, 0x38, size);
-		fz_mm_wr(vm, slot, 0x80, (uint32_t)desc);
-		fz_mm_wr(vm, slot, 0x90, (uint32_t)avail);
-		fz_mm_wr(vm, slot, 0xa0, (uint32_t)used);
+		fz_mm_wr(vm, slot, 0x80, (uint32_t)r[0]);
+		fz_mm_wr(vm, slot, 0x90, (uint32_t)r[1]);
+		fz_mm_wr(vm, slot, 0xa0, (uint32_t)r[2]);
 		fz_mm_wr(vm, slot, 0x44, 1);
 	}
 	fz_mm_wr(vm, slot, 0x70, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 					 VIRTIO_STATUS_FEATURES_OK |
 					 VIRTIO_STATUS_DRIVER_OK);
+}
+
+/* The driver offers a chain on queue q of device `dev` (as its bring-up
+ * recorded it): u8 count (1 to 4 descriptors), then per descriptor u16
+ * length and u8 flags (bit 0: device-writable).  Buffer i of the chain is
+ * at 0x40000 + 0x10000 * dev + 0x8000 * q + 0x2000 * i, where RAM writes
+ * can reach it.  The descriptors come from the table in turn, the head
+ * goes into the avail ring and its index moves on, whatever the guest's
+ * other writes did to them. */
+static inline void fz_offer(struct fz_virtio *fv, unsigned dev, unsigned q,
+			    const uint8_t **p, const uint8_t *end)
+{
+	struct fz_queue *fq = &fv->q[dev % FZ_NDEV][q % 2];
+	unsigned n = fz_get(p, end, 1) % 4 + 1;
+	uint16_t head, aidx = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t buf = 0x40000 + 0x10000ull * (dev % FZ_NDEV) +
+			       0x8000ull * (q % 2) + 0x2000ull * i;
+		uint32_t len = fz_get(p, end, 2);
+		uint16_t flags = (fz_get(p, end, 1) & 1) ? VIRTQ_DESC_F_WRITE : 0;
+		uint16_t idx, next;
+		uint8_t d[16];
+
+		if (!fq->size)
+			continue;
+		idx = (uint16_t)((fq->next + i) % fq->size);
+		next = (uint16_t)((idx + 1) % fq->size);
+		flags |= i + 1 < n ? VIRTQ_DESC_F_NEXT : 0;
+		memcpy(d, &buf, 8);
+		memcpy(d + 8, &len, 4);
+		memcpy(d + 12, &flags, 2);
+		memcpy(d + 14, &next, 2);
+		gmem_write(&fv->vm.mem, fq->desc + 16ull * idx, d, sizeof(d));
+	}
+	if (!fq->size)
+		return;
+	head = (uint16_t)(fq->next % fq->size);
+	fq->next = (uint16_t)(fq->next + n);
+	gmem_read_u16(&fv->vm.mem, fq->avail + 2, &aidx);
+	gmem_write_u16(&fv->vm.mem, fq->avail + 4 + 2ull * (aidx % fq->size), head);
+	gmem_write_u16(&fv->vm.mem, fq->avail + 2, (uint16_t)(aidx + 1));
 }
 
 /* ---- one device's requests through real virtqueues ---- */
@@ -322,14 +386,15 @@ static inline void fz_mm_bringup(struct vm *vm, unsigned slot, unsigned nq,
  *           2 host event: a frame (net) or console input (console)
  *           3 config write: u8 offset, u8 length (1..8), value bytes
  *           4 config read: u8 offset, u8 length, then InterruptACK of all
- *           5 reset and bring up again: u8 features, u8 queue size */
+ *           5 reset and bring up again: u8 features, u8 queue size
+ *           6 offer a chain (fz_offer) on queue op >> 3 and kick it */
 static inline void fz_vdev_step(struct fz_virtio *f, unsigned op,
 				const uint8_t **p, const uint8_t *end)
 {
 	uint8_t buf[8] = { 0 };
 	unsigned off, len;
 
-	switch (op % 6) {
+	switch (op % 7) {
 	case 0:
 		fz_mm_wr(&f->vm, 0, 0x50, op >> 3);
 		break;
@@ -346,7 +411,7 @@ static inline void fz_vdev_step(struct fz_virtio *f, unsigned op,
 	case 4:
 		off = fz_get(p, end, 1);
 		len = fz_get(p, end, 1) % 8 + 1;
-		if (op % 6 == 3) {
+		if (op % 7 == 3) {
 			for (unsigned i = 0; i < len; i++)
 				buf[i] = (uint8_t)fz_get(p, end, 1);
 			bus_access(&f->vm.mmio, fz_mm_addr(0, 0x100 + off), buf, len,
@@ -357,10 +422,15 @@ static inline void fz_vdev_step(struct fz_virtio *f, unsigned op,
 			fz_mm_wr(&f->vm, 0, 0x64, fz_mm_rd(&f->vm, 0, 0x60));
 		}
 		break;
-	default:
+	case 5:
 		off = fz_get(p, end, 1);
-		fz_mm_bringup(&f->vm, 0, fz_vdev_queues[f->dev], (uint8_t)off,
+		fz_mm_bringup(f, 0, fz_vdev_queues[f->dev], (uint8_t)off,
 			      (uint8_t)fz_get(p, end, 1));
+		break;
+	default:
+		off = (op >> 3) % fz_vdev_queues[f->dev];
+		fz_offer(f, 0, off, p, end);
+		fz_mm_wr(&f->vm, 0, 0x50, off);
 		break;
 	}
 }
@@ -375,7 +445,7 @@ static inline void fz_vdev_setup(struct fz_virtio *f, const uint8_t **p,
 		img = (size_t)(end - *p);
 	gmem_write(&f->vm.mem, 0, *p, img);
 	*p += img;
-	fz_mm_bringup(&f->vm, 0, fz_vdev_queues[f->dev], fb, qsz);
+	fz_mm_bringup(f, 0, fz_vdev_queues[f->dev], fb, qsz);
 }
 
 /* A per-device target's whole body. */

@@ -9,7 +9,7 @@
  *
  * Input: operations, one byte each and its operands (u8 dev picks one of
  * the four functions; widths are 1, 2, 4 or 8 from a u8):
- *   op % 11: 0 config write: u8 dev (4: the host bridge), u8 register,
+ *   op % 12: 0 config write: u8 dev (4: the host bridge), u8 register,
  *              u8 width (1, 2, 4), u32 value
  *            1 config read: u8 dev, u8 register, u8 width
  *            2 BAR 4 write: u8 dev, u16 offset, u8 width, u64 value
@@ -23,7 +23,8 @@
  *            8 notify: u8 dev, u8 queue
  *            9 ISR read (which clears it): u8 dev
  *            10 a host event: a frame from the network to virtio-net or
- *               console input to virtio-console (fz_host_event) */
+ *               console input to virtio-console (fz_host_event)
+ *            11 offer a chain (fz_offer): u8 dev, u8 queue */
 #include "fuzz_virtio.h"
 #include "pci/msix.h"
 #include "pci/pci.h"
@@ -77,15 +78,15 @@ static void fz_common_wr(struct vm *vm, struct pci_dev *d, unsigned off,
 }
 
 /* Queue setup of the bring-up; vectors 1.. for the queues with MSI-X. */
-static void fz_vp_queues(struct vm *vm, struct pci_dev *d, unsigned dev,
+static void fz_vp_queues(struct fz_virtio *f, struct pci_dev *d, unsigned dev,
 			 uint16_t size, uint8_t flags)
 {
+	struct vm *vm = &f->vm;
+
 	for (unsigned q = 0; q < fz_vdev_queues[dev]; q++) {
 		uint64_t ring[3];
 
-		ring[0] = fz_ring(dev, q);
-		ring[1] = ring[0] + 16ull * size;
-		ring[2] = (ring[1] + 6 + 2ull * size + 3) & ~3ull;
+		fz_queue_layout(f, dev, q, size, ring);
 		fz_common_wr(vm, d, VPCI_Q_SELECT, 2, q);
 		fz_common_wr(vm, d, VPCI_Q_SIZE, 2, size);
 		for (unsigned i = 0; i < 3; i++) {
@@ -105,9 +106,10 @@ static void fz_vp_queues(struct vm *vm, struct pci_dev *d, unsigned dev,
 }
 
 /* The Linux driver's order: reset, features, (MSI-X), queues, DRIVER_OK. */
-static void fz_vp_bringup(struct vm *vm, unsigned dev, uint8_t fb, uint8_t qsz,
-			  uint8_t flags)
+static void fz_vp_bringup(struct fz_virtio *fv, unsigned dev, uint8_t fb,
+			  uint8_t qsz, uint8_t flags)
 {
+	struct vm *vm = &fv->vm;
 	struct pci_dev *d = fz_fn[dev];
 	unsigned s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
 	uint64_t f = 0, want;
@@ -136,7 +138,7 @@ static void fz_vp_bringup(struct vm *vm, unsigned dev, uint8_t fb, uint8_t qsz,
 		}
 		fz_common_wr(vm, d, VPCI_MSIX_CONFIG, 2, 0);
 	}
-	fz_vp_queues(vm, d, dev, (uint16_t)(1u << (qsz % 9)), flags);
+	fz_vp_queues(fv, d, dev, (uint16_t)(1u << (qsz % 9)), flags);
 	fz_common_wr(vm, d, VPCI_STATUS, 1, s | VIRTIO_STATUS_DRIVER_OK);
 }
 
@@ -151,7 +153,7 @@ static void fz_pci_step(struct fz_virtio *f, unsigned op, const uint8_t **p,
 	unsigned dev, reg, w, a, b;
 	uint64_t v = 0;
 
-	switch (op %= 11) {
+	switch (op %= 12) {
 	case 0:
 	case 1:
 		dev = fz_get(p, end, 1) % (FZ_NDEV + 1);
@@ -179,7 +181,7 @@ static void fz_pci_step(struct fz_virtio *f, unsigned op, const uint8_t **p,
 		dev = fz_get(p, end, 1) % FZ_NDEV;
 		a = fz_get(p, end, 1);
 		b = fz_get(p, end, 1);
-		fz_vp_bringup(&f->vm, dev, (uint8_t)a, (uint8_t)b,
+		fz_vp_bringup(f, dev, (uint8_t)a, (uint8_t)b,
 			      (uint8_t)fz_get(p, end, 1));
 		break;
 	case 8:
@@ -194,8 +196,12 @@ static void fz_pci_step(struct fz_virtio *f, unsigned op, const uint8_t **p,
 		fz_bar(&f->vm, fz_fn[dev], VIRTIO_PCI_BAR, VIRTIO_PCI_ISR_OFF, 1, 0,
 		       false);
 		break;
-	default:
+	case 10:
 		fz_host_event(p, end);
+		break;
+	default:
+		dev = fz_get(p, end, 1) % FZ_NDEV;
+		fz_offer(f, dev, fz_get(p, end, 1), p, end);
 		break;
 	}
 }
