@@ -18,16 +18,19 @@
  *   3 e1000 read   u16 register/4
  *   4 RAM write    fz_ram_write (fuzz_common.h)
  *   5 frame in     u8 length/4, bytes follow (up to the input's end)
- *   6 ATA command  u8 where (bit 0 channel, bit 1 drive), u8 features, u16
- *                  count, 6 bytes LBA, u8 command: the task file written
- *                  high-order bytes first (LBA48 style), then the command
+ *   6 ATA command  u8 where (bit 0 channel, bit 1 drive, bit 2 LBA and
+ *                  count inside the image, bit 3 command from a table of
+ *                  the data commands), u8 features, u16 count, 6 bytes LBA,
+ *                  u8 command: the task file written high-order bytes
+ *                  first (LBA48 style), then the command
  *   7 ATA PIO data u8 where (bit 0 channel, bit 7 write), u16 words (< 4096,
  *                  FZ_PIO_WORDS per input): 2-byte data-port reads, or
  *                  writes of the next input bytes
  *   8 ATA DMA      u8 where (bit 0 channel, bit 1 to memory), u8 entries
  *                  (1-8), per entry u16 byte count and u8 (bit 0: last);
  *                  builds the PRD table at 0x1000 + 0x100 * channel over
- *                  buffers at 0x20000 + 0x2000 * i, then starts the engine
+ *                  buffers at 0x20000 + 0x2000 * i, then (re)starts the
+ *                  engine
  *   9 e1000 TX     u8 count (1-8), per descriptor u8 flags (bit 0: raw low
  *                  quadword from the input instead of a buffer address at
  *                  0x60000 + 0x1000 * i) and 8 bytes of high quadword; the
@@ -117,15 +120,30 @@ static void fz_nic_wr(struct fz_pc *f, unsigned reg, uint32_t v)
 		   true, 0);
 }
 
+/* The ATA commands that move data or answer with some: picked by table
+ * when the operation asks, since a random byte is one of them 1 time in 13. */
+static const uint8_t ata_cmds[] = {
+	0x20, 0x24, 0x29, 0xc4, 0x30, 0x34, 0x39, 0xc5, 0xc8, 0x25, 0xca,
+	0x35, 0xec, 0xe7, 0xef, 0xc6, 0x40, 0xf8, 0x27, 0x42,
+};
+
 static void fz_ata_command(struct fz_pc *f, const uint8_t **p, const uint8_t *end)
 {
 	unsigned where = fz_get(p, end, 1);
 	uint16_t base = cmd_base[where & 1];
-	uint32_t feat = fz_get(p, end, 1), count = fz_get(p, end, 2);
+	uint32_t feat = fz_get(p, end, 1), count = fz_get(p, end, 2), cmd;
 	uint8_t lba[6];
 
 	for (unsigned i = 0; i < 6; i++)
 		lba[i] = (uint8_t)fz_get(p, end, 1);
+	if (where & 4) { /* inside the 64-sector image: the data paths */
+		lba[0] %= 64;
+		memset(lba + 1, 0, 5);
+		count = count % 8 + 1;
+	}
+	cmd = fz_get(p, end, 1);
+	if (where & 8)
+		cmd = ata_cmds[cmd % sizeof(ata_cmds)];
 	fz_out(f, base + 6, 1, 0xe0 | (where & 2) << 3 | (lba[3] & 0xf));
 	/* LBA48: the "previous" bytes, then the current ones. */
 	fz_out(f, base + 1, 1, 0);
@@ -138,7 +156,7 @@ static void fz_ata_command(struct fz_pc *f, const uint8_t **p, const uint8_t *en
 	fz_out(f, base + 3, 1, lba[0]);
 	fz_out(f, base + 4, 1, lba[1]);
 	fz_out(f, base + 5, 1, lba[2]);
-	fz_out(f, base + 7, 1, fz_get(p, end, 1));
+	fz_out(f, base + 7, 1, cmd);
 }
 
 static void fz_ata_pio(struct fz_pc *f, const uint8_t **p, const uint8_t *end)
@@ -167,6 +185,7 @@ static void fz_ata_dma(struct fz_pc *f, const uint8_t **p, const uint8_t *end)
 		gmem_write(&f->vm.mem, prd + 8 * i, e, sizeof(e));
 	}
 	fz_out(f, bm + ATA_BM_PRD, 4, prd);
+	fz_out(f, bm + ATA_BM_CMD, 1, 0); /* a start is a 0 -> 1 edge */
 	fz_out(f, bm + ATA_BM_CMD, 1,
 	       ATA_BM_CMD_START | ((where & 2) ? ATA_BM_CMD_TOMEM : 0));
 }

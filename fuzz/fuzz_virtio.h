@@ -20,7 +20,8 @@
 #include "virtio/blk.h"
 #include "virtio/transport.h"
 
-/* Device indexes: also the virtio-mmio slot when all four are attached. */
+/* Device indexes: also the virtio-mmio slot when all four are attached (a
+ * lone device is in slot 0). */
 enum { FZ_BLK, FZ_NET, FZ_CON, FZ_RNG, FZ_NDEV };
 #define FZ_ALL 0xfu
 
@@ -40,9 +41,8 @@ struct fz_queue {
 struct fz_virtio {
 	struct vm vm;
 	struct fz_queue q[FZ_NDEV][2];
-	void *blk; /* the virtio-blk state: its I/O thread is waited for */
-	unsigned slot[FZ_NDEV]; /* virtio-mmio slot of each attached device */
-	unsigned dev;		/* the first device attached */
+	void *blk;    /* the virtio-blk state: its I/O thread is waited for */
+	unsigned dev; /* the first device attached */
 };
 
 /* One operation of a target's stream: `op` is its first byte; the step
@@ -156,7 +156,6 @@ static inline void fz_host_event(const uint8_t **p, const uint8_t *end)
 static inline int fz_virtio_init(struct fz_virtio *f, const char *mode,
 				 unsigned devs)
 {
-	unsigned slot = 0;
 	void *st;
 
 	fz_nb = NULL;
@@ -181,7 +180,6 @@ static inline int fz_virtio_init(struct fz_virtio *f, const char *mode,
 			return -1;
 		if (i == FZ_BLK)
 			f->blk = st;
-		f->slot[i] = slot++;
 	}
 	return 0;
 }
