@@ -190,6 +190,20 @@ static void fz_ata_dma(struct fz_pc *f, const uint8_t **p, const uint8_t *end)
 	       ATA_BM_CMD_START | ((where & 2) ? ATA_BM_CMD_TOMEM : 0));
 }
 
+/* A driver's ring set-up: base, length, head 0, the unit on, the tail
+ * moved.  The receive and transmit register blocks (from E1000_RDBAL and
+ * E1000_TDBAL) have the same layout. */
+static void fz_nic_ring(struct fz_pc *f, unsigned bal, uint32_t ring,
+			unsigned ctl_reg, uint32_t ctl, uint32_t tail)
+{
+	fz_nic_wr(f, bal, ring);
+	fz_nic_wr(f, bal + (E1000_TDBAH - E1000_TDBAL), 0);
+	fz_nic_wr(f, bal + (E1000_TDLEN - E1000_TDBAL), 16 * FZ_RING_LEN);
+	fz_nic_wr(f, bal + (E1000_TDH - E1000_TDBAL), 0);
+	fz_nic_wr(f, ctl_reg, ctl);
+	fz_nic_wr(f, bal + (E1000_TDT - E1000_TDBAL), tail);
+}
+
 static void fz_nic_tx(struct fz_pc *f, const uint8_t **p, const uint8_t *end)
 {
 	unsigned n = fz_get(p, end, 1) % FZ_RING_LEN + 1;
@@ -205,12 +219,8 @@ static void fz_nic_tx(struct fz_pc *f, const uint8_t **p, const uint8_t *end)
 		d[3] = fz_get(p, end, 4);
 		gmem_write(&f->vm.mem, FZ_TX_RING + 16 * i, d, sizeof(d));
 	}
-	fz_nic_wr(f, E1000_TDBAL, FZ_TX_RING);
-	fz_nic_wr(f, E1000_TDBAH, 0);
-	fz_nic_wr(f, E1000_TDLEN, 16 * FZ_RING_LEN);
-	fz_nic_wr(f, E1000_TDH, 0);
-	fz_nic_wr(f, E1000_TCTL, E1000_TCTL_EN);
-	fz_nic_wr(f, E1000_TDT, n % FZ_RING_LEN);
+	fz_nic_ring(f, E1000_TDBAL, FZ_TX_RING, E1000_TCTL, E1000_TCTL_EN,
+		    n % FZ_RING_LEN);
 }
 
 static void fz_nic_rx(struct fz_pc *f, const uint8_t **p, const uint8_t *end)
@@ -222,12 +232,8 @@ static void fz_nic_rx(struct fz_pc *f, const uint8_t **p, const uint8_t *end)
 
 		gmem_write(&f->vm.mem, FZ_RX_RING + 16 * i, d, sizeof(d));
 	}
-	fz_nic_wr(f, E1000_RDBAL, FZ_RX_RING);
-	fz_nic_wr(f, E1000_RDBAH, 0);
-	fz_nic_wr(f, E1000_RDLEN, 16 * FZ_RING_LEN);
-	fz_nic_wr(f, E1000_RDH, 0);
-	fz_nic_wr(f, E1000_RCTL, rctl);
-	fz_nic_wr(f, E1000_RDT, fz_get(p, end, 1) % FZ_RING_LEN);
+	fz_nic_ring(f, E1000_RDBAL, FZ_RX_RING, E1000_RCTL, rctl,
+		    fz_get(p, end, 1) % FZ_RING_LEN);
 }
 
 static void fz_op(struct fz_pc *f, unsigned kind, const uint8_t **p,
