@@ -19,6 +19,7 @@
 #include "core/device.h"
 #include "core/vm.h"
 #include "sandbox/sandbox.h"
+#include "virtio/blk.h"
 #include "virtio/transport.h"
 
 #define BLK_SECTOR 512u
@@ -62,7 +63,8 @@ struct blk {
 	bool worker_started;
 	pthread_mutex_t kick_lock;
 	pthread_cond_t kick_cond;
-	bool kicked, stop;
+	pthread_cond_t idle_cond; /* busy went false with no kick pending */
+	bool kicked, stop, busy;
 	struct virtq_chain chain; /* the I/O thread's current request */
 };
 
@@ -222,10 +224,15 @@ static void *blk_worker(void *arg)
 			continue;
 		}
 		b->kicked = false;
+		b->busy = true;
 		pthread_mutex_unlock(&b->kick_lock);
 		blk_process(b, &b->chain);
 		pthread_mutex_lock(&b->kick_lock);
+		b->busy = false;
+		if (!b->kicked)
+			pthread_cond_broadcast(&b->idle_cond);
 	}
+	pthread_cond_broadcast(&b->idle_cond);
 	pthread_mutex_unlock(&b->kick_lock);
 	return NULL;
 }
@@ -260,8 +267,25 @@ static void blk_free(struct blk *b)
 	if (b->fd >= 0)
 		close(b->fd);
 	pthread_cond_destroy(&b->kick_cond);
+	pthread_cond_destroy(&b->idle_cond);
 	pthread_mutex_destroy(&b->kick_lock);
 	free(b);
+}
+
+void virtio_blk_wait_idle(void *state)
+{
+	struct blk_set *set = state;
+
+	for (unsigned i = 0; set && i < set->n; i++) {
+		struct blk *b = set->blk[i];
+
+		if (!b->worker_started)
+			continue;
+		pthread_mutex_lock(&b->kick_lock);
+		while ((b->kicked || b->busy) && !b->stop)
+			pthread_cond_wait(&b->idle_cond, &b->kick_lock);
+		pthread_mutex_unlock(&b->kick_lock);
+	}
 }
 
 static int blk_open(struct blk *b, const struct disk_config *dc,
@@ -296,6 +320,7 @@ static int blk_add(struct vm *vm, struct blk_set *set, unsigned i,
 	b->index = i;
 	pthread_mutex_init(&b->kick_lock, NULL);
 	pthread_cond_init(&b->kick_cond, NULL);
+	pthread_cond_init(&b->idle_cond, NULL);
 	if (blk_open(b, &vm->cfg.disk[i], err) < 0) {
 		blk_free(b);
 		return -1;

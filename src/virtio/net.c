@@ -107,6 +107,17 @@ static int vnet_rx_gather(struct vnet *n, uint64_t need)
 			virtq_unpop(vq, (unsigned)count);
 			return r;
 		}
+		/* The header (num_buffers with it) goes whole into the first
+		 * buffer, and the spec (5.1.6.3.1) has the driver make every
+		 * merged buffer at least that big: a smaller one can never be
+		 * used, and counting it as part of the frame's room would
+		 * move the frame's offset back past its start. */
+		if (mrg && count == 0 && n->rx_chain[0].write_len < NET_HDR_LEN) {
+			virtq_unpop(vq, 1);
+			virtio_needs_reset(&n->dev, "receive buffer smaller than "
+					   "the virtio-net header");
+			return -1;
+		}
 		have += n->rx_chain[count++].write_len;
 	}
 	return count;

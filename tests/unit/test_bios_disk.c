@@ -88,3 +88,43 @@ TEST(bios_disk_port_reads_writes_and_refuses)
 	testvm_destroy(&t);
 	unlink(path);
 }
+
+/* The edges of the command's operands: the count limit (65536 sectors,
+ * one more is a bad command, not a long transfer), LBA high bits (past any
+ * real disk, never truncated to the low word), and sub-dword reads (all
+ * ones, as from an unclaimed port). */
+TEST(bios_disk_count_and_lba_edges)
+{
+	struct testvm t;
+	struct bios_disk *b;
+	struct gerr err;
+	char tmpl[] = "/tmp/gamut-bdisk-XXXXXX", path[64];
+	uint8_t sec[512] = { 0 };
+	int fd = mkstemp(tmpl);
+
+	CHECK(fd >= 0);
+	unlink(tmpl); /* the open descriptor keeps the image */
+	for (int i = 0; i < 8; i++)
+		CHECK(write(fd, sec, sizeof(sec)) == (ssize_t)sizeof(sec));
+	CHECK(testvm_init(&t, 1 << 20, "hvm-pv") == 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	t.vm.cfg.nr_disks = 1;
+	t.vm.cfg.disk[0].path = path;
+	b = bios_disk_create(&t.vm, &err);
+	CHECK(b != NULL);
+	pv_out(&t, BDISK_SELECT, 0);
+	CHECK_EQ(pv_cmd(&t, 0, 65537, 0x8000, 1), BDISK_EBAD);
+	CHECK_EQ(pv_cmd(&t, 0, 65536, 0x8000, 1), BDISK_ERANGE);
+	CHECK_EQ(pv_cmd(&t, 0, 8, 0x8000, 1), BDISK_OK);
+	/* LBA 1 << 32 with the low word 0: out of range, not LBA 0. */
+	pv_out(&t, BDISK_LBA_LO, 0);
+	pv_out(&t, BDISK_LBA_HI, 1);
+	pv_out(&t, BDISK_NSECT, 1);
+	pv_out(&t, BDISK_CMD, 1);
+	CHECK_EQ(pv_in(&t, BDISK_CMD), BDISK_ERANGE);
+	CHECK_EQ(testvm_in(&t, BIOS_DISK_PORT + BDISK_MAGIC, 2), 0xffff);
+	CHECK_EQ(testvm_in(&t, BIOS_DISK_PORT + 1, 1), 0xff);
+	bios_disk_destroy(b);
+	testvm_destroy(&t);
+	close(fd);
+}

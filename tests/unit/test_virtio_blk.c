@@ -6,6 +6,7 @@
 
 #include "../harness.h"
 #include "test_virtio_fixture.h"
+#include "virtio/blk.h"
 
 #define HDR    (TR_BUF)
 #define STATUS (TR_BUF + 0x100)
@@ -58,16 +59,11 @@ static void blk_fx_done(struct blk_fx *f)
 	unlink(f->path);
 }
 
-/* The disk's I/O thread answers asynchronously: waits (up to 2 s) until
- * the used index reaches `idx` or the device asks for a reset. */
-static void blk_wait(struct blk_fx *f, uint16_t idx)
+/* The disk's I/O thread answers asynchronously: returns once it has
+ * served every notification made so far (virtio/blk.h). */
+static void blk_wait(struct blk_fx *f)
 {
-	for (int i = 0; i < 2000; i++) {
-		if (tr_used_idx(&f->r) == idx ||
-		    (mm_rd(&f->vm, 0, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
-			return;
-		usleep(1000);
-	}
+	virtio_blk_wait_idle(f->state);
 }
 
 /* Submits one request through descriptors 0..2 and returns its status
@@ -90,7 +86,7 @@ static int blk_req(struct blk_fx *f, uint32_t type, uint64_t sector,
 	tr_desc(&f->r, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	tr_avail(&f->r, 0);
 	mm_wr(&f->vm, 0, 0x50, 0);
-	blk_wait(f, (uint16_t)(before + 1));
+	blk_wait(f);
 	if (tr_used_idx(&f->r) != (uint16_t)(before + 1))
 		return 0xee;
 	tr_used(&f->r, before, &id, used);
@@ -198,7 +194,7 @@ TEST(virtio_blk_hostile_requests)
 	tr_desc(&f.r, 3, HDR, 16, 0, 0);
 	tr_avail(&f.r, 3);
 	mm_wr(&f.vm, 0, 0x50, 0);
-	blk_wait(&f, 1);
+	blk_wait(&f);
 	CHECK(mm_rd(&f.vm, 0, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	CHECK_EQ(tr_used_idx(&f.r), 0);
 	blk_fx_done(&f);
@@ -208,7 +204,7 @@ TEST(virtio_blk_hostile_requests)
 	tr_desc(&f.r, 4, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	tr_avail(&f.r, 3);
 	mm_wr(&f.vm, 0, 0x50, 0);
-	blk_wait(&f, 1);
+	blk_wait(&f);
 	CHECK(mm_rd(&f.vm, 0, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	blk_fx_done(&f);
 	/* Data buffer outside RAM: the queue breaks, the file is untouched. */
@@ -220,7 +216,7 @@ TEST(virtio_blk_hostile_requests)
 	tr_desc(&f.r, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
 	tr_avail(&f.r, 0);
 	mm_wr(&f.vm, 0, 0x50, 0);
-	blk_wait(&f, 1);
+	blk_wait(&f);
 	CHECK(mm_rd(&f.vm, 0, 0x70) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	/* After the driver resets and sets up again, requests work. */
 	CHECK(mm_negotiate(&f.vm, 0, ~0ull) & VIRTIO_STATUS_FEATURES_OK);
@@ -228,5 +224,27 @@ TEST(virtio_blk_hostile_requests)
 	mm_queue(&f.vm, 0, 0, 16, TR_DESC, TR_AVAIL, TR_USED);
 	mm_driver_ok(&f.vm, 0);
 	CHECK_EQ(blk_req(&f, 0, 0, 512, &used), 0);
+	blk_fx_done(&f);
+}
+
+/* The wait is exact: each kick's request has its used entry by the time
+ * virtio_blk_wait_idle returns, with no polling, however fast the kicks
+ * come; a VM without disks has nothing to wait for. */
+TEST(virtio_blk_wait_idle_means_served)
+{
+	static struct blk_fx f;
+
+	virtio_blk_wait_idle(NULL);
+	CHECK(blk_fx_init(&f, false, true) == 0);
+	gmem_write_u32(&f.vm.mem, HDR, 4); /* FLUSH */
+	gmem_write_u64(&f.vm.mem, HDR + 8, 0);
+	tr_desc(&f.r, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	tr_desc(&f.r, 1, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	for (uint16_t i = 1; i <= 40; i++) {
+		tr_avail(&f.r, 0);
+		mm_wr(&f.vm, 0, 0x50, 0);
+		virtio_blk_wait_idle(f.state);
+		CHECK_EQ(tr_used_idx(&f.r), i);
+	}
 	blk_fx_done(&f);
 }
