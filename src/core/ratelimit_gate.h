@@ -38,7 +38,7 @@ struct rl_gate {
 	uint64_t throttled; /* requests that had to wait, for tests */
 };
 
-/* `what` names the device in messages ("--disk a.img"). */
+/* `what` names the device in messages (a disk's path, "net user"). */
 int rl_gate_init(struct rl_gate *g, const struct ratelimit_config *rc,
 		 struct evloop *loop, rl_resume_fn resume, void *opaque,
 		 const char *what, struct gerr *err);
