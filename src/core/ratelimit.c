@@ -1,6 +1,7 @@
 /* Token buckets (core/ratelimit.h).  Tokens accrue in whole units; the
  * time a refill did not turn into a whole token stays in last_ns, so a
- * slow rate (a few IOPS) loses nothing to rounding. */
+ * slow rate (a few IOPS) loses nothing to rounding.  What an oversized
+ * request took beyond the bucket is debt, which the refill pays first. */
 #include "core/ratelimit.h"
 
 #define NS_PER_SEC 1000000000ull
@@ -47,14 +48,20 @@ static void rl_refill(struct rl_bucket *b, uint64_t now)
 	}
 	elapsed = now - b->last_ns;
 	add = (unsigned __int128)elapsed * b->size / b->refill_ns;
-	if (add >= b->size - b->tokens) {
+	if (add >= (unsigned __int128)b->debt + (b->size - b->tokens)) {
+		b->debt = 0;
 		b->tokens = b->size;
 		b->last_ns = now;
 		return;
 	}
-	b->tokens += (uint64_t)add;
 	/* Only the time the whole tokens stand for is used up. */
 	b->last_ns += (uint64_t)(add * b->refill_ns / b->size);
+	if (add <= b->debt) {
+		b->debt -= (uint64_t)add;
+		return;
+	}
+	b->tokens += (uint64_t)add - b->debt;
+	b->debt = 0;
 }
 
 /* The tokens n needs: all of them, or a full bucket when n is larger. */
@@ -71,8 +78,10 @@ bool rl_consume(struct rl_bucket *b, uint64_t n, uint64_t now)
 		return true;
 	rl_refill(b, now);
 	need = rl_need(b, n);
-	if (b->tokens < need)
+	if (b->debt || b->tokens < need)
 		return false;
+	if (n > b->tokens)
+		b->debt = n - b->tokens;
 	b->tokens = n < b->tokens ? b->tokens - n : 0;
 	return true;
 }
@@ -86,12 +95,13 @@ uint64_t rl_wait_ns(struct rl_bucket *b, uint64_t n, uint64_t now)
 		return 0;
 	rl_refill(b, now);
 	need = rl_need(b, n);
-	if (b->tokens >= need)
+	if (!b->debt && b->tokens >= need)
 		return 0;
-	/* The first time at which the refill since last_ns covers the
-	 * missing tokens: ceil(missing * refill_ns / size) after last_ns. */
-	t = ((unsigned __int128)(need - b->tokens) * b->refill_ns + b->size - 1) /
-	    b->size;
+	/* The first time at which the refill since last_ns covers the debt
+	 * and the missing tokens: ceil(missing * refill_ns / size) after
+	 * last_ns.  (With a debt the bucket is empty.) */
+	t = (((unsigned __int128)b->debt + need - b->tokens) * b->refill_ns +
+	     b->size - 1) / b->size;
 	if (t > UINT64_MAX - b->last_ns)
 		return UINT64_MAX - now;
 	ready = b->last_ns + (uint64_t)t;

@@ -6,9 +6,10 @@
  *
  * A bucket holds up to `size` tokens (the burst) and gains `size` tokens
  * every `refill_ns` nanoseconds, continuously.  It starts full.  A request
- * for n tokens takes them if the bucket has n; a request for more than the
- * whole bucket goes through when the bucket is full and empties it, so an
- * oversized request waits for one full refill instead of forever.
+ * for n tokens takes them if the bucket has n.  A request for more than
+ * the whole bucket goes through when the bucket is full (it would wait
+ * forever otherwise) and leaves the rest as a debt that the refill pays
+ * before the bucket fills again, so big requests keep to the rate too.
  *
  * A limiter is two buckets that must both agree: one counts operations
  * (requests, frames), one counts bytes.  A bucket of size 0 is unlimited.
@@ -25,6 +26,7 @@ struct rl_bucket {
 	uint64_t size;	    /* tokens when full; 0: unlimited */
 	uint64_t refill_ns; /* time to gain `size` tokens (> 0 when limited) */
 	uint64_t tokens;
+	uint64_t debt;	    /* taken beyond an empty bucket; tokens is 0 */
 	uint64_t last_ns;   /* time of the last refill */
 	bool started;	    /* last_ns is set (the first call sets it) */
 };
@@ -37,7 +39,8 @@ void rl_init_rate(struct rl_bucket *b, uint64_t rate, uint64_t burst);
 bool rl_limited(const struct rl_bucket *b);
 
 /* Takes n tokens at time `now` if the bucket has them (or n exceeds the
- * bucket and it is full); false leaves the bucket as it was. */
+ * bucket and it is full: the excess becomes debt); false leaves the bucket
+ * as it was. */
 bool rl_consume(struct rl_bucket *b, uint64_t n, uint64_t now);
 /* Nanoseconds from `now` until rl_consume(b, n, ...) would succeed; 0 when
  * it would now. */

@@ -61,14 +61,32 @@ TEST(ratelimit_oversized_request)
 {
 	struct rl_bucket b;
 
+	rl_init(&b, 1000, SEC); /* a token a millisecond */
+	/* Larger than the bucket: goes when full, no sooner, and the
+	 * excess is a debt: no token comes before it is paid. */
+	CHECK(rl_consume(&b, 1, 0));
+	CHECK(!rl_consume(&b, 2000, 0));
+	CHECK_EQ(rl_wait_ns(&b, 2000, 0), MS);
+	CHECK(rl_consume(&b, 2000, MS));
+	CHECK_EQ(b.debt, 1000);
+	CHECK(!rl_consume(&b, 1, MS));
+	CHECK_EQ(rl_wait_ns(&b, 1, MS), SEC + MS);
+	CHECK(!rl_consume(&b, 1, MS + SEC / 2));
+	CHECK_EQ(b.debt, 500);
+	CHECK(!rl_consume(&b, 1, MS + SEC));
+	CHECK_EQ(b.debt, 0);
+	CHECK_EQ(rl_wait_ns(&b, 1000, MS + SEC), SEC);
+	CHECK(rl_consume(&b, 2000, MS + 2 * SEC));
+	/* Over ten seconds of 1 MiB requests, 4 KiB/s lets through one
+	 * whole request (taken at once) plus the bucket's first fill. */
 	rl_init(&b, 4096, SEC);
-	/* Larger than the bucket: goes when full, and empties it. */
-	CHECK_EQ(rl_wait_ns(&b, 1 << 20, 0), 0);
-	CHECK(rl_consume(&b, 1 << 20, 0));
-	CHECK(!rl_consume(&b, 1, 0));
-	CHECK(!rl_consume(&b, 1 << 20, SEC / 2));
-	CHECK_EQ(rl_wait_ns(&b, 1 << 20, SEC / 2), SEC / 2);
-	CHECK(rl_consume(&b, 1 << 20, SEC));
+	{
+		unsigned got = 0;
+
+		for (uint64_t t = 0; t <= 300 * SEC; t += SEC / 10)
+			got += rl_consume(&b, 1 << 20, t);
+		CHECK_EQ(got, 2); /* at 0 and after 256 s of paying */
+	}
 }
 
 TEST(ratelimit_rates_and_bursts)
