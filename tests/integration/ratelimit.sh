@@ -86,13 +86,7 @@ t_iopsfree=$t
 echo "ok: $cpu: virtio-blk bw=1m: 6 MiB in ${t_bw}s (unlimited: ${t_bwfree}s); iops=50: 150 reads in ${t_iops}s (unlimited: ${t_iopsfree}s)"
 
 # --- 2. network
-if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
-	netns_create
-	GUEST_WRAP=(ip netns exec "$NETNS")
-	port=8080 hport=8081 gport=8082
-else
-	port=$(free_port) hport=$(free_port) gport=$(free_port)
-fi
+user_net_ports port hport gport
 mkdir -p "$T/www"
 head -c $((4 << 20)) /dev/urandom >"$T/www/blob.bin"
 blob_md5=$(md5_of "$T/www/blob.bin")
