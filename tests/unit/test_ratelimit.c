@@ -1,7 +1,13 @@
 /* Token buckets (core/ratelimit.h) on a fake clock: bursts, steady rates,
- * oversized requests, both buckets of a limiter, and the waits. */
+ * oversized requests, both buckets of a limiter, and the waits; then the
+ * gate (core/ratelimit_gate.h) on a real event loop. */
+#include <string.h>
+#include <unistd.h>
+
 #include "../harness.h"
+#include "core/host.h"
 #include "core/ratelimit.h"
+#include "core/ratelimit_gate.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -128,4 +134,75 @@ TEST(ratelimit_limiter_needs_both)
 	CHECK(!rl_limiter_consume(&l, 0, 0));
 	CHECK_EQ(rl_limiter_wait_ns(&l, 0, 0), 100 * MS);
 	CHECK(rl_limiter_consume(&l, 0, 100 * MS));
+}
+
+/* The gate on a real event loop: a refused request arms the timer, the
+ * timer calls resume no sooner than the bucket has room, and nothing is
+ * admitted while the resume is due. */
+struct gate_probe {
+	struct evloop loop;
+	struct rl_gate gate;
+	unsigned resumed;
+	uint64_t at;
+};
+
+static void gate_resumed(void *opaque)
+{
+	struct gate_probe *p = opaque;
+
+	p->resumed++;
+	p->at = host_now_ns();
+	evloop_quit(&p->loop);
+}
+
+static void gate_give_up(void *opaque, uint32_t events)
+{
+	(void)events;
+	evloop_quit(opaque);
+}
+
+TEST(ratelimit_gate_resumes_from_the_loop)
+{
+	static struct gate_probe p;
+	struct ratelimit_config rc = { .ops = 20, .ops_burst = 2 }; /* 50 ms/op */
+	struct gerr err = { "" };
+	uint64_t t0;
+	int guard;
+
+	CHECK(evloop_init(&p.loop, &err) == 0);
+	CHECK(rl_gate_init(&p.gate, &rc, &p.loop, gate_resumed, &p, "test", &err) == 0);
+	guard = evloop_timer_add(&p.loop, gate_give_up, &p.loop, &err);
+	CHECK(guard >= 0);
+	evloop_timer_set(guard, 2 * SEC, 0);
+	CHECK(rl_gate_admit(&p.gate, 0));
+	CHECK(rl_gate_admit(&p.gate, 0));
+	t0 = host_now_ns();
+	CHECK(!rl_gate_admit(&p.gate, 0));
+	CHECK(!rl_gate_admit(&p.gate, 0)); /* a resume is due: no slipping past */
+	CHECK_EQ(p.gate.throttled, 1);
+	CHECK(evloop_run(&p.loop, &err) == 0);
+	CHECK_EQ(p.resumed, 1);
+	CHECK(p.at - t0 >= 45 * MS && p.at - t0 < SEC);
+	CHECK(rl_gate_admit(&p.gate, 0));
+	evloop_del(&p.loop, guard);
+	close(guard);
+	rl_gate_destroy(&p.gate);
+	evloop_destroy(&p.loop);
+}
+
+TEST(ratelimit_gate_unlimited_needs_no_loop)
+{
+	struct rl_gate g;
+	struct ratelimit_config rc = { 0 };
+	struct gerr err = { "" };
+
+	CHECK(rl_gate_init(&g, &rc, NULL, NULL, NULL, "test", &err) == 0);
+	CHECK(!g.limited && g.tfd == -1);
+	for (int i = 0; i < 100; i++)
+		CHECK(rl_gate_admit(&g, 1ull << 30));
+	rl_gate_destroy(&g);
+	rc.bytes = 1;
+	CHECK(rl_gate_init(&g, &rc, NULL, NULL, NULL, "--disk a.img", &err) == -1);
+	CHECK(!strcmp(err.msg, "--disk a.img: a rate limit needs the event loop"));
+	rl_gate_destroy(&g);
 }
