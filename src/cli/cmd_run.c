@@ -30,12 +30,12 @@ void cli_run_usage(FILE *f)
 "                      (default: \"" DEFAULT_CMDLINE "\")\n"
 "  --mem MiB           guest RAM in MiB (default 256)\n"
 "  --cpus N            number of vCPUs (default 1)\n"
-"  --disk [NAME=]PATH[,ro|,rw]\n"
+"  --disk [NAME=]PATH[,ro|,rw][,iops=N][,bw=N][,iops_burst=N][,bw_burst=N]\n"
 "                      raw disk image (,ro: read-only; ,rw: writable, the\n"
-"                      default); repeatable\n"
-"  --net [NAME=]tap:IFNAME\n"
+"                      default); repeatable; iops/bw: rate limits below\n"
+"  --net [NAME=]tap:IFNAME[,bw=N][,pps=N]...\n"
 "                      a NIC on the host's TAP device IFNAME; repeatable\n"
-"  --net [NAME=]user[,hostfwd=RULE]...\n"
+"  --net [NAME=]user[,hostfwd=RULE]...[,bw=N][,pps=N]...\n"
 "                      a NIC on user-mode networking (slirp, no root needed;\n"
 "                      the guest is 10.0.2.15/24); repeatable\n"
 "  --console stdio|none|file:PATH\n"
@@ -62,6 +62,10 @@ void cli_run_usage(FILE *f)
 "                      the jail's memory limit over --mem (default 256)\n"
 "\n"
 "NAME= names the device in a PV guest's manifest (--mode pv).\n"
+"Rate limits (token buckets; docs/devices.md): iops=N requests and bw=N\n"
+"bytes per second for a disk, pps=N frames and bw=N bytes per second each\n"
+"way for a NIC; bw takes k, m, g (KiB, MiB, GiB).  The burst is one\n"
+"second's worth unless iops_burst=, pps_burst= or bw_burst= says otherwise.\n"
 "hostfwd=RULE forwards a host port to the guest, in QEMU's syntax:\n"
 "  [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT\n"
 "  HOSTADDR defaults to 127.0.0.1 (QEMU's default is every address: give\n"
@@ -94,18 +98,22 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 static int parse_net(struct vm_config *cfg, char *arg, struct gerr *err)
 {
 	struct net_config *n;
-	const char *spec, *comma, *eq;
+	const char *comma, *eq;
+	char *spec, whole[300];
 
 	if (cfg->nr_nets >= CONFIG_MAX_NETS)
 		return gerr_set(err, "--net: at most %d interfaces", CONFIG_MAX_NETS);
 	n = &cfg->net[cfg->nr_nets];
+	snprintf(whole, sizeof(whole), "%s", arg);
 	/* "user,hostfwd=..." has an '=' but no name: names hold no ','. */
 	comma = strchr(arg, ',');
 	eq = strchr(arg, '=');
 	if (comma && eq && comma < eq)
 		spec = arg;
 	else
-		spec = config_split_name(arg, &n->name);
+		spec = (char *)config_split_name(arg, &n->name);
+	if (config_parse_net_limits(n, spec, whole, err) < 0)
+		return -1;
 	if (!strcmp(spec, "user") || !strncmp(spec, "user,", 5)) {
 		struct hostfwd_set fwd;
 

@@ -12,10 +12,19 @@
 #define CONFIG_MAX_DISKS 8
 #define CONFIG_MAX_NETS	 4
 
+/* A device's rate limit (docs/devices.md, "Rate limits"): operations and
+ * bytes per second, each with its burst (the bucket size; 0: one second's
+ * worth).  0 rates are unlimited. */
+struct ratelimit_config {
+	uint64_t ops, ops_burst;
+	uint64_t bytes, bytes_burst;
+};
+
 struct disk_config {
 	const char *path;
 	const char *name; /* PV manifest name ("data=file.img"), or NULL */
 	bool readonly;
+	struct ratelimit_config limit; /* iops=, bw= */
 };
 
 enum net_backend_kind { NET_TAP, NET_USER };
@@ -27,6 +36,9 @@ struct net_config {
 	/* NET_USER: the options after "user" (",hostfwd=RULE..."; see
 	 * net/hostfwd.h), or NULL for none */
 	const char *user_opts;
+	/* bw=, pps=: each direction (to and from the guest) has its own
+	 * buckets with these rates */
+	struct ratelimit_config limit;
 };
 
 enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
@@ -59,14 +71,25 @@ struct vm_config {
  * Both write into `arg` (NULs where the parts end); the results point into
  * it. */
 
-/* "[NAME=]rest": splits off a PV manifest name.  An '=' after a ':' or '/'
- * is part of the rest (a path, "user,hostfwd=..."). */
+/* "[NAME=]rest": splits off a PV manifest name.  An '=' after a ':', '/'
+ * or ',' is part of the rest (a path, "user,hostfwd=...", "x.img,bw=1m"). */
 const char *config_split_name(char *arg, const char **name);
 
-/* --disk [NAME=]PATH[,ro|,rw]...: appends a disk to cfg.  The options start
- * at the first ",ro" or ",rw" (a PATH may hold other commas); every word
- * after it must be ro or rw, and not both.  -1 with one message naming the
+/* --disk [NAME=]PATH[,ro|,rw][,iops=N][,bw=N][,iops_burst=N][,bw_burst=N]:
+ * appends a disk to cfg.  The options start at the first ",ro", ",rw" or
+ * ",KEY=" with one of those keys (a PATH may hold other commas); every
+ * word after it must be one of them, ro and rw not both.  N is a decimal
+ * count per second (bursts: a count), at least 1; bw and bw_burst take a
+ * k, m or g suffix (KiB, MiB, GiB).  -1 with one message naming the
  * argument otherwise. */
 int config_parse_disk(struct vm_config *cfg, char *arg, struct gerr *err);
+
+/* The rate-limit words of a --net argument: bw=N, pps=N, bw_burst=N,
+ * pps_burst=N (N as for --disk, suffixes on bw and bw_burst), anywhere
+ * after the first ','.  Fills n->limit and removes those words from `spec`
+ * in place, leaving the backend's own options.  `arg` is the whole
+ * argument, for messages ("--net user,bw=x: ..."). */
+int config_parse_net_limits(struct net_config *n, char *spec, const char *arg,
+			    struct gerr *err);
 
 #endif

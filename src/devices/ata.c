@@ -156,10 +156,14 @@ void ata_channel_init(struct ata_channel *ch, struct vm *vm, unsigned irq)
 	ata_set_signature(ch);
 }
 
+static void ata_resume(void *opaque);
+
 int ata_drive_open(struct ata_channel *ch, unsigned unit, const char *name,
-		   const char *path, bool readonly, struct gerr *err)
+		   const struct disk_config *dc, struct gerr *err)
 {
 	struct ata_drive *d = &ch->drive[unit & 1];
+	const char *path = dc->path;
+	bool readonly = dc->readonly;
 	struct stat st;
 	int fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 
@@ -169,6 +173,13 @@ int ata_drive_open(struct ata_channel *ch, unsigned unit, const char *name,
 		close(fd);
 		return gerr_set(err, "--disk %s: empty or smaller than one sector",
 				path);
+	}
+	d->ch = ch;
+	d->gate_ready = true;
+	if (rl_gate_init(&d->gate, &dc->limit, &ch->vm->loop, ata_resume, d, path,
+			 err) < 0) {
+		close(fd);
+		return -1;
 	}
 	d->present = true;
 	d->readonly = readonly;
@@ -183,9 +194,12 @@ int ata_drive_open(struct ata_channel *ch, unsigned unit, const char *name,
 
 void ata_channel_close(struct ata_channel *ch)
 {
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < 2; i++) {
 		if (ch->drive[i].fd >= 0)
 			close(ch->drive[i].fd);
+		if (ch->drive[i].gate_ready)
+			rl_gate_destroy(&ch->drive[i].gate);
+	}
 	pthread_mutex_destroy(&ch->lock);
 }
 
@@ -455,29 +469,78 @@ static void ata_native_max(struct ata_channel *ch, bool ext)
 	ata_done(ch);
 }
 
+static bool cmd_is_write(uint8_t cmd)
+{
+	return cmd == CMD_WRITE_SECTORS || cmd == CMD_WRITE_SECTORS_NR ||
+	       cmd == CMD_WRITE_SECTORS_EXT || cmd == CMD_WRITE_MULTIPLE ||
+	       cmd == CMD_WRITE_MULTIPLE_EXT || cmd == CMD_WRITE_DMA ||
+	       cmd == CMD_WRITE_DMA_NR || cmd == CMD_WRITE_DMA_EXT;
+}
+
+static bool cmd_is_multiple(uint8_t cmd)
+{
+	return cmd == CMD_READ_MULTIPLE || cmd == CMD_READ_MULTIPLE_EXT ||
+	       cmd == CMD_WRITE_MULTIPLE || cmd == CMD_WRITE_MULTIPLE_EXT;
+}
+
+static bool cmd_is_dma(uint8_t cmd)
+{
+	return cmd == CMD_READ_DMA || cmd == CMD_READ_DMA_NR ||
+	       cmd == CMD_READ_DMA_EXT || cmd == CMD_WRITE_DMA ||
+	       cmd == CMD_WRITE_DMA_NR || cmd == CMD_WRITE_DMA_EXT;
+}
+
+/* Starts a decoded data command's transfer. */
+static void ata_data_go(struct ata_channel *ch, uint8_t cmd)
+{
+	if (cmd_is_dma(cmd))
+		ata_dma_start(ch, !cmd_is_write(cmd));
+	else
+		ata_pio_start(ch, !cmd_is_write(cmd),
+			      cmd_is_multiple(cmd) ? cur_drive(ch)->mult : 1);
+}
+
+/* The rate limit is charged for the whole command at its start: one
+ * operation and every sector it moves. */
+static bool ata_admit(struct ata_channel *ch)
+{
+	return rl_gate_admit(&cur_drive(ch)->gate,
+			     (uint64_t)ch->remaining * ATA_SECTOR);
+}
+
 static void ata_data_command(struct ata_channel *ch, uint8_t cmd)
 {
 	struct ata_drive *d = cur_drive(ch);
-	bool write = cmd == CMD_WRITE_SECTORS || cmd == CMD_WRITE_SECTORS_NR ||
-		     cmd == CMD_WRITE_SECTORS_EXT || cmd == CMD_WRITE_MULTIPLE ||
-		     cmd == CMD_WRITE_MULTIPLE_EXT || cmd == CMD_WRITE_DMA ||
-		     cmd == CMD_WRITE_DMA_NR || cmd == CMD_WRITE_DMA_EXT;
-	bool multiple = cmd == CMD_READ_MULTIPLE || cmd == CMD_READ_MULTIPLE_EXT ||
-			cmd == CMD_WRITE_MULTIPLE || cmd == CMD_WRITE_MULTIPLE_EXT;
-	bool dma = cmd == CMD_READ_DMA || cmd == CMD_READ_DMA_NR ||
-		   cmd == CMD_READ_DMA_EXT || cmd == CMD_WRITE_DMA ||
-		   cmd == CMD_WRITE_DMA_NR || cmd == CMD_WRITE_DMA_EXT;
 
-	if ((write && d->readonly) || (multiple && !d->mult)) {
+	if ((cmd_is_write(cmd) && d->readonly) || (cmd_is_multiple(cmd) && !d->mult)) {
 		ata_fail(ch, ATA_ER_ABRT);
 		return;
 	}
 	if (!ata_decode_range(ch, cmd))
 		return;
-	if (dma)
-		ata_dma_start(ch, !write);
-	else
-		ata_pio_start(ch, !write, multiple ? d->mult : 1);
+	if (!ata_admit(ch)) {
+		ch->held_cmd = cmd;
+		ch->status = ATA_ST_BSY;
+		return;
+	}
+	ata_data_go(ch, cmd);
+}
+
+/* The drive's rate limit has room again (event loop): start the held
+ * command, unless a reset dropped it or the limit still says no. */
+static void ata_resume(void *opaque)
+{
+	struct ata_drive *d = opaque;
+	struct ata_channel *ch = d->ch;
+	uint8_t cmd;
+
+	pthread_mutex_lock(&ch->lock);
+	if (ch->held_cmd && cur_drive(ch) == d && ata_admit(ch)) {
+		cmd = ch->held_cmd;
+		ch->held_cmd = 0;
+		ata_data_go(ch, cmd);
+	}
+	pthread_mutex_unlock(&ch->lock);
 }
 
 static void ata_command(struct ata_channel *ch, uint8_t cmd)
@@ -596,6 +659,12 @@ void ata_cmd_write(struct ata_channel *ch, unsigned reg, unsigned len,
 	uint8_t b = (uint8_t)v;
 
 	pthread_mutex_lock(&ch->lock);
+	/* A held command owns the task file (BSY): the host may not write
+	 * it then, and a write that comes anyway is ignored. */
+	if (ch->held_cmd && reg >= 1) {
+		pthread_mutex_unlock(&ch->lock);
+		return;
+	}
 	/* Writing a task-file register clears HOB, as on hardware. */
 	if (reg >= 1 && reg <= 5)
 		ch->devctl &= (uint8_t)~ATA_DC_HOB;
@@ -628,9 +697,11 @@ void ata_ctl_write(struct ata_channel *ch, uint8_t v)
 	/* The end of a software reset (SRST 1 -> 0) resets both drives. */
 	if ((ch->devctl & ATA_DC_SRST) && !(v & ATA_DC_SRST)) {
 		ch->xfer = ATA_XFER_NONE;
+		ch->held_cmd = 0;
 		ch->select = 0;
 		ata_set_signature(ch);
 	} else if (v & ATA_DC_SRST) {
+		ch->held_cmd = 0;
 		ch->status = ATA_ST_BSY;
 	}
 	ch->devctl = v;

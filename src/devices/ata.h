@@ -11,7 +11,13 @@
  * there is no asynchronous state to tear down.  FLUSH CACHE is fdatasync().
  * An LBA past the end of the image fails the command with IDNF; a DMA
  * descriptor outside guest RAM fails it with ABRT and sets the bus-master
- * error bit.  Nothing a guest writes makes gamut touch memory outside RAM. */
+ * error bit.  Nothing a guest writes makes gamut touch memory outside RAM.
+ *
+ * The one exception to "runs to completion": a data command that the
+ * drive's rate limit (--disk ...,iops=N,bw=N) does not let through yet is
+ * held with the status BSY, as a slow disk would be; the gate's timer
+ * starts it on the event-loop thread, which raises the interrupt.  The
+ * vCPU never waits for it. */
 #ifndef GAMUT_DEVICES_ATA_H
 #define GAMUT_DEVICES_ATA_H
 
@@ -19,9 +25,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/err.h"
+#include "core/ratelimit_gate.h"
 
 struct vm;
+struct ata_channel;
 
 #define ATA_SECTOR	 512
 #define ATA_MAX_MULT	 16 /* sectors per DRQ block of READ/WRITE MULTIPLE */
@@ -60,6 +69,9 @@ struct ata_drive {
 	unsigned mult;	     /* READ/WRITE MULTIPLE block; 0: not set */
 	uint16_t id[256];    /* IDENTIFY DEVICE data */
 	char name[16];	     /* "disk0" */
+	struct ata_channel *ch;
+	struct rl_gate gate; /* iops=, bw= */
+	bool gate_ready;
 };
 
 enum ata_xfer { ATA_XFER_NONE, ATA_XFER_PIO_IN, ATA_XFER_PIO_OUT,
@@ -83,6 +95,8 @@ struct ata_channel {
 	unsigned block;	    /* sectors per DRQ block */
 	uint8_t buf[ATA_MAX_MULT * ATA_SECTOR];
 	unsigned buf_pos, buf_len;
+	/* A data command the rate limit holds (status BSY); 0: none. */
+	uint8_t held_cmd;
 	/* Bus master. */
 	uint8_t bm_cmd, bm_status;
 	uint32_t bm_prd;
@@ -90,9 +104,9 @@ struct ata_channel {
 
 /* Sets up a channel with no drives on interrupt line `irq`. */
 void ata_channel_init(struct ata_channel *ch, struct vm *vm, unsigned irq);
-/* Opens `path` as drive `unit` (0 master, 1 slave). */
+/* Opens the disk dc names as drive `unit` (0 master, 1 slave). */
 int ata_drive_open(struct ata_channel *ch, unsigned unit, const char *name,
-		   const char *path, bool readonly, struct gerr *err);
+		   const struct disk_config *dc, struct gerr *err);
 void ata_channel_close(struct ata_channel *ch);
 
 /* Command block (reg 0-7), control block (alt status / device control)

@@ -85,8 +85,7 @@ static int piix_attach_disks(struct piix_ide *p, const struct vm_config *cfg,
 		char name[16];
 
 		snprintf(name, sizeof(name), "disk%u", i);
-		if (ata_drive_open(&p->ch[i / 2], i % 2, name, cfg->disk[i].path,
-				   cfg->disk[i].readonly, err) < 0)
+		if (ata_drive_open(&p->ch[i / 2], i % 2, name, &cfg->disk[i], err) < 0)
 			return -1;
 	}
 	return 0;

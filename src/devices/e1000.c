@@ -374,6 +374,20 @@ static void e1000_nic_tx(void *opaque, const uint8_t *frame, size_t len)
 	net_send(nic->nb, &iov, 1);
 }
 
+static bool e1000_nic_tx_admit(void *opaque, size_t len)
+{
+	struct e1000_nic *nic = opaque;
+
+	return net_tx_admit(nic->nb, len);
+}
+
+static void e1000_nic_tx_resume(void *opaque)
+{
+	struct e1000_nic *nic = opaque;
+
+	e1000_tx_resume(nic->e);
+}
+
 static bool e1000_nic_rx(void *opaque, const void *frame, size_t len)
 {
 	struct e1000_nic *nic = opaque;
@@ -431,6 +445,8 @@ static int e1000_class_create(struct vm *vm, void **state, struct gerr *err)
 		nic->nb = net_open(&vm->cfg.net[i], &vm->loop, e1000_nic_rx, nic, err);
 		if (!nic->nb)
 			return -1;
+		net_set_tx_resume(nic->nb, e1000_nic_tx_resume, nic);
+		nic->e->tx_admit = e1000_nic_tx_admit;
 	}
 	return 0;
 }

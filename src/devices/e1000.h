@@ -15,7 +15,10 @@
  *
  * Threads: register accesses come from vCPU threads, received frames from
  * the event loop; one mutex covers the device state.  Transmitted frames go
- * to `tx_fn` (the net backend) with the lock held. */
+ * to `tx_fn` (the net backend) with the lock held.  An optional
+ * `tx_admit` (the transmit rate limit) may refuse a frame: its
+ * end-of-packet descriptor then stays at the ring's head until the owner
+ * calls e1000_tx_resume. */
 #ifndef GAMUT_DEVICES_E1000_H
 #define GAMUT_DEVICES_E1000_H
 
@@ -97,6 +100,8 @@ struct e1000 {
 	bool tx_tse, tx_ixsm, tx_txsm, tx_drop;
 	e1000_tx_fn tx_fn;
 	void *tx_opaque;
+	/* Optional: may a frame of len bytes go now? (tx_opaque) */
+	bool (*tx_admit)(void *opaque, size_t len);
 	/* Optional: the guest gave receive buffers (RDT written). */
 	void (*rx_ready)(void *opaque);
 	void *rx_ready_opaque;
@@ -115,6 +120,9 @@ void e1000_destroy(struct e1000 *e);
  * (the caller may retry later; see e1000_can_receive). */
 int e1000_receive(struct e1000 *e, const uint8_t *frame, size_t len);
 bool e1000_can_receive(struct e1000 *e);
+/* tx_admit refused a frame earlier and would take it now (any thread):
+ * transmit what the ring holds. */
+void e1000_tx_resume(struct e1000 *e);
 
 /* Internal, shared by the e1000 files (lock held). */
 uint32_t e1000_reg(struct e1000 *e, unsigned off);

@@ -211,6 +211,33 @@ static uint8_t tx_descriptor(struct e1000 *e, const uint8_t *d)
 	return cmd;
 }
 
+/* An end-of-packet descriptor sends a frame: the rate limit says whether
+ * now.  If not, the descriptor stays at the head for e1000_tx_resume; the
+ * ones before it are in txbuf already.  (A TSO frame is charged for its
+ * bytes as the guest gave them, not for the headers of each segment.) */
+static bool tx_admitted(struct e1000 *e, const uint8_t *d)
+{
+	uint8_t cmd = d[11];
+	size_t len;
+
+	if (!e->tx_admit || !(cmd & TXD_EOP) || e->tx_drop)
+		return true;
+	if (!(cmd & TXD_DEXT))
+		len = (size_t)(d[8] | d[9] << 8);
+	else if (((d[10] >> 4) & 0xf) == 1)
+		len = get32le(d + 8) & 0xfffff;
+	else
+		return true;
+	return e->tx_admit(e->tx_opaque, e->txlen + len);
+}
+
+void e1000_tx_resume(struct e1000 *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e1000_tx_doorbell(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
 void e1000_tx_doorbell(struct e1000 *e)
 {
 	uint32_t size = e1000_reg(e, E1000_TDLEN) / 16;
@@ -234,6 +261,8 @@ void e1000_tx_doorbell(struct e1000 *e)
 			e->bad_desc++;
 			break;
 		}
+		if (!tx_admitted(e, d))
+			break;
 		if (tx_descriptor(e, d) & TXD_RS) {
 			uint8_t status = d[12] | 0x01; /* DD */
 

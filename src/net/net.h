@@ -11,7 +11,16 @@
  * Flow control: `rx` returns false when the NIC has no guest buffer for
  * the frame.  The backend then keeps that frame (and up to
  * NET_PENDING_MAX more; a TAP stops reading) until the NIC calls
- * net_rx_ready, which may be called from any thread. */
+ * net_rx_ready, which may be called from any thread.
+ *
+ * Rate limits (--net ...,bw=N,pps=N; docs/devices.md) live here, once for
+ * every NIC, with a gate (core/ratelimit_gate.h) for each direction.  To
+ * the guest: a frame the limit holds back waits with the frames held for
+ * lack of buffers (the backend paused), until the gate's timer lets it
+ * through.  From the guest: the NIC asks net_tx_admit before it takes a
+ * frame off its ring; on false it leaves the frame there and goes on when
+ * the backend calls its tx_resume (event-loop thread).  No frame the guest
+ * handed over is dropped for the limit's sake. */
 #ifndef GAMUT_NET_NET_H
 #define GAMUT_NET_NET_H
 
@@ -23,6 +32,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/evloop.h"
+#include "core/ratelimit_gate.h"
 
 #define NET_FRAME_MAX	65536 /* largest frame either way */
 #define NET_PENDING_MAX 256   /* frames held while the guest has no room */
@@ -44,6 +54,7 @@ struct net_backend_ops {
 struct net_pending {
 	uint8_t *frame;
 	size_t len;
+	bool paid; /* the receive rate limit let it through already */
 };
 
 struct net_backend {
@@ -58,6 +69,10 @@ struct net_backend {
 	unsigned head, count;
 	uint64_t dropped;
 	void *priv; /* the backend's own state */
+	/* Rate limits: rx toward the guest, tx from it. */
+	struct rl_gate rx_gate, tx_gate;
+	void (*tx_resume)(void *opaque);
+	void *tx_resume_opaque;
 };
 
 /* Opens the backend cfg names; frames for the guest go to rx(opaque).
@@ -65,6 +80,14 @@ struct net_backend {
 struct net_backend *net_open(const struct net_config *cfg, struct evloop *loop,
 			     net_rx_fn rx, void *opaque, struct gerr *err);
 int net_send(struct net_backend *nb, const struct iovec *iov, unsigned nr);
+/* The transmit rate limit: true when a frame of `len` bytes may be sent
+ * now (the NIC then sends it with net_send); false when the NIC must keep
+ * it and try again from tx_resume (any thread). */
+bool net_tx_admit(struct net_backend *nb, size_t len);
+/* Where the backend says the transmit limit has room again (set once,
+ * after net_open; runs on the event-loop thread). */
+void net_set_tx_resume(struct net_backend *nb, void (*fn)(void *opaque),
+		       void *opaque);
 /* The NIC has guest buffers again (any thread). */
 void net_rx_ready(struct net_backend *nb);
 void net_close(struct net_backend *nb);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/ratelimit_gate.h"
 #include "cpu/x86_state.h"
 #include "gamut/pv_abi.h"
 #include "pv/pv_image.h"
@@ -44,6 +45,9 @@ struct pv_device {
 	uint8_t mac[6];
 	uint16_t mtu;
 	struct net_backend *nb; /* src/net: TAP or user-mode */
+	/* block: the rate limit (iops=, bw=) */
+	struct rl_gate gate;
+	bool gate_ready;
 };
 
 struct pv {
@@ -112,7 +116,7 @@ void pv_event_fini(struct pv *pv);
 
 /* Block devices (pv_blk.c). */
 struct disk_config;
-int pv_blk_open(struct pv_device *d, const struct disk_config *dc,
+int pv_blk_open(struct pv *pv, unsigned index, const struct disk_config *dc,
 		struct gerr *err);
 void pv_blk_close(struct pv_device *d);
 

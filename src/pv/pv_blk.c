@@ -1,6 +1,12 @@
 /* PV block devices and their rings (docs/pv-abi.md section 7).  Requests
  * are served synchronously inside RING_NOTIFY on the vCPU thread, straight
- * between the disk file and guest memory: one exit per batch, no copies. */
+ * between the disk file and guest memory: one exit per batch, no copies.
+ *
+ * With a rate limit (--disk NAME=PATH,iops=N,bw=N) the ring stops at the
+ * first request the gate refuses: it stays unconsumed (the guest sees no
+ * response yet) and the gate's timer serves the ring again from the event
+ * loop, raising the device's event as usual.  Both threads then serve the
+ * ring, so it is served under `ring_lock`. */
 #include "pv/pv.h"
 
 #include <errno.h>
@@ -12,9 +18,12 @@
 #include "core/config.h"
 #include "core/vm.h"
 
-int pv_blk_open(struct pv_device *d, const struct disk_config *dc,
+static void blk_resume(void *opaque);
+
+int pv_blk_open(struct pv *pv, unsigned index, const struct disk_config *dc,
 		struct gerr *err)
 {
+	struct pv_device *d = &pv->dev[index];
 	struct stat sb;
 	off_t size;
 
@@ -29,6 +38,14 @@ int pv_blk_open(struct pv_device *d, const struct disk_config *dc,
 	d->readonly = dc->readonly;
 	d->sectors = (uint64_t)size / PV_SECTOR_SIZE;
 	d->path = dc->path;
+	d->pv = pv;
+	d->index = index;
+	d->gate_ready = true;
+	if (rl_gate_init(&d->gate, &dc->limit, &pv->vm->loop, blk_resume, d,
+			 dc->path, err) < 0) {
+		pv_blk_close(d);
+		return -1;
+	}
 	return 0;
 }
 
@@ -37,6 +54,9 @@ void pv_blk_close(struct pv_device *d)
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;
+	if (d->gate_ready)
+		rl_gate_destroy(&d->gate);
+	d->gate_ready = false;
 }
 
 int64_t pv_hc_ring_setup(struct pv_call *c, void *blk)
@@ -136,6 +156,11 @@ static int64_t blk_notify(struct pv *pv, unsigned dev, struct pv_queue *q)
 		struct pv_blk_req req;
 
 		gmem_read(pv->mem, slot, &req, sizeof(req));
+		/* Charged for what it asks, valid or not: a guest must not
+		 * get free requests by making them fail. */
+		if (!rl_gate_admit(&pv->dev[dev].gate,
+				   req.op == PV_BLK_FLUSH ? 0 : req.len))
+			break;
 		blk_do(pv, &pv->dev[dev], &req, &rsp.blk_rsp);
 		gmem_write(pv->mem, slot, &rsp, sizeof(rsp));
 		q->req_cons++;
@@ -150,10 +175,23 @@ static int64_t blk_notify(struct pv *pv, unsigned dev, struct pv_queue *q)
 	return 0;
 }
 
+/* The rate limit has room again (event loop). */
+static void blk_resume(void *opaque)
+{
+	struct pv_device *d = opaque;
+	struct pv *pv = d->pv;
+
+	pthread_mutex_lock(&pv->ring_lock);
+	if (d->q[0].ready && !vm_should_stop(pv->vm))
+		blk_notify(pv, d->index, &d->q[0]);
+	pthread_mutex_unlock(&pv->ring_lock);
+}
+
 int64_t pv_hc_ring_notify(struct pv_call *c, void *blk)
 {
 	struct pv_hc_ring_notify *a = blk;
 	struct pv_device *d;
+	int64_t r;
 
 	if (a->device >= c->pv->nr_devices)
 		return -PV_ENOENT;
@@ -162,5 +200,8 @@ int64_t pv_hc_ring_notify(struct pv_call *c, void *blk)
 		return -PV_EINVAL;
 	if (d->type == PV_DEV_NET)
 		return pv_net_notify(c->pv, a->device, a->queue);
-	return blk_notify(c->pv, a->device, &d->q[a->queue]);
+	pthread_mutex_lock(&c->pv->ring_lock);
+	r = blk_notify(c->pv, a->device, &d->q[a->queue]);
+	pthread_mutex_unlock(&c->pv->ring_lock);
+	return r;
 }

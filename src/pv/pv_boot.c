@@ -101,7 +101,7 @@ static int attach_devices(struct pv *pv, struct gerr *err)
 					dc->name, dc->path, dc->name);
 		if (attached[d])
 			return gerr_set(err, "--disk %s: given twice", dc->name);
-		if (pv_blk_open(&pv->dev[d], dc, err) < 0)
+		if (pv_blk_open(pv, (unsigned)d, dc, err) < 0)
 			return -1;
 		attached[d] = true;
 	}

@@ -4,7 +4,10 @@
  * the receive buffers the guest posted, on the event-loop thread.  When no
  * buffer is posted the backend holds the frames (a TAP stops reading) until
  * the guest posts more and gamut calls net_rx_ready.  The RX ring is shared
- * by the two threads: `ring_lock` orders them. */
+ * by the two threads: `ring_lock` orders them.  A transmit rate limit
+ * (src/net/net.h) stops the TX ring at the first request it refuses, which
+ * stays unconsumed until the backend's tx_resume serves the ring again from
+ * the event loop; so the TX ring takes `ring_lock` too. */
 #include "pv/pv.h"
 
 #include <string.h>
@@ -20,6 +23,7 @@
 #define PV_FRAME_MAX   (NET_MTU + 14)
 
 static bool net_rx(void *opaque, const void *frame, size_t len);
+static void net_tx_resume(void *opaque);
 
 int pv_net_open(struct pv *pv, unsigned index, const struct net_config *cfg,
 		struct gerr *err)
@@ -32,7 +36,10 @@ int pv_net_open(struct pv *pv, unsigned index, const struct net_config *cfg,
 	memcpy(d->mac, (uint8_t[]){ 0x52, 0x54, 0x00, 0x70, 0x76, (uint8_t)index }, 6);
 	d->mtu = NET_MTU;
 	d->nb = net_open(cfg, &pv->vm->loop, net_rx, d, err);
-	return d->nb ? 0 : -1;
+	if (!d->nb)
+		return -1;
+	net_set_tx_resume(d->nb, net_tx_resume, d);
+	return 0;
 }
 
 void pv_net_close(struct pv_device *d)
@@ -99,6 +106,10 @@ static int64_t net_tx(struct pv *pv, struct pv_device *d, struct pv_queue *q)
 		struct pv_net_req req;
 
 		gmem_read(pv->mem, slot_gpa(q, q->req_cons), &req, sizeof(req));
+		/* Refused frames stay on the ring (bad ones are not charged). */
+		if (req.len >= 14 && req.len <= PV_FRAME_MAX &&
+		    !net_tx_admit(d->nb, req.len))
+			break;
 		rsp.net_rsp.id = req.id;
 		rsp.net_rsp.status = net_tx_one(pv, d, &req);
 		rsp.net_rsp.len = rsp.net_rsp.status ? 0 : req.len;
@@ -153,12 +164,28 @@ static bool net_rx(void *opaque, const void *frame, size_t len)
 	return taken;
 }
 
+/* The transmit limit has room again (event loop). */
+static void net_tx_resume(void *opaque)
+{
+	struct pv_device *d = opaque;
+
+	pthread_mutex_lock(&d->pv->ring_lock);
+	if (d->q[PV_QUEUE_TX].ready && !vm_should_stop(d->pv->vm))
+		net_tx(d->pv, d, &d->q[PV_QUEUE_TX]);
+	pthread_mutex_unlock(&d->pv->ring_lock);
+}
+
 int64_t pv_net_notify(struct pv *pv, unsigned index, unsigned queue)
 {
 	struct pv_device *d = &pv->dev[index];
+	int64_t r;
 
-	if (queue == PV_QUEUE_TX)
-		return net_tx(pv, d, &d->q[PV_QUEUE_TX]);
+	if (queue == PV_QUEUE_TX) {
+		pthread_mutex_lock(&pv->ring_lock);
+		r = net_tx(pv, d, &d->q[PV_QUEUE_TX]);
+		pthread_mutex_unlock(&pv->ring_lock);
+		return r;
+	}
 	net_rx_ready(d->nb); /* new buffers: the backend delivers held frames */
 	return 0;
 }

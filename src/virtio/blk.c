@@ -6,7 +6,11 @@
  * fdatasync(), so a write the guest flushed is on the host disk even if
  * gamut dies right after.  A request with a bad sector range or a length
  * that is not whole sectors gets IOERR; a chain too malformed to carry a
- * status byte marks the device as needing a reset. */
+ * status byte marks the device as needing a reset.
+ *
+ * With a rate limit (--disk ...,iops=N,bw=N) the I/O thread asks the
+ * disk's gate before each request; a request that does not fit goes back
+ * on the ring and the thread sleeps until the gate's timer kicks it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/device.h"
+#include "core/ratelimit_gate.h"
 #include "core/vm.h"
 #include "sandbox/sandbox.h"
 #include "virtio/blk.h"
@@ -66,6 +71,8 @@ struct blk {
 	pthread_cond_t idle_cond; /* busy went false with no kick pending */
 	bool kicked, stop, busy;
 	struct virtq_chain chain; /* the I/O thread's current request */
+	struct rl_gate gate;	  /* iops=, bw= */
+	bool gate_ready;
 };
 
 struct blk_set {
@@ -190,13 +197,26 @@ static int blk_request(struct blk *b, const struct virtq_chain *c,
 	return 0;
 }
 
-/* Serves every available request (I/O thread). */
+/* The bytes a request moves, for bw=: what follows the header and what
+ * precedes the status byte (data only, whatever the type). */
+static uint64_t blk_cost(const struct virtq_chain *c)
+{
+	return (c->read_len > 16 ? c->read_len - 16 : 0) +
+	       (c->write_len > 1 ? c->write_len - 1 : 0);
+}
+
+/* Serves every available request the rate limit lets through (I/O
+ * thread); the rest wait on the ring for the gate's timer. */
 static void blk_process(struct blk *b, struct virtq_chain *c)
 {
 	struct virtq *vq = &b->dev.vq[0];
 	uint32_t used;
 
 	while (virtq_pop(vq, c) == 1) {
+		if (!rl_gate_admit(&b->gate, blk_cost(c))) {
+			virtq_unpop(vq, 1);
+			break;
+		}
 		if (blk_request(b, c, &used) < 0) {
 			virtio_needs_reset(&b->dev, "request without header or status byte");
 			break;
@@ -252,6 +272,12 @@ static void blk_notify(struct virtio_dev *d, unsigned q)
 	blk_kick(d->opaque, false);
 }
 
+/* The rate limit has room again (event loop): the I/O thread goes on. */
+static void blk_resume(void *opaque)
+{
+	blk_kick(opaque, false);
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.notify = blk_notify,
 };
@@ -266,6 +292,8 @@ static void blk_free(struct blk *b)
 		virtio_detach(&b->dev);
 	if (b->fd >= 0)
 		close(b->fd);
+	if (b->gate_ready)
+		rl_gate_destroy(&b->gate);
 	pthread_cond_destroy(&b->kick_cond);
 	pthread_cond_destroy(&b->idle_cond);
 	pthread_mutex_destroy(&b->kick_lock);
@@ -322,6 +350,12 @@ static int blk_add(struct vm *vm, struct blk_set *set, unsigned i,
 	pthread_cond_init(&b->kick_cond, NULL);
 	pthread_cond_init(&b->idle_cond, NULL);
 	if (blk_open(b, &vm->cfg.disk[i], err) < 0) {
+		blk_free(b);
+		return -1;
+	}
+	b->gate_ready = true;
+	if (rl_gate_init(&b->gate, &vm->cfg.disk[i].limit, &vm->loop, blk_resume,
+			 b, vm->cfg.disk[i].path, err) < 0) {
 		blk_free(b);
 		return -1;
 	}

@@ -5,7 +5,11 @@
  * so every frame carries a 12-byte virtio_net_hdr (the VERSION_1 layout,
  * num_buffers included) with nothing in it but num_buffers.  Transmit runs
  * on the notifying thread; receive runs on the event loop when the backend
- * has a frame.  With MRG_RXBUF a frame may fill several receive chains. */
+ * has a frame.  With MRG_RXBUF a frame may fill several receive chains.
+ * A transmit rate limit (src/net/net.h) leaves the frame it refuses on the
+ * ring; the backend's tx_resume runs the queue again from the event loop,
+ * so `tx_lock` keeps two threads from taking (and giving back) chains of
+ * the transmit queue at once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,7 @@ struct vnet {
 	struct virtio_dev dev;
 	struct net_config_space config;
 	struct net_backend *nb;
+	pthread_mutex_t tx_lock;
 	uint64_t rx_dropped, tx_dropped;
 	struct virtq_chain rx_chain[NET_RX_CHAINS_MAX]; /* event loop only */
 };
@@ -77,12 +82,25 @@ static void vnet_tx(struct vnet *n)
 
 	if (!c)
 		return;
+	pthread_mutex_lock(&n->tx_lock);
 	while (virtq_pop(vq, c) == 1) {
+		if (!net_tx_admit(n->nb, c->read_len > NET_HDR_LEN ?
+						 c->read_len - NET_HDR_LEN : 0)) {
+			virtq_unpop(vq, 1);
+			break;
+		}
 		vnet_tx_one(n, c);
 		virtq_push(vq, c, 0);
 	}
+	pthread_mutex_unlock(&n->tx_lock);
 	free(c);
 	virtio_used(&n->dev, NET_TXQ);
+}
+
+/* The transmit limit has room again (event loop). */
+static void vnet_tx_resume(void *opaque)
+{
+	vnet_tx(opaque);
 }
 
 /* --- receive (event-loop thread) --- */
@@ -181,6 +199,7 @@ static void vnet_free(struct vnet *n)
 	if (n->dev.tops)
 		virtio_detach(&n->dev);
 	net_close(n->nb);
+	pthread_mutex_destroy(&n->tx_lock);
 	free(n);
 }
 
@@ -192,11 +211,14 @@ static int vnet_add(struct vm *vm, struct vnet_set *set, unsigned i,
 
 	if (!n)
 		return gerr_set(err, "virtio-net: out of memory");
+	pthread_mutex_init(&n->tx_lock, NULL);
 	n->nb = net_open(&vm->cfg.net[i], &vm->loop, vnet_rx, n, err);
 	if (!n->nb) {
+		pthread_mutex_destroy(&n->tx_lock);
 		free(n);
 		return -1;
 	}
+	net_set_tx_resume(n->nb, vnet_tx_resume, n);
 	memcpy(n->config.mac, mac, 6);
 	n->config.mac[5] = (uint8_t)(mac[5] + i);
 	n->config.status = VIRTIO_NET_S_LINK_UP;

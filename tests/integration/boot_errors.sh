@@ -60,8 +60,17 @@ expect_error "^gamut: --kernel $tmp/cut.bin: truncated bzImage: setup_sects 1 an
 for mode in pvh hvm; do
 	expect_error "^gamut: --kernel $tmp/sects0.bin: truncated bzImage" --mode $mode --kernel "$tmp/sects0.bin"
 done
-expect_error "^gamut: --disk x,rw,xyz: unknown option 'xyz' (options: ro, rw)$" \
+expect_error "^gamut: --disk x,rw,xyz: unknown option 'xyz' (options: ro, rw, iops=, bw=, iops_burst=, bw_burst=)$" \
 	--kernel "$GUESTS/bzimage64.bin" --disk x,rw,xyz
+# Rate limits: a bad value is one line naming the argument.
+expect_error "^gamut: --disk x,iops=abc: iops=abc: not a number (digits only)$" \
+	--kernel "$GUESTS/bzimage64.bin" --disk x,iops=abc
+expect_error "^gamut: --disk x,bw=0: bw=0: must be at least 1 (leave bw out for no limit)$" \
+	--kernel "$GUESTS/bzimage64.bin" --disk x,bw=0
+expect_error "^gamut: --net user,bw=2q: bw=2q: not a number (digits and an optional k, m or g)$" \
+	--kernel "$GUESTS/bzimage64.bin" --net user,bw=2q
+expect_error "^gamut: --net user,pps_burst=3: pps_burst without pps$" \
+	--kernel "$GUESTS/bzimage64.bin" --net user,pps_burst=3
 expect_error "initrd $tmp/huge.img: .* do not fit in guest memory" --kernel "$GUESTS/pvh_entry.elf" --initrd "$tmp/huge.img"
 expect_error "initrd /nonexistent/initrd: cannot open" --kernel "$GUESTS/pvh_entry.elf" --initrd /nonexistent/initrd
 # A disk image that is not there: the same words from every disk model.

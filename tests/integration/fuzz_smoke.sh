@@ -28,6 +28,8 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
 	fuzz_pv_image) cp "$BUILD"/pv-examples/*.pv "$corpus/" 2>/dev/null ;;
 	fuzz_hostfwd) printf 'tcp::8080-:80' >"$corpus/a"
 		printf 'udp:127.0.0.1:5353-10.0.2.15:53' >"$corpus/b" ;;
+	fuzz_config_args) printf 'data=v1,x.img,ro,iops=50,bw=2m,bw_burst=64k' >"$corpus/a"
+		printf 'user,hostfwd=tcp::8080-:80,bw=1m,pps=100,pps_burst=5' >"$corpus/b" ;;
 	fuzz_oci_config) (g=${GAMUT:-$PWD/$BUILD/gamut}; cd "$corpus" && "$g" oci spec >/dev/null 2>&1) ;;
 	esac
 	if "$bin" -max_total_time="$SECS" -rss_limit_mb=1024 -max_len=65536 \

@@ -19,13 +19,7 @@ kit_require
 need_cmd python3 curl md5sum
 backends_require
 
-if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
-	netns_create
-	GUEST_WRAP=(ip netns exec "$NETNS")
-	port=8080 hport=8081 gport=8082
-else
-	port=$(free_port) hport=$(free_port) gport=$(free_port)
-fi
+user_net_ports port hport gport
 mkdir -p "$T/www"
 head -c 300000 /dev/urandom >"$T/www/blob.bin"
 blob_md5=$(md5_of "$T/www/blob.bin")

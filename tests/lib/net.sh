@@ -13,6 +13,10 @@
 #                            accepts one connection on ADDR:PORT (in NETNS
 #                            when set), stores BYTES bytes in FILE, closes
 #   in_netns CMD...          runs CMD in NETNS (or here when it is unset)
+#   user_net_ports VAR...    for --net user tests: as root, a namespace of
+#                            their own (netns_create; GUEST_WRAP runs gamut
+#                            in it) and ports 8080, 8081, ... in VARs;
+#                            otherwise the host's loopback and free ports
 
 in_netns() {
 	if [ -n "${NETNS:-}" ]; then
@@ -36,6 +40,22 @@ netns_tap() {
 	ip -n "$NETNS" tuntap add dev "$1" mode tap || fail "ip tuntap add $1 in $NETNS failed"
 	ip -n "$NETNS" addr add "$2" dev "$1" || fail "cannot give $1 the address $2"
 	ip -n "$NETNS" link set "$1" up || fail "cannot bring up $1"
+}
+
+user_net_ports() {
+	local v p=8080
+	if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
+		netns_create
+		GUEST_WRAP=(ip netns exec "$NETNS")
+		for v in "$@"; do
+			printf -v "$v" '%s' "$p"
+			p=$((p + 1))
+		done
+	else
+		for v in "$@"; do
+			printf -v "$v" '%s' "$(free_port)"
+		done
+	fi
 }
 
 free_port() {

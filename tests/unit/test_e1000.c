@@ -426,3 +426,60 @@ TEST(e1000_rdt_write_signals_rx_ready)
 	CHECK(ready_calls >= 2);
 	nict_destroy(&n);
 }
+
+/* The transmit rate limit's hook: admits `budget` frames, records sizes. */
+static unsigned tx_budget;
+static size_t tx_asked[8];
+static unsigned tx_nasked;
+
+static bool admit_budget(void *opaque, size_t len)
+{
+	(void)opaque;
+	if (tx_nasked < 8)
+		tx_asked[tx_nasked] = len;
+	tx_nasked++;
+	if (!tx_budget)
+		return false;
+	tx_budget--;
+	return true;
+}
+
+TEST(e1000_tx_rate_limit_holds_the_end_of_packet)
+{
+	struct nict n;
+	uint8_t frame[64] = { 0 }, st = 0;
+
+	CHECK(nict_init(&n) == 0);
+	n.e->tx_admit = admit_budget;
+	tx_budget = 1;
+	tx_nasked = 0;
+	gmem_write(&n.t.vm.mem, 0x20000, frame, sizeof(frame));
+	tx_ring(&n, 0x10000, 8);
+	/* Frame 1: one descriptor; frame 2: two, EOP on the second. */
+	legacy_desc(&n, 0x10000, 0x20000, 60, 0x09);
+	legacy_desc(&n, 0x10010, 0x20000, 20, 0x08);
+	legacy_desc(&n, 0x10020, 0x20000, 44, 0x09);
+	wr(&n, E1000_TDT, 3);
+	/* The first frame went; the second's EOP descriptor waits at the
+	 * head with the first part gathered, its DD not written. */
+	CHECK_EQ(nsent, 1);
+	CHECK_EQ(rd(&n, E1000_TDH), 2);
+	CHECK_EQ(tx_nasked, 2);
+	CHECK_EQ(tx_asked[0], 60);
+	CHECK_EQ(tx_asked[1], 64); /* the whole frame, both parts */
+	gmem_read(&n.t.vm.mem, 0x1002c, &st, 1);
+	CHECK_EQ(st & 1, 0);
+	/* Still no room: nothing moves. */
+	e1000_tx_resume(n.e);
+	CHECK_EQ(nsent, 1);
+	CHECK_EQ(rd(&n, E1000_TDH), 2);
+	/* Room again: the held frame goes whole. */
+	tx_budget = 1;
+	e1000_tx_resume(n.e);
+	CHECK_EQ(nsent, 2);
+	CHECK_EQ(sent_len[1], 64);
+	CHECK_EQ(rd(&n, E1000_TDH), 3);
+	gmem_read(&n.t.vm.mem, 0x1002c, &st, 1);
+	CHECK_EQ(st & 1, 1);
+	nict_destroy(&n);
+}

@@ -38,7 +38,7 @@ static int boot_with_disk(bool ro)
 
 	if (make_disk() < 0 || pvt_init(&t) < 0)
 		return -1;
-	t.vm->cfg.disk[0] = (struct disk_config){ disk_path, "data", ro };
+	t.vm->cfg.disk[0] = (struct disk_config){ .path = disk_path, .name = "data", .readonly = ro };
 	t.vm->cfg.nr_disks = 1;
 	return pvt_load(&t, img, pvt_image(img, devs, 1));
 }
@@ -223,19 +223,19 @@ TEST(pv_blk_attachment_follows_the_manifest)
 	CHECK(strstr(t.err.msg, "attach it with --disk data="));
 	pvt_fini(&t);
 	CHECK(pvt_init(&t) == 0); /* attached under an undeclared name */
-	t.vm->cfg.disk[0] = (struct disk_config){ disk_path, "logs", false };
+	t.vm->cfg.disk[0] = (struct disk_config){ .path = disk_path, .name = "logs", .readonly = false };
 	t.vm->cfg.nr_disks = 1;
 	CHECK(pvt_load(&t, img, len) < 0);
 	CHECK(strstr(t.err.msg, "no block device named 'logs'"));
 	pvt_fini(&t);
 	CHECK(pvt_init(&t) == 0); /* no name at all */
-	t.vm->cfg.disk[0] = (struct disk_config){ disk_path, NULL, false };
+	t.vm->cfg.disk[0] = (struct disk_config){ .path = disk_path, .name = NULL, .readonly = false };
 	t.vm->cfg.nr_disks = 1;
 	CHECK(pvt_load(&t, img, len) < 0);
 	CHECK(strstr(t.err.msg, "NAME=PATH"));
 	pvt_fini(&t);
 	CHECK(pvt_init(&t) == 0); /* a file that is not there */
-	t.vm->cfg.disk[0] = (struct disk_config){ "/nonexistent/x.img", "data", false };
+	t.vm->cfg.disk[0] = (struct disk_config){ .path = "/nonexistent/x.img", .name = "data", .readonly = false };
 	t.vm->cfg.nr_disks = 1;
 	CHECK(pvt_load(&t, img, len) < 0);
 	CHECK(!strcmp(t.err.msg, "--disk data=/nonexistent/x.img: cannot open: No such file or directory"));

@@ -194,7 +194,7 @@ static int child(const char *image, const char *disk, const char *cmdline)
 		return NATIVE_SKIP;
 	t.vm->cfg.cmdline = cmdline;
 	if (disk) {
-		t.vm->cfg.disk[0] = (struct disk_config){ disk, "data", false };
+		t.vm->cfg.disk[0] = (struct disk_config){ .path = disk, .name = "data", .readonly = false };
 		t.vm->cfg.nr_disks = 1;
 	}
 	if (pvt_load(&t, img, len) < 0) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "../harness.h"
+#include "core/host.h"
 #include "test_virtio_fixture.h"
 #include "virtio/blk.h"
 
@@ -22,6 +23,9 @@ struct blk_fx {
 	int fd;
 };
 
+/* The next blk_fx_init's rate limit (none unless a test sets it). */
+static struct ratelimit_config blk_fx_limit;
+
 static int blk_fx_init(struct blk_fx *f, bool ro, bool open_queue)
 {
 	struct gerr err;
@@ -38,6 +42,7 @@ static int blk_fx_init(struct blk_fx *f, bool ro, bool open_queue)
 		return -1;
 	f->vm.cfg.disk[0].path = f->path;
 	f->vm.cfg.disk[0].readonly = ro;
+	f->vm.cfg.disk[0].limit = blk_fx_limit;
 	f->vm.cfg.nr_disks = 1;
 	if (fx_create(&f->vm, "virtio-blk", &f->state, &err) < 0)
 		return -1;
@@ -246,5 +251,39 @@ TEST(virtio_blk_wait_idle_means_served)
 		virtio_blk_wait_idle(f.state);
 		CHECK_EQ(tr_used_idx(&f.r), i);
 	}
+	blk_fx_done(&f);
+}
+
+static bool blk_used_reached(void *opaque)
+{
+	struct blk_fx *f = opaque;
+
+	return tr_used_idx(&f->r) == 2;
+}
+
+/* iops=10 with a burst of 1: the second request waits on the ring for the
+ * gate's timer on the event loop; the I/O thread does not spin for it. */
+TEST(virtio_blk_rate_limit_waits_for_the_timer)
+{
+	static struct blk_fx f;
+	uint32_t used;
+	uint8_t st = 0xee;
+	uint64_t t0;
+
+	blk_fx_limit = (struct ratelimit_config){ .ops = 10, .ops_burst = 1 };
+	CHECK(blk_fx_init(&f, false, true) == 0);
+	blk_fx_limit = (struct ratelimit_config){ 0 };
+	t0 = host_now_ns();
+	CHECK_EQ(blk_req(&f, 0, 0, 512, &used), 0); /* the burst */
+	gmem_write(&f.vm.mem, STATUS, &st, 1);
+	tr_avail(&f.r, 0);
+	mm_wr(&f.vm, 0, 0x50, 0);
+	usleep(150000);
+	CHECK_EQ(tr_used_idx(&f.r), 1); /* held: the loop is not running */
+	fx_run_until(&f.vm, blk_used_reached, &f, 2000);
+	CHECK_EQ(tr_used_idx(&f.r), 2);
+	CHECK(host_now_ns() - t0 >= 100000000ull);
+	gmem_read(&f.vm.mem, STATUS, &st, 1);
+	CHECK_EQ(st, 0);
 	blk_fx_done(&f);
 }

@@ -84,6 +84,18 @@ void pv_net_mac(const struct pv_net *n, uint8_t mac[6])
 	memcpy(mac, n->mac, 6);
 }
 
+/* Takes the transmit responses gamut has written; keeps an error. */
+static void tx_collect(struct pv_queue_state *q, int *status)
+{
+	while (q->rsp_cons != q->ring->rsp_prod) {
+		int32_t s = q->ring->slot[q->rsp_cons & (NET_SLOTS - 1)].net_rsp.status;
+
+		if (s < 0)
+			*status = s;
+		q->rsp_cons++;
+	}
+}
+
 int pv_net_send(struct pv_net *n, const void *frame, size_t len)
 {
 	struct pv_queue_state *q = &n->tx;
@@ -93,6 +105,19 @@ int pv_net_send(struct pv_net *n, const void *frame, size_t len)
 
 	if (len > PV_NET_FRAME_MAX)
 		return -PV_EINVAL;
+	/* gamut normally sends within the notification, but a transmit rate
+	 * limit (docs/devices.md) leaves requests on the ring for later:
+	 * with every slot in flight, wait for the oldest instead of
+	 * overwriting it. */
+	while (q->req_prod - q->rsp_cons >= NET_SLOTS) {
+		tx_collect(q, &status);
+		if (q->req_prod - q->rsp_cons < NET_SLOTS)
+			break;
+		q->ring->rsp_event = q->rsp_cons + 1;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (q->rsp_cons == q->ring->rsp_prod)
+			pv_poll(PV_DEADLINE_NEVER, PV_EVENT_DEVICE(n->dev));
+	}
 	memcpy(q->bufs + (size_t)slot * BUF_SIZE, frame, len);
 	r->id = slot;
 	r->buf = pv_gpa(q->bufs + (size_t)slot * BUF_SIZE);
@@ -100,14 +125,7 @@ int pv_net_send(struct pv_net *n, const void *frame, size_t len)
 	r->flags = 0;
 	q->req_prod++;
 	publish(n, q, PV_QUEUE_TX);
-	/* gamut sends within the notification: responses are already there. */
-	while (q->rsp_cons != q->ring->rsp_prod) {
-		int32_t s = q->ring->slot[q->rsp_cons & (NET_SLOTS - 1)].net_rsp.status;
-
-		if (s < 0)
-			status = s;
-		q->rsp_cons++;
-	}
+	tx_collect(q, &status);
 	return status;
 }
 
