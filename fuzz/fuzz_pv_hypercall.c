@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pvt_mem_bytes = 8ull << 20;
 	if (pvt_init(&t) < 0)
 		abort();
-	t.vm->cfg.disk[0] = (struct disk_config){ disk_path, "data", false };
+	t.vm->cfg.disk[0] = (struct disk_config){ .path = disk_path, .name = "data", .readonly = false };
 	t.vm->cfg.nr_disks = 1;
 	if (pvt_load(&t, img, pvt_image(img, devs, 1)) < 0)
 		abort();

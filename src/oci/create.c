@@ -360,12 +360,18 @@ static int job_spawn(struct create_job *j, const struct oci_create_opts *o,
 {
 	const struct oci_spec *s = j->spec;
 	struct oci_init_args a = { 0 };
-	int flags;
+	int flags, home[2], r = 0;
 	bool cgroupns;
 
+	/* Our own pid and time namespaces: prepare_parent_namespaces changes
+	 * those of our children, and only init is to be the container's. */
+	home[0] = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	home[1] = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
 	if (clone_flags(s, &flags, &cgroupns, err) ||
-	    prepare_parent_namespaces(s, err))
-		return -1;
+	    prepare_parent_namespaces(s, err)) {
+		r = -1;
+		goto out;
+	}
 	a = (struct oci_init_args){
 		.spec = s, .rootfs = j->st.rootfs,
 		.cgroup_path = j->st.has_cgroup ? j->st.cgroup_path : NULL,
@@ -381,7 +387,8 @@ static int job_spawn(struct create_job *j, const struct oci_create_opts *o,
 				NULL, NULL, NULL);
 	if (j->pid < 0) {
 		j->pid = 0;
-		return gerr_errno(err, errno, "clone with namespaces 0x%x", flags);
+		r = gerr_errno(err, errno, "clone with namespaces 0x%x", flags);
+		goto out;
 	}
 	if (j->pid == 0) {
 		close(j->sync[0]);
@@ -389,7 +396,18 @@ static int job_spawn(struct create_job *j, const struct oci_create_opts *o,
 	}
 	close(j->sync[1]);
 	j->sync[1] = -1;
-	return 0;
+out:
+	/* Hooks and LeakSanitizer's tracer run in the runtime's namespaces. */
+	if ((oci_spec_namespace(s, CLONE_NEWPID) &&
+	     oci_spec_namespace(s, CLONE_NEWPID)->path &&
+	     setns(home[0], CLONE_NEWPID)) ||
+	    (oci_spec_namespace(s, CLONE_NEWTIME) && setns(home[1], CLONE_NEWTIME)))
+		r = r ? r : gerr_errno(err, errno, "return to the runtime's "
+				       "pid/time namespace");
+	for (int i = 0; i < 2; i++)
+		if (home[i] >= 0)
+			close(home[i]);
+	return r;
 }
 
 static int job_setup_child(struct create_job *j, struct gerr *err)

@@ -36,6 +36,7 @@ struct exec_job {
 	struct oci_arena arena;
 	struct oci_process proc;
 	int nsfd[6], pidns_fd, timens_fd, console_fd;
+	int home_fd[2]; /* our own pid and time namespaces, to come back to */
 	int go[2], errp[2];
 };
 
@@ -148,6 +149,8 @@ static int open_namespaces(struct exec_job *j, struct gerr *err)
 	j->timens_fd = oci_spec_namespace(&j->spec, CLONE_NEWTIME) &&
 				       !same_ns(path, self)
 			       ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	j->home_fd[0] = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	j->home_fd[1] = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
 	if ((j->pidns_fd >= 0 && setns(j->pidns_fd, CLONE_NEWPID)) ||
 	    (j->timens_fd >= 0 && setns(j->timens_fd, CLONE_NEWTIME)))
 		return gerr_errno(err, errno, "join the container's pid/time "
@@ -214,6 +217,9 @@ static void job_close(struct exec_job *j)
 		close(j->pidns_fd);
 	if (j->timens_fd >= 0)
 		close(j->timens_fd);
+	for (size_t i = 0; i < 2; i++)
+		if (j->home_fd[i] >= 0)
+			close(j->home_fd[i]);
 	if (j->console_fd >= 0)
 		close(j->console_fd);
 	oci_spec_free(&j->spec);
@@ -266,7 +272,8 @@ int oci_exec(const char *root, const char *id, const struct oci_exec_opts *o,
 	     int *exit_code, struct gerr *err)
 {
 	struct exec_job j = { .pidns_fd = -1, .timens_fd = -1, .console_fd = -1,
-			      .go = { -1, -1 }, .errp = { -1, -1 } };
+			      .go = { -1, -1 }, .errp = { -1, -1 },
+			      .home_fd = { -1, -1 } };
 	const struct oci_cgroup_mgr *m;
 	pid_t pid = -1;
 	int status, r = -1;
@@ -287,6 +294,15 @@ int oci_exec(const char *root, const char *id, const struct oci_exec_opts *o,
 	}
 	if (pid == 0)
 		exec_child(&j, o);
+	/* Our own later children (LeakSanitizer's tracer thread, for one)
+	 * belong in our namespaces, not the container's. */
+	if ((j.pidns_fd >= 0 && setns(j.home_fd[0], CLONE_NEWPID)) ||
+	    (j.timens_fd >= 0 && setns(j.home_fd[1], CLONE_NEWTIME))) {
+		gerr_errno(err, errno, "return to the runtime's pid/time namespace");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
 	close(j.go[0]);
 	close(j.errp[1]);
 	j.go[0] = j.errp[1] = -1;
