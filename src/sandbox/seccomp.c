@@ -81,6 +81,8 @@ static const int leak_check_prctls[] = {
 static const int io_only[] = {
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev),
 	SCMP_SYS(fdatasync), SCMP_SYS(fsync),
+	/* a disk's rate limit (--disk ...,iops=,bw=) arms its gate's timer */
+	SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
 };
 
 static const int gdb_only[] = {
