@@ -49,6 +49,14 @@ static int add_file(struct jail *j, const char **path, bool writable,
 		return 0;
 	if (!realpath(*path, real))
 		return gerr_errno(err, errno, "--jail: %s", *path);
+	/* The same file twice (--kernel X --initrd X): one bind, writable
+	 * if either use needs it. */
+	for (size_t i = 0; i < j->n_files; i++)
+		if (!strcmp(j->files[i].path, real)) {
+			j->files[i].writable |= writable;
+			*path = j->files[i].path;
+			return 0;
+		}
 	if (j->n_files == JAIL_MAX_FILES || n_kept == JAIL_MAX_FILES)
 		return gerr_set(err, "--jail: too many files");
 	kept[n_kept] = strdup(real);
@@ -169,8 +177,11 @@ static int build_root(const struct jail *j, struct gerr *err)
 		if (bind_file(j, &j->files[i], err))
 			return -1;
 	snprintf(proc, sizeof(proc), "%s/proc", j->dir);
+	/* Read-only: /proc/sys and friends check only for uid 0, which the
+	 * jailed VMM still is without --user. */
 	if (mkdir(proc, 0555) ||
-	    mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+	    mount("proc", proc, "proc", MS_RDONLY | MS_NOSUID | MS_NODEV |
+		  MS_NOEXEC, NULL))
 		return gerr_errno(err, errno, "--jail: /proc");
 	if (pivot(j->dir, err))
 		return -1;

@@ -233,6 +233,11 @@ int oci_cgroup_path(char *out, size_t len, const char *cgroups_path,
 				cgroups_path);
 	snprintf(out, len, "%s%s", cgroups_path[0] == '/' ? "" : "/",
 		 cgroups_path);
+	/* "/" (or "//") would make the host's root cgroup the container's:
+	 * kill --all and delete would act on every process of the host. */
+	if (strspn(out, "/") == strlen(out))
+		return gerr_set(err, "cgroupsPath \"%s\" names the root cgroup",
+				cgroups_path);
 	return 0;
 }
 

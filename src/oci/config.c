@@ -574,12 +574,19 @@ int oci_spec_load(struct oci_spec *spec, const char *bundle, struct gerr *err)
 		return gerr_errno(err, errno, "%s: read", path);
 	}
 	r = oci_spec_parse(spec, buf, (size_t)n, path, err);
-	free(buf);
-	return r;
+	if (r) {
+		free(buf);
+		return r;
+	}
+	buf[n] = '\0';
+	spec->raw = buf;
+	spec->raw_len = (size_t)n;
+	return 0;
 }
 
 void oci_spec_free(struct oci_spec *spec)
 {
+	free(spec->raw);
 	oci_arena_free(&spec->arena);
 	memset(spec, 0, sizeof(*spec));
 }

@@ -161,6 +161,10 @@ struct oci_hooks_list {
 
 struct oci_spec {
 	struct oci_arena arena;
+	/* The bytes oci_spec_load() read (malloc'd, NUL-terminated), so that
+	 * create can keep the very config it checked (state.h). */
+	char *raw;
+	size_t raw_len;
 	const char *oci_version;
 	const char *root_path;
 	bool root_readonly;

@@ -170,31 +170,6 @@ static char *annotations_json(const struct oci_spec *s)
 	return out;
 }
 
-/* `path` made absolute without touching the filesystem: "//" and "."
- * dropped, ".." taking the previous component away. */
-static void clean_path(const char *path, char *out, size_t len)
-{
-	size_t n = 0;
-
-	for (const char *p = path; *p;) {
-		size_t l = strcspn(p, "/");
-
-		if (l == 2 && !strncmp(p, "..", 2)) {
-			while (n > 0 && out[--n] != '/')
-				;
-		} else if (l && !(l == 1 && *p == '.') && n + l + 2 < len) {
-			out[n++] = '/';
-			memcpy(out + n, p, l);
-			n += l;
-		}
-		p += l;
-		p += *p == '/';
-	}
-	if (!n)
-		out[n++] = '/';
-	out[n] = '\0';
-}
-
 int oci_resolve_rootfs(const struct oci_spec *s, const char *bundle, char *out,
 		       struct gerr *err)
 {
@@ -209,11 +184,19 @@ int oci_resolve_rootfs(const struct oci_spec *s, const char *bundle, char *out,
 	if (stat(out, &st) || !S_ISDIR(st.st_mode))
 		return gerr_set(err, "rootfs %s is not a directory", path);
 	/* A symlink anywhere in the path could be changed between this
-	 * check and the mounts: refused, as runc does. */
-	clean_path(path, clean, sizeof(clean));
-	if (strcmp(clean, out))
-		return gerr_set(err, "rootfs %s is a symlink or goes through "
-				"one (to %s): give the real path", path, out);
+	 * check and the mounts: refused, as runc does.  Each component as
+	 * written is checked (a ".." after a symlink would hide it from a
+	 * comparison of cleaned paths). */
+	for (size_t i = 1, n = strlen(path); i <= n; i++) {
+		if (i < n && path[i] != '/')
+			continue;
+		memcpy(clean, path, i);
+		clean[i] = '\0';
+		if (!lstat(clean, &st) && S_ISLNK(st.st_mode))
+			return gerr_set(err, "rootfs %s goes through the symlink "
+					"%s: give the real path (%s)", path, clean,
+					out);
+	}
 	return 0;
 }
 
@@ -338,6 +321,8 @@ static int job_prepare(struct create_job *j, const char *root,
 	if (oci_state_create_dir(&j->st, root, err))
 		return -1;
 	j->dir_made = true;
+	if (oci_state_save_config(&j->st, s, err))
+		return -1;
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", j->st.dir);
 	/* 0622 whatever the umask: init may run as another (mapped) uid. */
 	if (mkfifo(fifo, 0622) || chmod(fifo, 0622))
@@ -373,7 +358,7 @@ static int job_spawn(struct create_job *j, const struct oci_create_opts *o,
 		goto out;
 	}
 	a = (struct oci_init_args){
-		.spec = s, .rootfs = j->st.rootfs,
+		.spec = s, .rootfs = j->st.rootfs, .bundle = j->st.bundle,
 		.cgroup_path = j->st.has_cgroup ? j->st.cgroup_path : NULL,
 		.cgroups = j->cg, .sync_fd = j->sync[1], .fifo_fd = j->fifo_fd,
 		.console_fd = j->console_fd,

@@ -56,9 +56,9 @@ static int parse_id(const char **s, uint32_t *out)
 	return 0;
 }
 
+/* "uid[:gid]"; without ":gid" the config's gid stays (as runc). */
 static int parse_user(const char *s, uint32_t *uid, uint32_t *gid)
 {
-	*gid = 0;
 	if (parse_id(&s, uid))
 		return -1;
 	if (*s == ':' && (s++, parse_id(&s, gid)))
@@ -238,7 +238,7 @@ static int exec_prepare(struct exec_job *j, const char *root, const char *id,
 	if (s != OCI_RUNNING && s != OCI_CREATED)
 		return gerr_set(err, "cannot exec in container \"%s\": it is %s",
 				id, oci_status_name(s));
-	if (oci_spec_load(&j->spec, j->st.bundle, err) ||
+	if (oci_state_load_config(&j->st, &j->spec, err) ||
 	    build_process(j, o, err))
 		return -1;
 	if (j->proc.terminal) {

@@ -125,6 +125,10 @@ _Noreturn void oci_init_main(const struct oci_init_args *a)
 		fail(a, &err);
 	if (a->new_cgroupns && unshare(CLONE_NEWCGROUP))
 		fail(a, (gerr_errno(&err, errno, "new cgroup namespace"), &err));
+	/* A bind mount's relative source is relative to the bundle (as
+	 * runc), not to wherever the runtime was started. */
+	if (chdir(a->bundle))
+		fail(a, (gerr_errno(&err, errno, "bundle %s", a->bundle), &err));
 	if (set_names(s, &err) || oci_rootfs_prepare(&rc, &err))
 		fail(a, &err);
 	if ((s->hooks[OCI_HOOK_PRESTART].n || s->hooks[OCI_HOOK_CREATE_RUNTIME].n) &&

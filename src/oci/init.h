@@ -12,6 +12,7 @@
 struct oci_init_args {
 	const struct oci_spec *spec;
 	const char *rootfs;
+	const char *bundle; /* relative bind-mount sources start here */
 	const char *cgroup_path;	      /* NULL: no cgroup */
 	const struct oci_cgroup_mgr *cgroups; /* NULL: no cgroup */
 	int sync_fd;

@@ -11,17 +11,28 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int oci_inroot_open(int root, const char *path, int flags)
+static int open_how(int root, const char *path, int flags,
+		    unsigned long long resolve)
 {
 	struct open_how how = {
 		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 
 	while (*path == '/')
 		path++;
 	return (int)syscall(SYS_openat2, root, *path ? path : ".", &how,
 			    sizeof(how));
+}
+
+int oci_inroot_open(int root, const char *path, int flags)
+{
+	return open_how(root, path, flags, 0);
+}
+
+int oci_inroot_open_nolinks(int root, const char *path, int flags)
+{
+	return open_how(root, path, flags, RESOLVE_NO_SYMLINKS);
 }
 
 /* mkdirat(parent, comp), where comp may be a dangling symlink: then its

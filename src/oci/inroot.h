@@ -20,6 +20,8 @@
 
 /* openat2(root, path, flags) resolved in the root. */
 int oci_inroot_open(int root, const char *path, int flags);
+/* The same, but no component may be a symlink (ELOOP otherwise). */
+int oci_inroot_open_nolinks(int root, const char *path, int flags);
 
 /* An O_PATH fd of directory `path`, creating it and its missing parents
  * (mode `mode`) as mkdir -p would.  A component that exists and is not a

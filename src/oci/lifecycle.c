@@ -22,8 +22,8 @@
 int oci_resources_parse(struct oci_resources *r, struct oci_arena *a,
 			const char *buf, size_t len, struct gerr *err);
 
-/* Runs the hooks of one kind from the bundle's config.json; a bundle that
- * is gone or unreadable has no hooks to run. */
+/* Runs the hooks of one kind from the config create kept; a container
+ * whose copy is gone or unreadable has no hooks to run. */
 static int run_bundle_hooks(const struct oci_state *st, enum oci_hook_kind k,
 			    const char *status, struct gerr *err)
 {
@@ -32,7 +32,7 @@ static int run_bundle_hooks(const struct oci_state *st, enum oci_hook_kind k,
 	char *json;
 	int r;
 
-	if (oci_spec_load(&spec, st->bundle, &ignored))
+	if (oci_state_load_config(st, &spec, &ignored))
 		return 0;
 	json = oci_create_state_json(st, status);
 	r = json ? oci_hooks_run(&spec, k, json, err) : 0;

@@ -211,6 +211,61 @@ static int mount_fallback(const struct oci_mount *m, int target, int e,
 			 m->destination, err);
 }
 
+/* Files of /proc that container engines may replace with a bind mount
+ * (lxcfs and the like); runc allows the same list. */
+static const char *const proc_mountable[] = {
+	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
+	"/proc/swaps",	 "/proc/uptime",    "/proc/loadavg", "/proc/slabinfo",
+	"/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+/* /proc and /sys hold what keeps a container in (masked and read-only
+ * paths, /proc/sys): an image must not be able to move them.  proc and
+ * sysfs are mounted only where no component of the destination is a
+ * symlink (else /proc could land in a directory the image controls and
+ * every mask miss), and nothing lands inside a procfs but the files of
+ * proc_mountable, reached without symlinks too (else a bind over
+ * /proc/sys/kernel fakes what the kernel reports).  May replace *target
+ * with an fd opened without symlinks. */
+static int check_target(const struct oci_rootfs_ctx *c,
+			const struct oci_mount *m, int *target, struct gerr *err)
+{
+	bool strict = !m->bind && (!strcmp(m->type, "proc") ||
+				   !strcmp(m->type, "sysfs"));
+	char clean[PATH_MAX];
+	struct stat a, b;
+	struct statfs sf;
+	int fd;
+
+	if (fstatfs(*target, &sf))
+		return gerr_errno(err, errno, "%s", m->destination);
+	oci_clean_path(m->destination, clean, sizeof(clean));
+	if (sf.f_type == PROC_SUPER_MAGIC) {
+		for (size_t i = 0; i < sizeof(proc_mountable) / sizeof(proc_mountable[0]); i++)
+			strict |= !strcmp(clean, proc_mountable[i]);
+		if (!strict)
+			return gerr_set(err, "%s lies inside /proc: refused (only "
+					"/proc/cpuinfo, meminfo, stat and the like "
+					"may be mounted over)", m->destination);
+	}
+	if (!strict)
+		return 0;
+	fd = oci_inroot_open_nolinks(c->rootfd, clean, O_PATH);
+	if (fd < 0)
+		return gerr_errno(err, errno, "%s: a %s mount's destination may "
+				  "not go through a symlink", m->destination,
+				  m->bind ? "bind" : m->type);
+	if (fstat(fd, &a) || fstat(*target, &b) || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev) {
+		close(fd);
+		return gerr_set(err, "%s changed while it was being mounted",
+				m->destination);
+	}
+	close(*target);
+	*target = fd;
+	return 0;
+}
+
 static int do_mount(const struct oci_rootfs_ctx *c, const struct oci_mount *m,
 		    struct gerr *err)
 {
@@ -228,6 +283,10 @@ static int do_mount(const struct oci_rootfs_ctx *c, const struct oci_mount *m,
 	target = open_target(c, m->destination, as_file, err);
 	if (target < 0)
 		return -1;
+	if (check_target(c, m, &target, err)) {
+		close(target);
+		return -1;
+	}
 	if (m->bind) {
 		mnt = mount_bind(m, target, err);
 	} else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) {
@@ -437,32 +496,53 @@ out:
 
 /* Masked and read-only paths are applied after pivot_root, still
  * through fds resolved in the root, as everything else. */
+/* An empty read-only tmpfs, detached (fsopen(2)/fsmount(2)): attached
+ * with move_mount, it needs no path, so nothing in the container's own
+ * /proc is trusted to reach the target.  Returns the mount fd or -1. */
+static int empty_tmpfs(void)
+{
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), mnt = -1;
+
+	if (fs < 0)
+		return -1;
+	if (!fsconfig(fs, FSCONFIG_SET_STRING, "size", "0", 0) &&
+	    !fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0555", 0) &&
+	    !fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+		mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY |
+			      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			      MOUNT_ATTR_NOEXEC);
+	close(fs);
+	return mnt;
+}
+
+/* Hides p: an empty tmpfs over a directory, /dev/null over anything else.
+ * Only a path that does not exist is skipped; any other failure fails the
+ * container rather than leave p visible. */
 static int mask_path(const struct oci_rootfs_ctx *c, const char *p,
 		     struct gerr *err)
 {
-	int fd = oci_inroot_open(c->rootfd, p, O_PATH);
+	int fd = oci_inroot_open(c->rootfd, p, O_PATH), m, r = -1;
 	struct stat st;
-	char at[32];
-	int b;
 
 	if (fd < 0)
-		return 0; /* nothing to hide */
-	oci_fd_path(fd, at);
+		return errno == ENOENT ? 0 : gerr_errno(err, errno, "mask %s", p);
 	if (fstat(fd, &st)) {
 		gerr_errno(err, errno, "mask %s", p);
 	} else if (S_ISDIR(st.st_mode)) {
-		if (!mount("tmpfs", at, "tmpfs", MS_RDONLY, "size=0")) {
-			close(fd);
-			return 0;
-		}
-		gerr_errno(err, errno, "mask %s", p);
-	} else if ((b = bind_onto("/dev/null", fd, 0, 0, false, p, err)) >= 0) {
-		close(b);
-		close(fd);
-		return 0;
+		m = empty_tmpfs();
+		if (m >= 0 && !move_mount(m, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
+					  MOVE_MOUNT_T_EMPTY_PATH))
+			r = 0;
+		else
+			gerr_errno(err, errno, "mask %s", p);
+		if (m >= 0)
+			close(m);
+	} else if ((m = bind_onto("/dev/null", fd, 0, 0, false, p, err)) >= 0) {
+		close(m);
+		r = 0;
 	}
 	close(fd);
-	return -1;
+	return r;
 }
 
 static int readonly_path(const struct oci_rootfs_ctx *c, const char *p,
@@ -470,6 +550,7 @@ static int readonly_path(const struct oci_rootfs_ctx *c, const char *p,
 {
 	int fd = oci_inroot_open(c->rootfd, p, O_PATH), b;
 
+	/* As for masks: only a path that does not exist is skipped. */
 	if (fd < 0)
 		return errno == ENOENT ? 0 : gerr_errno(err, errno, "%s", p);
 	b = bind_fd_onto(fd, "", fd, RO_FLAGS, 0, true, p, err);

@@ -147,6 +147,34 @@ void oci_state_release(struct oci_state *st)
 	st->annotations_json = NULL;
 }
 
+int oci_state_save_config(const struct oci_state *st,
+			  const struct oci_spec *spec, struct gerr *err)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	if (!spec->raw)
+		return gerr_set(err, "internal: the config's text was not kept");
+	snprintf(path, sizeof(path), "%s/config.json", st->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gerr_errno(err, errno, "%s", path);
+	if (oci_write_all(fd, spec->raw, spec->raw_len)) {
+		int e = errno;
+
+		close(fd);
+		return gerr_errno(err, e, "write %s", path);
+	}
+	close(fd);
+	return 0;
+}
+
+int oci_state_load_config(const struct oci_state *st, struct oci_spec *spec,
+			  struct gerr *err)
+{
+	return oci_spec_load(spec, st->dir, err);
+}
+
 void oci_state_remove_dir(const struct oci_state *st)
 {
 	DIR *d = opendir(st->dir);

@@ -48,6 +48,13 @@ int oci_state_save(const struct oci_state *st, struct gerr *err);
 int oci_state_load(struct oci_state *st, const char *root, const char *id,
 		   struct gerr *err);
 void oci_state_release(struct oci_state *st);
+/* The config.json create checked (spec->raw), kept as <dir>/config.json:
+ * exec and the lifecycle hooks read this copy, never the bundle's file,
+ * which anyone with access to the bundle may have changed since. */
+int oci_state_save_config(const struct oci_state *st,
+			  const struct oci_spec *spec, struct gerr *err);
+int oci_state_load_config(const struct oci_state *st, struct oci_spec *spec,
+			  struct gerr *err);
 /* Removes the container directory and everything in it. */
 void oci_state_remove_dir(const struct oci_state *st);
 

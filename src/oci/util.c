@@ -119,3 +119,28 @@ int oci_mkdir_p(const char *path, mode_t mode)
 	}
 	return mkdir(buf, mode) && errno != EEXIST ? -1 : 0;
 }
+
+/* `path` made absolute without touching the filesystem: "//" and "."
+ * dropped, ".." taking the previous component away. */
+void oci_clean_path(const char *path, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = path; *p;) {
+		size_t l = strcspn(p, "/");
+
+		if (l == 2 && !strncmp(p, "..", 2)) {
+			while (n > 0 && out[--n] != '/')
+				;
+		} else if (l && !(l == 1 && *p == '.') && n + l + 2 < len) {
+			out[n++] = '/';
+			memcpy(out + n, p, l);
+			n += l;
+		}
+		p += l;
+		p += *p == '/';
+	}
+	if (!n)
+		out[n++] = '/';
+	out[n] = '\0';
+}

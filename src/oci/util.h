@@ -11,6 +11,9 @@ int oci_fmt(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Writes all of buf to fd, retrying on EINTR and short writes. */
 int oci_write_all(int fd, const void *buf, size_t len);
+/* `path` cleaned without touching the filesystem, as an absolute path:
+ * "//" and "." dropped, ".." removing the component before it. */
+void oci_clean_path(const char *path, char *out, size_t len);
 /* Reads a whole small file into a malloc'd NUL-terminated buffer. */
 char *oci_read_file(const char *path, size_t max, size_t *len);
 /* Writes "<pid>" to path atomically (write to a temp name, rename). */

@@ -236,5 +236,56 @@ check "symlinked rootfs: refused" 1 "$?"
 out=$(cat "$T/out")
 check_has "symlinked rootfs: message" "symlink" "$out"
 
+# ---- 7. an image that moves /proc (found in review, 2026-12-07) ----
+# /proc -> /ss/kernel/../../img while /ss/kernel -> /X/a/b: procfs is
+# mounted at /X/img, then sysfs on /ss makes /proc resolve to the image's
+# own /img, so every mask and the read-only /proc/sys missed and the
+# container wrote the host's core_pattern (opened for append only here).
+B7=$T/b7 R7=$T/b7/rootfs
+make_bundle "$B7"
+(cd "$R7" && rmdir proc sys && mkdir -p ss X/a/b X/img &&
+	ln -s /X/a/b ss/kernel && ln -s /ss/kernel/../../img proc && ln -s /ss sys &&
+	for i in $(seq 0 63); do mkdir -p img/self/fd/$i; done)
+set_args "$B7" sh -c ': >>/X/img/sys/kernel/core_pattern 2>/dev/null && echo CORE_PATTERN_WRITABLE; : >>/proc/sys/kernel/core_pattern 2>/dev/null && echo PROC_SYS_WRITABLE' "$M"
+out=$(oci run -b "$B7" "$PFX-proc" </dev/null 2>&1)
+case $out in *WRITABLE*) fail "moved /proc: $out" ;; *) ok "moved /proc: no writable core_pattern ($(echo "$out" | head -1))" ;; esac
+
+# ---- 8. a faked cap_last_cap (found in review) ----
+# An image symlink /data -> /proc/sys/kernel plus a volume on /data put
+# a "0" in the container's cap_last_cap, which sized the bounding set drop.
+B8=$T/b8
+make_bundle "$B8"
+ln -s /proc/sys/kernel "$B8/rootfs/data2"
+mkdir -p "$T/vol8" && echo 0 >"$T/vol8/cap_last_cap"
+edit_config "$B8" "c['process']['noNewPrivileges']=False; c['mounts'].append({'destination':'/data2','type':'bind','source':'$T/vol8','options':['rbind']})"
+set_args "$B8" sh -c 'grep -E "CapEff|CapBnd" /proc/self/status' "$M"
+out=$(oci run -b "$B8" "$PFX-caplast" </dev/null 2>&1)
+case $out in *"CapEff:	00000000"*|*"inside /proc"*) ok "faked cap_last_cap: $(echo $out | cut -c1-80)" ;;
+	*) fail "faked cap_last_cap: $out" ;; esac
+
+# ---- 9. exec follows the config create checked, not the bundle's now ----
+B9=$T/b9
+make_bundle "$B9"
+edit_config "$B9" "c['process']['user']={'uid':1000,'gid':1000}"
+set_args "$B9" sleep 100
+oci create -b "$B9" "$PFX-cfg" </dev/null >/dev/null 2>&1 && oci start "$PFX-cfg"
+edit_config "$B9" "c['process']['capabilities']={k:['CAP_SYS_ADMIN','CAP_SYS_MODULE'] for k in ('bounding','effective','permitted')}"
+check "exec after the bundle's config changed: caps as created" \
+	"CapEff:	0000000000000000" "$(oci exec "$PFX-cfg" grep CapEff /proc/self/status 2>&1)"
+check "exec -u 1000 keeps the config's gid" "1000 1000" "$(oci exec -u 1000 "$PFX-cfg" sh -c 'echo $(id -u) $(id -g)' 2>&1)"
+oci delete --force "$PFX-cfg" >/dev/null 2>&1
+
+# ---- 10. cgroupsPath "/" and relative bind sources ----
+B10=$T/b10
+make_bundle "$B10"
+edit_config "$B10" "c['linux']['cgroupsPath']='/'"
+oci create -b "$B10" "$PFX-cgroot" </dev/null >"$T/out" 2>&1
+check "cgroupsPath / refused" 1 $?
+check_has "cgroupsPath / message" "root cgroup" "$(cat "$T/out")"
+mkdir -p "$B10/relsrc" && echo from-bundle >"$B10/relsrc/f"
+edit_config "$B10" "del c['linux']['cgroupsPath']; c['mounts'].append({'destination':'/rel','type':'bind','source':'relsrc','options':['rbind']})"
+set_args "$B10" cat /rel/f
+check "relative bind source is the bundle's" from-bundle "$(cd / && oci run -b "$B10" "$PFX-rel" </dev/null 2>&1)"
+
 check_no_leaks "escapes"
 finish

@@ -30,6 +30,7 @@ echo "ok: the VMM's root holds only its files: $files"
 grep -q " $T/ro.img $T/ro.img ro," "/proc/$pid/mountinfo" || fail "the ro disk is not a read-only mount"
 grep -q " $T/disk.img $T/disk.img rw," "/proc/$pid/mountinfo" || fail "the rw disk is not writable"
 grep -q " / / ro," "/proc/$pid/mountinfo" || fail "the jail's root is not read-only"
+grep -q " / /proc ro," "/proc/$pid/mountinfo" || fail "the jail's /proc is not read-only"
 echo "ok: ro disk, rw disk and root mounted as asked"
 [ "$(grep NSpid "/proc/$pid/status" | awk '{print $NF}')" = 1 ] || fail "the jailed VMM is not PID 1 of its own namespace"
 for ns in mnt pid ipc uts net; do
