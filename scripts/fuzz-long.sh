@@ -24,6 +24,7 @@ for name in $targets; do
 	art=$BUILD/fuzz/artifacts/$name
 	log=$BUILD/fuzz/logs/$name.log
 	mkdir -p "$corpus" "$art" "$(dirname "$log")"
+	[ -n "$(ls -A "$corpus")" ] || BUILD=$BUILD scripts/fuzz-seed.sh "$name" "$corpus"
 	touch "$BUILD/fuzz/logs/.start-$name" # artifacts newer than this are this run's
 	if [ ! -x "$bin" ]; then
 		printf '%-22s %s\n' "$name" "not built"

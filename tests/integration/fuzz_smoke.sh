@@ -21,17 +21,7 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
 	corpus=$probe/$name
 	mkdir -p "$corpus"
 	# Seeds: real inputs of the right kind make the short run meaningful.
-	case $name in
-	fuzz_elf) cp "$BUILD"/guests/boot/*.elf "$corpus/" 2>/dev/null ;;
-	fuzz_bzimage) cp "$BUILD"/guests/boot/bzimage64.bin "$corpus/" 2>/dev/null
-		[ -f "$BUILD/kit/bzImage" ] && head -c 32768 "$BUILD/kit/bzImage" >"$corpus/debian" ;;
-	fuzz_pv_image) cp "$BUILD"/pv-examples/*.pv "$corpus/" 2>/dev/null ;;
-	fuzz_hostfwd) printf 'tcp::8080-:80' >"$corpus/a"
-		printf 'udp:127.0.0.1:5353-10.0.2.15:53' >"$corpus/b" ;;
-	fuzz_config_args) printf 'data=v1,x.img,ro,iops=50,bw=2m,bw_burst=64k' >"$corpus/a"
-		printf 'user,hostfwd=tcp::8080-:80,bw=1m,pps=100,pps_burst=5' >"$corpus/b" ;;
-	fuzz_oci_config) (g=${GAMUT:-$PWD/$BUILD/gamut}; cd "$corpus" && "$g" oci spec >/dev/null 2>&1) ;;
-	esac
+	scripts/fuzz-seed.sh "$name" "$corpus"
 	if "$bin" -max_total_time="$SECS" -rss_limit_mb=1024 -max_len=65536 \
 		"$corpus" >"$probe/$name.log" 2>&1; then
 		echo "ok   $name: $(grep -o 'Done [0-9]* runs' "$probe/$name.log" | tail -1)"
