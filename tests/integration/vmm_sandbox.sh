@@ -18,7 +18,10 @@ set -u
 skip() { echo "$*"; exit 77; }
 T=$(mktemp -d)
 pids=""
-trap 'kill $pids 2>/dev/null; rm -rf "$T"' EXIT
+# Only the test's own shell cleans up: a subshell that ran this trap removed
+# $T in the middle of a CI run (the Linux part then found no disk image).
+main_pid=$BASHPID
+trap '[ "$BASHPID" = "$main_pid" ] && { kill $pids 2>/dev/null; rm -rf "$T"; }' EXIT
 GUESTS=$BUILD/guests/boot
 PV_EX=$BUILD/pv-examples
 [ -f "$GUESTS/pvh_entry.elf" ] || skip "no $GUESTS/pvh_entry.elf (make test-guests)"
@@ -168,7 +171,7 @@ if [ -f "$PV_EX/httpd.pv" ] && command -v curl >/dev/null; then
 	got=$(threads_show Seccomp 2 2) && ok "PV httpd: Seccomp: 2 in both threads" ||
 		bad "PV httpd: Seccomp per thread:$got"
 	curl -sS -m 30 "http://127.0.0.1:$hport/quit" >/dev/null 2>&1
-	(sleep 20; kill "$pid" 2>/dev/null) & # a guest that ignores /quit
+	(trap - EXIT; sleep 20; kill "$pid" 2>/dev/null) & # a guest that ignores /quit
 	watchdog=$!
 	wait "$pid" 2>/dev/null
 	rc=$?
@@ -196,7 +199,7 @@ if [ -f "$KIT/vmlinux" ]; then
 	   grep -q "^dhcp=0" <<<"$out" && grep -q "^dns-asked" <<<"$out" && grep -q "^ping=ok" <<<"$out"; then
 		ok "Linux: disk, rng, DHCP, DNS and ping through slirp under the filters"
 	else
-		bad "Linux: status $rc: $(grep -aE "seccomp|^disk=|^rng=|^dhcp=|^dns|^ping" <<<"$out" | tr '\n' ' ')"
+		bad "Linux: status $rc: $(grep -aE "seccomp|^disk=|^rng=|^dhcp=|^dns|^ping" <<<"$out" | tr '\n' ' ') / last lines: $(tail -n 4 <<<"$out" | tr '\n' ' ')"
 	fi
 else
 	echo "skip Linux: no guest kit in $KIT (make guest-kit)"
