@@ -24,9 +24,10 @@ truncate -s 1M /tmp/disk.img
 g=build/guests/boot
 run() { # name, then gamut run options
 	n=$1; shift
-	./build/gamut run --cpu kvm --mode pvh --console stdio "$@" </dev/null >/tmp/$n 2>&1
-	echo "nested: $n rc=$?"
-	sed "s/^/$n| /" /tmp/$n
+	# Streamed, so a run that hangs shows how far it got.
+	(./build/gamut run --cpu kvm --mode pvh --console stdio "$@" </dev/null 2>&1
+		echo $? >/tmp/rc.$n) | sed "s/^/$n| /"
+	echo "nested: $n rc=$(cat /tmp/rc.$n)"
 }
 run pvh_entry --kernel $g/pvh_entry.elf --initrd $g/initrd.img --cmdline pvh-test-cmdline --mem 64
 run bzimage64 --kernel $g/bzimage64.bin --initrd $g/initrd.img --cmdline bz-test-cmdline --mem 64
@@ -39,11 +40,12 @@ for k in vmlinux; do
 		--cmdline 'console=ttyS0 reboot=k panic=-1 gamut.cmd="echo gamut-linux-$((6*7)); head -c 9 /dev/vda; echo"'
 done
 # boot_errors.sh (bash) checks the one-line refusals on the nested KVM too.
-GAMUT=/t/build/gamut BUILD=/t/build bash tests/integration/boot_errors.sh >/tmp/errors 2>&1
-echo "nested: boot_errors rc=$?"
-sed "s/^/boot_errors| /" /tmp/errors
+(GAMUT=/t/build/gamut BUILD=/t/build bash tests/integration/boot_errors.sh 2>&1
+	echo $? >/tmp/rc.errors) | sed "s/^/boot_errors| /"
+echo "nested: boot_errors rc=$(cat /tmp/rc.errors)"
 SCRIPT
-nested_run "$tmp/script" "$tmp/log" vmlinux initramfs.cpio.gz || { tail -20 "$tmp/log"; exit 1; }
+nested_run "$tmp/script" "$tmp/log" vmlinux initramfs.cpio.gz ||
+	{ grep -a "nested: watchdog" -A 200 "$tmp/log" | head -200; tail -20 "$tmp/log"; exit 1; }
 log=$(cat "$tmp/log")
 # What each run printed, without the Linux boot messages (BOOT_NESTED_ALL=1
 # shows them too).

@@ -142,13 +142,35 @@ if [ -f /mods/disk.list ]; then
 fi
 [ -c /dev/kvm ] && echo "nested: /dev/kvm ready"
 cd /t
-GAMUT=/t/build/gamut BUILD=build GAMUT_KIT=/kit sh /t/nested.sh
-echo "nested: done"
+GAMUT=/t/build/gamut BUILD=build GAMUT_KIT=/kit sh /t/nested.sh &
+script=$!
+# A nested run that stops making progress says where it is stuck before
+# the outer timeout ends QEMU: every user task's state and kernel stack;
+# then gamut and the script are killed, and "done" is not claimed.
+(
+	sleep WATCHDOG_S
+	echo "nested: watchdog: the script still runs after WATCHDOG_S s; tasks:"
+	for t in /proc/[0-9]*/task/[0-9]*; do
+		p=${t%/task/*}
+		[ -e $p/exe ] || continue # a kernel thread
+		echo "nested: task ${t#/proc/} $(cat $t/comm) $(grep -m1 State: $t/status) wchan=$(cat $t/wchan)"
+		sed 's/^/nested:     /' $t/stack 2>/dev/null | head -12
+	done 2>/dev/null
+	touch /tmp/watchdog-fired
+	pkill -KILL -f build/gamut
+	sleep 5
+	kill -KILL $script 2>/dev/null
+) &
+dog=$!
+wait $script
+kill $dog 2>/dev/null
+[ -e /tmp/watchdog-fired ] || echo "nested: done"
 poweroff -f
 INIT
+	sed -i "s/WATCHDOG_S/${NESTED_WATCHDOG_S:-300}/g" "$root/init"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$root.cpio.gz"
-	timeout 800 "$NESTED_QEMU" -machine q35 -cpu max,+svm,+npt -smp "${NESTED_SMP:-1}" -m 2048 \
+	timeout "${NESTED_TIMEOUT_S:-420}" "$NESTED_QEMU" -machine q35 -cpu max,+svm,+npt -smp "${NESTED_SMP:-1}" -m 2048 \
 		-nographic -no-reboot -kernel "$NESTED_KIT/bzImage" -initrd "$root.cpio.gz" "${drive[@]}" \
 		-append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 | tr -d '\r' >"$log"
 	echo "qemu exited ${PIPESTATUS[0]}"
