@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/host.h"
+#include "core/host_kvm.h"
 #include "core/vm.h"
 #include "debug/gdb_stub.h"
 #include "jail/jail.h"
@@ -265,8 +265,13 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 	if (!cfg->kernel && !cfg->nr_disks)
 		return gerr_set(err, "run: --mode %s boots --kernel FILE or the MBR of --disk FILE: give one",
 				cfg->mode->name);
-	if (!cfg->cpu)
-		cfg->cpu = host_default_cpu();
+	if (!cfg->cpu) {
+		struct host_kvm kvm;
+
+		/* The backend that will not crawl here. */
+		host_kvm_probe(&kvm);
+		cfg->cpu = host_kvm_native(&kvm, false) ? "kvm" : "emu";
+	}
 	if (cfg->mode->not_built)
 		return gerr_set(err, "--mode %s: not built yet: %s", cfg->mode->name,
 				cfg->mode->not_built);
