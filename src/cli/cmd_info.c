@@ -148,8 +148,10 @@ static void json_kvm(const struct info *in)
 		       "\"native_ns_per_iter\":%.3f,\"ratio\":%.1f}",
 		       in->speed.hw_backed ? "true" : "false", in->speed.guest_ns_per_iter,
 		       in->speed.native_ns_per_iter, in->speed.ratio);
-	else if (in->kvm.cap != HOST_KVM_NONE)
-		printf(",\"measured\":null");
+	else if (in->kvm.cap != HOST_KVM_NONE) {
+		printf(",\"measured\":null,\"measure_error\":");
+		json_str(in->measure_err.msg);
+	}
 	printf("}");
 }
 
