@@ -5,7 +5,8 @@ set -u
 BUILD=${1:-build}
 export BUILD GAMUT="$PWD/$BUILD/gamut"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "kvm: $([ -e /dev/kvm ] && echo present || echo absent); hardware virtualization flags: $(grep -qwE 'vmx|svm' /proc/cpuinfo && echo yes || echo no)"
+# What KVM can run here (none, user or full), as every gamut command decides.
+echo "kvm: $("$GAMUT" info --kvm | paste -sd' ' | sed 's/ /: /')"
 echo
 echo "== spectrum (one run per row)"
 "$GAMUT" spectrum --kit "$BUILD/kit"

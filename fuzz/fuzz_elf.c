@@ -1,5 +1,5 @@
-/* libFuzzer target: the ELF64/PVH-note parser, then loading what it accepts
- * into a small guest memory. */
+/* libFuzzer target: the ELF64/ELF32 and PVH-note parser, then loading what
+ * it accepts into a small guest memory. */
 #include <stdint.h>
 #include <stdlib.h>
 

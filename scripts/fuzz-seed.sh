@@ -9,6 +9,7 @@ BUILD=${BUILD:-build}
 g=${GAMUT:-$PWD/$BUILD/gamut}
 mkdir -p "$corpus"
 case $name in
+# The PVH test guests: ELF64 files and pvh_entry32.elf, an ELF32 one.
 fuzz_elf) cp "$BUILD"/guests/boot/*.elf "$corpus/" 2>/dev/null ;;
 fuzz_bzimage) cp "$BUILD"/guests/boot/bzimage64.bin "$corpus/" 2>/dev/null
 	[ -f "$BUILD/kit/bzImage" ] && head -c 32768 "$BUILD/kit/bzImage" >"$corpus/debian" ;;

@@ -1,4 +1,6 @@
-/* A strict ELF64 reader for direct-boot kernels (vmlinux, test guests).
+/* A strict ELF reader for direct-boot kernels (vmlinux, test guests):
+ * ELF64 x86-64, and ELF32 i386 (small PVH kernels are often linked so, the
+ * PVH entry being 32-bit code).
  *
  * elf_parse() is pure: it checks the whole file (header, every program
  * header, every note) with overflow-safe bounds and never touches guest
@@ -27,6 +29,7 @@ struct elf_segment {
 };
 
 struct elf_image {
+	unsigned bits;	       /* 32 or 64: the file's class */
 	uint64_t entry;	       /* e_entry (virtual; informational) */
 	bool has_pvh;
 	uint64_t pvh_entry;    /* from the PVH note, < 4 GiB */
@@ -38,8 +41,9 @@ struct elf_image {
 /* True when the buffer starts with the ELF magic (cheap format sniffing). */
 bool elf_is_elf(const uint8_t *buf, size_t len);
 
-/* Validates an ELF64 x86-64 executable and fills `img`.  Errors say what is
- * wrong without the file name; the caller prefixes it. */
+/* Validates a little-endian ELF64 x86-64 or ELF32 i386 executable and
+ * fills `img` (the same way for both).  Errors say what is wrong without
+ * the file name; the caller prefixes it. */
 int elf_parse(const uint8_t *buf, size_t len, struct elf_image *img,
 	      struct gerr *err);
 

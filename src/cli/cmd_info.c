@@ -1,11 +1,13 @@
-/* gamut info: what this host offers -- KVM and whether hardware backs it
- * (measured, not guessed from flags), the CPU and its guest-relevant
- * features, and what each mode will run like here, per CPU backend. */
+/* gamut info: what this host offers -- what KVM can run (core/host_kvm.h,
+ * the answer every command gives) and how fast guest kernel mode runs
+ * under it, measured; the CPU and its guest-relevant features; and what
+ * each mode will run like here, per CPU backend. */
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/host.h"
+#include "core/host_kvm.h"
 #include "core/mode.h"
 #include "cpu/backend.h"
 #include "cpu/kvm/kvm_measure.h"
@@ -14,8 +16,7 @@ struct info {
 	char model[64], vendor[16], hypervisor[16];
 	long ncpus;
 	bool hw_flags;
-	bool kvm_ok;	   /* the KVM backend's probe passed */
-	struct gerr kvm_err; /* why not */
+	struct host_kvm kvm; /* the capability: the one answer everywhere */
 	bool measured;
 	struct kvm_speed speed;
 	struct gerr measure_err;
@@ -30,12 +31,19 @@ static void info_gather(struct info *in, bool measure)
 	host_hypervisor(in->hypervisor, sizeof(in->hypervisor));
 	in->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	in->hw_flags = host_has_hw_virt();
-	in->kvm_ok = cpu_backend_kvm.probe(&in->kvm_err) == 0;
-	if (in->kvm_ok && measure)
+	host_kvm_probe(&in->kvm);
+	if (in->kvm.cap != HOST_KVM_NONE && measure)
 		in->measured = kvm_measure_cpl0(&in->speed, &in->measure_err) == 0;
-	else if (in->kvm_ok)
+	else if (in->kvm.cap != HOST_KVM_NONE)
 		gerr_set(&in->measure_err, "not measured (--no-measure)");
 	in->emu_ok = cpu_backend_emu.probe(&in->emu_err) == 0;
+}
+
+/* Whether the measurement says otherwise than the CPU flags did (gamut
+ * goes by the flags: docs/kvm.md says why). */
+static bool measure_disagrees(const struct info *in)
+{
+	return in->measured && in->speed.hw_backed != (in->kvm.cap == HOST_KVM_FULL);
 }
 
 /* One line on how fast `backend` runs mode `m` here. */
@@ -43,25 +51,18 @@ static void verdict(const struct info *in, const struct mode_preset *m,
 		    const char *backend, char *buf, size_t len)
 {
 	bool kernel_at_cpl3 = m->boot & BOOT_PV; /* PV: guest kernel in ring 3 */
-	const struct gerr *why = !strcmp(backend, "kvm") ? &in->kvm_err : &in->emu_err;
 
 	if (m->not_built)
 		snprintf(buf, len, "not built yet: %s", m->not_built);
-	else if (strcmp(backend, "kvm") ? !in->emu_ok : !in->kvm_ok)
-		snprintf(buf, len, "%s: %s", strstr(why->msg, "not built yet") ?
+	else if (!strcmp(backend, "emu") && !in->emu_ok)
+		snprintf(buf, len, "%s: %s", strstr(in->emu_err.msg, "not built yet") ?
 						     "not built yet" : "not available",
-			 why->msg);
+			 in->emu_err.msg);
 	else if (!strcmp(backend, "emu"))
 		snprintf(buf, len, "software CPU (interpreter)");
-	else if (!in->measured)
-		snprintf(buf, len, "runs; speed unknown (%s)", in->measure_err.msg);
-	else if (in->speed.hw_backed)
-		snprintf(buf, len, "native speed");
-	else if (kernel_at_cpl3)
-		snprintf(buf, len, "native speed (the PV guest kernel runs at CPL 3)");
 	else
-		snprintf(buf, len, "guest kernel mode ~%.0fx slower, use --cpu emu",
-			 in->speed.ratio);
+		host_kvm_verdict(&in->kvm, kernel_at_cpl3,
+				 in->measured ? in->speed.ratio : 0, buf, len);
 }
 
 static void print_kvm(const struct info *in)
@@ -70,16 +71,17 @@ static void print_kvm(const struct info *in)
 
 	printf("VT-x/AMD-V:  %s\n", in->hw_flags ? "yes (vmx or svm flag)" :
 					       "no (neither vmx nor svm in the CPU flags)");
-	if (!in->kvm_ok)
-		printf("KVM:         %s\n", in->kvm_err.msg);
-	else if (!in->measured)
-		printf("KVM:         /dev/kvm present; %s\n", in->measure_err.msg);
-	else if (s->hw_backed)
-		printf("KVM:         hardware-backed (guest kernel mode ~%.1fx native: %.2f ns vs %.2f ns per loop iteration)\n",
-		       s->ratio, s->guest_ns_per_iter, s->native_ns_per_iter);
+	printf("KVM:         %s: %s\n", host_kvm_word(in->kvm.cap), in->kvm.why);
+	if (in->kvm.cap == HOST_KVM_NONE)
+		return;
+	if (!in->measured)
+		printf("Measured:    %s\n", in->measure_err.msg);
 	else
-		printf("KVM:         not hardware-backed (kernel mode emulated, ~%.0fx slower than native: %.0f ns vs %.2f ns per loop iteration)\n",
-		       s->ratio, s->guest_ns_per_iter, s->native_ns_per_iter);
+		printf("Measured:    guest kernel mode ~%.1fx native (%.2f ns vs %.2f ns per loop iteration)%s\n",
+		       s->ratio, s->guest_ns_per_iter, s->native_ns_per_iter,
+		       measure_disagrees(in) ? s->hw_backed ?
+			" -- as fast as hardware-backed KVM, though the CPU flags say otherwise" :
+			" -- as slow as emulated kernel mode, though the CPU flags say otherwise" : "");
 }
 
 static void print_features(void)
@@ -137,18 +139,18 @@ static void json_str(const char *s)
 
 static void json_kvm(const struct info *in)
 {
-	printf("\"kvm\":{\"usable\":%s,", in->kvm_ok ? "true" : "false");
-	if (!in->kvm_ok) {
-		printf("\"reason\":");
-		json_str(in->kvm_err.msg);
-	} else if (!in->measured) {
-		printf("\"hardware_backed\":null,\"reason\":");
-		json_str(in->measure_err.msg);
-	} else {
-		printf("\"hardware_backed\":%s,\"guest_ns_per_iter\":%.3f,"
-		       "\"native_ns_per_iter\":%.3f,\"ratio\":%.1f",
+	printf("\"kvm\":{\"capability\":\"%s\",\"usable\":%s,\"hardware_backed\":%s,\"reason\":",
+	       host_kvm_word(in->kvm.cap), in->kvm.cap != HOST_KVM_NONE ? "true" : "false",
+	       in->kvm.cap == HOST_KVM_FULL ? "true" : "false");
+	json_str(in->kvm.why);
+	if (in->measured)
+		printf(",\"measured\":{\"hardware_backed\":%s,\"guest_ns_per_iter\":%.3f,"
+		       "\"native_ns_per_iter\":%.3f,\"ratio\":%.1f}",
 		       in->speed.hw_backed ? "true" : "false", in->speed.guest_ns_per_iter,
 		       in->speed.native_ns_per_iter, in->speed.ratio);
+	else if (in->kvm.cap != HOST_KVM_NONE) {
+		printf(",\"measured\":null,\"measure_error\":");
+		json_str(in->measure_err.msg);
 	}
 	printf("}");
 }
@@ -187,18 +189,22 @@ static void print_json(const struct info *in)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gamut info [--json] [--no-measure]\n\n"
-		   "Prints what this host offers: the CPU and its features, whether\n"
-		   "/dev/kvm exists and whether hardware backs it (measured with a short\n"
-		   "CPL-0 loop in a tiny guest, compared with the same loop natively), and\n"
-		   "what each mode runs like here on each CPU backend.\n\n"
+	fprintf(f, "usage: gamut info [--json] [--no-measure] | gamut info --kvm\n\n"
+		   "Prints what this host offers: the CPU and its features, what KVM can\n"
+		   "run here (none: no usable /dev/kvm; user: /dev/kvm without VT-x/AMD-V,\n"
+		   "guest user mode native and guest kernel mode emulated; full: hardware-\n"
+		   "backed), how fast guest kernel mode runs (measured with a short CPL-0\n"
+		   "loop in a tiny guest, compared with the same loop natively), and what\n"
+		   "each mode runs like here on each CPU backend.\n\n"
 		   "  --json        one JSON object instead of text\n"
-		   "  --no-measure  skip the KVM speed measurement\n");
+		   "  --no-measure  skip the KVM speed measurement\n"
+		   "  --kvm         only the KVM capability: one word (none, user or full)\n"
+		   "                on the first line, why on the second (for scripts)\n");
 }
 
 int cmd_info(int argc, char **argv)
 {
-	bool json = false, measure = true;
+	bool json = false, measure = true, kvm_only = false;
 	struct info in;
 
 	for (int i = 1; i < argc; i++) {
@@ -206,6 +212,8 @@ int cmd_info(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--no-measure")) {
 			measure = false;
+		} else if (!strcmp(argv[i], "--kvm")) {
+			kvm_only = true;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -214,6 +222,17 @@ int cmd_info(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (kvm_only) {
+		struct host_kvm k;
+
+		if (json) {
+			fprintf(stderr, "gamut: info: --kvm and --json do not go together (--json has kvm.capability)\n");
+			return 2;
+		}
+		host_kvm_probe(&k);
+		printf("%s\n%s\n", host_kvm_word(k.cap), k.why);
+		return 0;
 	}
 	memset(&in, 0, sizeof(in));
 	info_gather(&in, measure);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/host.h"
+#include "core/host_kvm.h"
 #include "core/vm.h"
 #include "debug/gdb_stub.h"
 #include "jail/jail.h"
@@ -23,7 +23,8 @@ void cli_run_usage(FILE *f)
 "\n"
 "  --mode MODE         pvh (default), pv, hvm, hvm-pv, pvhvm (see `gamut modes`)\n"
 "  --cpu kvm|emu       CPU backend (default: kvm where KVM is hardware-backed,\n"
-"                      emu otherwise; see `gamut info`)\n"
+"                      or for --mode pv wherever /dev/kvm works; emu\n"
+"                      otherwise; see `gamut info`)\n"
 "  --kernel FILE       the guest: vmlinux (PVH note), bzImage, or a PV image\n"
 "  --initrd FILE       initial ramdisk\n"
 "  --cmdline STR       kernel command line\n"
@@ -265,8 +266,15 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 	if (!cfg->kernel && !cfg->nr_disks)
 		return gerr_set(err, "run: --mode %s boots --kernel FILE or the MBR of --disk FILE: give one",
 				cfg->mode->name);
-	if (!cfg->cpu)
-		cfg->cpu = host_default_cpu();
+	if (!cfg->cpu) {
+		struct host_kvm kvm;
+
+		/* The backend that will not crawl here: KVM where it runs the
+		 * mode at native speed, which for PV (kernel at CPL 3) needs
+		 * no VT-x/AMD-V. */
+		host_kvm_probe(&kvm);
+		cfg->cpu = host_kvm_native(&kvm, cfg->mode->boot & BOOT_PV) ? "kvm" : "emu";
+	}
 	if (cfg->mode->not_built)
 		return gerr_set(err, "--mode %s: not built yet: %s", cfg->mode->name,
 				cfg->mode->not_built);

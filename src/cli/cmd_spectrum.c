@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/host.h"
+#include "core/host_kvm.h"
 #include "core/mode.h"
 #include "cpu/backend.h"
 #include "spectrum/runner.h"
@@ -93,19 +93,28 @@ static const char *vm_row_blocker(const struct mode_preset *m, const char *cpu,
 {
 	const struct cpu_backend *b = cpu_backend_find(cpu);
 	struct gerr err = { "" };
+	struct host_kvm kvm;
 
 	if (m->not_built) {
 		snprintf(buf, n, "not built yet: %s", m->not_built);
 		return buf;
 	}
-	if (b->probe(&err) < 0) {
-		snprintf(buf, n, "not runnable here: %s", err.msg);
+	if (b != &cpu_backend_kvm) {
+		if (b->probe(&err) < 0) {
+			snprintf(buf, n, "not runnable here: %s", err.msg);
+			return buf;
+		}
+		return NULL;
+	}
+	/* Only a PV guest (kernel at CPL 3) runs fast on a KVM that is not
+	 * hardware-backed. */
+	host_kvm_probe(&kvm);
+	if (kvm.cap == HOST_KVM_NONE) {
+		snprintf(buf, n, "not runnable here: %.170s", kvm.why);
 		return buf;
 	}
-	/* On KVM without VT-x/AMD-V, guest kernel mode is emulated by the host
-	 * kernel ~4000x slower; only a PV guest (kernel at CPL 3) runs fast. */
-	if (!strcmp(cpu, "kvm") && !host_has_hw_virt() && !(m->boot & BOOT_PV)) {
-		snprintf(buf, n, "skipped: KVM here is not hardware-backed (guest kernel mode ~4000x slower; see gamut info)");
+	if (!host_kvm_native(&kvm, m->boot & BOOT_PV)) {
+		snprintf(buf, n, "skipped: KVM here is not hardware-backed (guest kernel mode emulated, thousands of times slower; see gamut info)");
 		return buf;
 	}
 	return NULL;

@@ -29,13 +29,27 @@ static void build_gdt(uint8_t *sys)
 	put64(gdt + 0x30, base >> 32);
 }
 
+_Static_assert(PV_TSS_GPA + PV_TSS_LIMIT < PV_IDT_GPA, "TSS and I/O bitmap before the IDT");
+
+/* The guest runs at CPL 3 with IOPL 3, which opens every port where the
+ * CPU honours it; some KVMs without VT-x/AMD-V do not, and check only the
+ * I/O bitmap.  So the bitmap opens exactly the ports gamut claims (the
+ * hypercalls; the trap port, whose writes gamut refuses from CPL 3
+ * itself).  IOPL 0, the bitmap alone everywhere, is not an option: QEMU's
+ * software CPU (under which the nested tests run KVM) reads the bitmap
+ * only through an available TSS (type 9), while VT-x insists on a busy
+ * one (type 11) in TR. */
 static void build_tss(uint8_t *sys)
 {
 	uint8_t *tss = sys + (PV_TSS_GPA - PV_SYS_GPA);
-	uint16_t iopb = PV_TSS_LIMIT + 1; /* no I/O bitmap: IOPL 3 rules */
+	uint8_t *map = tss + PV_TSS_IOPB;
+	uint16_t iopb = PV_TSS_IOPB;
 
 	put64(tss + 4, PV_STACK0_TOP); /* RSP0 */
-	memcpy(tss + 102, &iopb, 2);
+	memcpy(tss + 0x66, &iopb, 2);
+	memset(map, 0xff, PV_IOPB_BYTES + 1);
+	for (unsigned p = PV_PORT_BASE; p <= PV_IOPB_LAST_PORT; p++)
+		map[p / 8] &= (uint8_t)~(1u << (p % 8));
 }
 
 static void build_idt(uint8_t *sys)

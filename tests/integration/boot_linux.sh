@@ -2,10 +2,11 @@
 # Debian's cloud kernel from the guest kit boots to the kit's /init, runs a
 # command given on the kernel command line and powers off (exit 0), both
 # through the PVH entry (vmlinux) and the 64-bit boot protocol (bzImage).
-# --cpu kvm runs only where KVM is hardware-backed (an unmodified Linux
-# does not boot in useful time on nested paravirtual KVM); boot_nested_kvm.sh
-# boots the same kernel through PVH inside QEMU with AMD-V emulated.  The emu backend's Linux
-# boots are the linux_*.sh tests; BOOT_LINUX_CPUS="kvm emu" adds it here.
+# --cpu kvm runs only where KVM is hardware-backed (`gamut info --kvm` says
+# full: an unmodified Linux does not boot in useful time where guest kernel
+# mode is emulated); boot_nested_kvm.sh boots the same kernel through PVH
+# inside QEMU with AMD-V emulated.  The emu backend's Linux boots are the
+# linux_*.sh tests; BOOT_LINUX_CPUS="kvm emu" adds it here.
 . "$(dirname "$0")/boot_lib.sh"
 KIT=${GAMUT_KIT:-$BUILD/kit}
 if [ ! -s "$KIT/vmlinux" ]; then
@@ -16,16 +17,9 @@ if [ ! -s "$KIT/vmlinux" ]; then
 	}
 fi
 
-linux_unavailable() {
-	backend_unavailable "$1"
-	if [ "$1" = kvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
-		echo "kvm: not hardware-backed here (no vmx/svm), Linux would not boot in useful time"
-	fi
-}
-
 for kernel in vmlinux bzImage; do
 	for cpu in ${BOOT_LINUX_CPUS:-kvm}; do
-		why=$(linux_unavailable "$cpu" | head -1)
+		why=$(backend_unavailable "$cpu")
 		if [ -n "$why" ]; then skips+=("$why"); continue; fi
 		out=$tmp/$kernel.$cpu
 		timeout 300 "$GAMUT" run --cpu "$cpu" --mode pvh --mem 256 --console stdio \

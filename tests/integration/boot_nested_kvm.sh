@@ -2,7 +2,8 @@
 # The boot loaders on a real KVM even where this host has none: QEMU's
 # software CPU with AMD-V emulated (-cpu max,+svm,+npt) boots the guest
 # kit's kernel, which loads kvm-amd; inside it gamut runs the boot test
-# guests (PVH entry state, 64-bit bzImage entry, i8042 reset, SMP bring-up)
+# guests (PVH entry state, from the ELF64 and the ELF32 file; 64-bit
+# bzImage entry; i8042 reset; SMP bring-up)
 # and boot_errors.sh (the one-line refusals), and the kit's own Debian
 # kernel through the PVH entry with 2 vCPUs and a virtio-mmio disk on
 # --cpu kvm (through the PVH entry only, to keep it short).  QEMU emulates every
@@ -30,6 +31,7 @@ run() { # name, then gamut run options
 	echo "nested: $n rc=$(cat /tmp/rc.$n)"
 }
 run pvh_entry --kernel $g/pvh_entry.elf --initrd $g/initrd.img --cmdline pvh-test-cmdline --mem 64
+run pvh_entry32 --kernel $g/pvh_entry32.elf --initrd $g/initrd.img --cmdline pvh-test-cmdline --mem 64
 run bzimage64 --kernel $g/bzimage64.bin --initrd $g/initrd.img --cmdline bz-test-cmdline --mem 64
 run i8042 --kernel $g/i8042_reset.elf --mem 32
 run smp --kernel $g/smp.elf --cpus 4 --mem 32
@@ -59,6 +61,7 @@ expect() { # name rc text
 	grep -q "nested: $1 rc=$2\$" <<<"$log" && grep -q "^$1| .*$3" <<<"$log" || fail "$1 (want exit $2 and '$3')"
 }
 expect pvh_entry 85 "PVH guest: PASS"
+expect pvh_entry32 85 "PVH guest: PASS"
 expect bzimage64 85 "bzImage guest: PASS"
 expect i8042 0 "i8042 guest: resetting"
 expect smp 85 "SMP guest: PASS"

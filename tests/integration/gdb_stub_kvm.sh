@@ -4,8 +4,9 @@
 # client checks as gdb_stub.sh.  Where this host has no /dev/kvm it runs
 # inside QEMU with AMD-V emulated (kvm_lib.sh nested_run), gdb and python3
 # copied in; there the breakpoint checks are left out (they do not fire
-# under QEMU's AMD-V; the run says so).  Skips without gdb, or without
-# both /dev/kvm and qemu + kit.
+# under QEMU's AMD-V; the run says so).  The same where KVM is not
+# hardware-backed (`gamut info --kvm` says user).  Skips without gdb, or
+# without both a hardware-backed KVM and qemu + kit.
 set -u
 GAMUT=${GAMUT:-build/gamut}
 BUILD=${BUILD:-build}
@@ -17,7 +18,10 @@ command -v gdb >/dev/null || { echo "gdb not installed (scripts/install-deps.sh 
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
 [ -f "$GDB_GUEST" ] || make -s test-guests BUILD="$BUILD" >/dev/null
 
-if [ "${GDB_NESTED_INSIDE:-}" = 1 ] || { [ -c /dev/kvm ] && [ -w /dev/kvm ]; }; then
+# The gdb target guest runs at CPL 0: on this host's own KVM only where it
+# is hardware-backed (`gamut info --kvm` says full), else nested.
+kvm_why=$(kvm_lacks full) || { echo "$kvm_why"; exit 1; }
+if [ "${GDB_NESTED_INSIDE:-}" = 1 ] || [ -z "$kvm_why" ]; then
 	gdb_syms "$GDB_GUEST" || exit 1
 	if [ "${GDB_NESTED_INSIDE:-}" = 1 ]; then
 		# Under QEMU's emulated AMD-V, breakpoints never fire (debug
@@ -33,6 +37,7 @@ if [ "${GDB_NESTED_INSIDE:-}" = 1 ] || { [ -c /dev/kvm ] && [ -w /dev/kvm ]; }; 
 	exit 0
 fi
 
+echo "not on this host's KVM ($kvm_why): on a nested KVM under QEMU instead"
 nested_require
 gdb_syms "$GDB_GUEST" || exit 1
 script=$(mktemp)

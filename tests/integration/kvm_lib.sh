@@ -1,15 +1,40 @@
 # Shared by tests/integration/kvm_*.sh (sourced, not run: not executable).
 
-# kvm_require: exits 77 with the reason unless `gamut info` finds KVM usable.
+# kvm_cap: KVM_CAP (none, user or full) and KVM_WHY from `gamut info
+# --kvm`, the probe every gamut command decides by (docs/kvm.md,
+# "Capability"): user is a /dev/kvm without VT-x/AMD-V, which runs guest
+# user mode natively and emulates guest kernel mode thousands of times
+# slower (its emulator gives up on some guests' first instructions).
+kvm_cap() {
+	local out
+	out=$("$GAMUT" info --kvm) || { echo "gamut info --kvm failed"; exit 1; }
+	KVM_CAP=${out%%$'\n'*}
+	KVM_WHY=${out#*$'\n'}
+	case $KVM_CAP in
+	none | user | full) ;;
+	*) echo "gamut info --kvm gave '$KVM_CAP'"; exit 1 ;;
+	esac
+}
+
+# kvm_lacks NEED (user or full): prints why this host's KVM cannot run
+# what needs NEED, or nothing when it can.  CPL-0 test guests need full;
+# PV guests (CPL 3) and VM plumbing need user.
+kvm_lacks() {
+	kvm_cap
+	case $1/$KVM_CAP in
+	*/full | user/user) ;;
+	*/none) echo "KVM: $KVM_WHY" ;;
+	*) echo "KVM here is user-mode only, this needs it hardware-backed: $KVM_WHY" ;;
+	esac
+}
+
+# kvm_require [NEED]: exits 77 with the reason unless KVM is at least NEED
+# (default user) here.
 kvm_require() {
-	local json reason
-	json=$("$GAMUT" info --json --no-measure) || { echo "gamut info failed"; exit 1; }
-	reason=$(printf '%s' "$json" | python3 -c '
-import json, sys
-k = json.load(sys.stdin)["kvm"]
-print("" if k["usable"] else k["reason"])')
-	if [ -n "$reason" ]; then
-		echo "$reason"
+	local why
+	why=$(kvm_lacks "${1:-user}") || { echo "$why"; exit 1; }
+	if [ -n "$why" ]; then
+		echo "$why"
 		exit 77
 	fi
 }

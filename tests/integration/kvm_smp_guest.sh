@@ -3,7 +3,8 @@
 # CPUID leaves, wakes every AP with INIT/SIPI through the in-kernel LAPIC,
 # and reports through the debug-exit port (exit 67 = all good).  It runs a
 # few hundred CPL-0 instructions, so it is quick even where KVM is not
-# hardware-backed.  Skips (77) where /dev/kvm is missing.
+# hardware-backed (`gamut info --kvm` says user).  Skips (77) where KVM is
+# not usable (none).
 set -u
 . "$(dirname "$0")/kvm_lib.sh"
 kvm_require

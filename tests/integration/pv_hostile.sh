@@ -16,4 +16,5 @@ pv_run 1 "ring refusals ok.*ring index ran away" \
 pv_run 1 "#GP general protection" --kernel "$PV_GUESTS/privileged.pv"
 pv_run 1 "only gamut's ring-0 stub may" --kernel "$PV_GUESTS/trap_port.pv"
 pv_run 0 "storm ok" --kernel "$PV_GUESTS/storm.pv"
+pv_run 0 "io_ports: ok" --kernel "$PV_GUESTS/io_ports.pv"
 [ "$fails" -eq 0 ]

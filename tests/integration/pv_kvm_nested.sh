@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The PV ABI on the KVM backend, even on a host without /dev/kvm: inside
 # QEMU's software CPU with AMD-V emulated (nested_run in kvm_lib.sh), with
-# PV_CPU=kvm, pv_run.sh (hello, the libc check, trap handlers, exit status
-# 42, the block example writing and reading a disk, the refusals) and
-# pv_hostile.sh (bad pointers, PV MMU abuse, runaway rings, privileged
-# instructions, the trap port, a hypercall storm), then the httpd example on
-# a TAP device fetched with busybox wget, and ping.  The hcbench figures it
-# prints are meaningless (every instruction of the nested KVM is emulated by
-# QEMU); it is a functional test.  Skips (77) without qemu or the guest kit.
+# --cpu kvm chosen by pv_lib.sh from the KVM capability (no PV_CPU),
+# pv_run.sh (hello, the libc check, trap handlers, exit status 42, the
+# block example writing and reading a disk, the refusals) and pv_hostile.sh
+# (bad pointers, PV MMU abuse, runaway rings, privileged instructions, the
+# trap port, a hypercall storm, every hypercall port), then the httpd
+# example on a TAP device fetched with busybox wget, and ping.  The hcbench
+# figures it prints are meaningless (every instruction of the nested KVM is
+# emulated by QEMU); it is a functional test.  Skips (77) without qemu or
+# the guest kit.
 set -u
 . "$(dirname "$0")/kvm_lib.sh"
 : "${BUILD:=build}" "${GAMUT:=$PWD/$BUILD/gamut}"
@@ -19,7 +21,7 @@ nested_require
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/script" <<'SCRIPT'
-export PV_CPU=kvm
+# No PV_CPU: pv_lib.sh must pick kvm by itself (gamut info --kvm: full).
 for t in pv_run pv_hostile; do
 	bash tests/integration/$t.sh >/tmp/$t 2>&1
 	echo "nested: $t rc=$?"

@@ -1,6 +1,7 @@
-# Shared by the pv_*.sh integration tests (sourced, not run): finds a CPU
-# backend that runs PV guests on this host, or skips with the reason.
+# Shared by the pv_*.sh integration tests (sourced, not run): picks the CPU
+# backend PV guests run on here, and fails if they do not run there.
 : "${BUILD:=build}" "${GAMUT:=$PWD/$BUILD/gamut}"
+. "$(dirname "${BASH_SOURCE[0]}")/kvm_lib.sh"
 PV_EX=$BUILD/pv-examples
 PV_GUESTS=$BUILD/guests/pv
 
@@ -9,23 +10,28 @@ pv_skip() { echo "$1"; exit 77; }
 [ -x "$GAMUT" ] || pv_skip "no gamut binary at $GAMUT"
 [ -f "$PV_EX/hello.pv" ] && [ -d "$PV_GUESTS" ] || pv_skip "PV images not built (make pv-examples)"
 
-# The first backend (kvm, then emu; or $PV_CPU) that runs hello.pv.
-pv_pick_cpu() {
-	local why="" out
-	for cpu in ${PV_CPU:-kvm emu}; do
-		if out=$(timeout 120 "$GAMUT" run --mode pv --cpu "$cpu" --kernel "$PV_EX/hello.pv" 2>&1) &&
-		   grep -q "hello from a gamut PV guest" <<<"$out"; then
-			echo "$cpu"
-			return 0
-		fi
-		why="$why --cpu $cpu: $(tail -1 <<<"$out");"
-	done
-	echo "no CPU backend runs PV guests here:$why"
-	return 1
-}
-
-CPU=$(pv_pick_cpu) || pv_skip "$CPU"
-echo "PV guests run on --cpu $CPU"
+# $PV_CPU, else kvm wherever KVM is usable: the PV guest kernel runs at
+# CPL 3, so it runs at native speed on a KVM that is not hardware-backed
+# too (`gamut info --kvm` says user or full); else emu.  A backend picked
+# so must run hello.pv: a failure there fails the test, it does not fall
+# back to the other backend.
+if [ -n "${PV_CPU:-}" ]; then
+	CPU=$PV_CPU pv_why="PV_CPU=$PV_CPU"
+else
+	kvm_cap
+	if [ "$KVM_CAP" = none ]; then
+		CPU=emu pv_why="no usable KVM: $KVM_WHY"
+	else
+		CPU=kvm pv_why="gamut info --kvm: $KVM_CAP"
+	fi
+fi
+if ! pv_out=$(timeout 120 "$GAMUT" run --mode pv --cpu "$CPU" --kernel "$PV_EX/hello.pv" 2>&1) ||
+   ! grep -q "hello from a gamut PV guest" <<<"$pv_out"; then
+	echo "FAIL: hello.pv does not run on --cpu $CPU ($pv_why):"
+	sed 's/^/    /' <<<"$pv_out"
+	exit 1
+fi
+echo "PV guests run on --cpu $CPU ($pv_why)"
 
 # pv_run EXPECTED_STATUS PATTERN [gamut run options...]: runs a guest and
 # checks its exit status and that its output (stdout+stderr, as one string:

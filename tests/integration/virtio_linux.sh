@@ -19,14 +19,13 @@ command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null ||
 
 cpu=${GAMUT_LINUX_CPU:-}
 if [ -z "$cpu" ]; then
-	reason=$("$GAMUT" info --json | python3 -c '
+	reason=$("$GAMUT" info --json --no-measure | python3 -c '
 import json, sys
 k = json.load(sys.stdin)["kvm"]
-if not k["usable"]:
+if k["capability"] == "none":
     print(k["reason"])
-elif not k.get("hardware_backed"):
-    print("KVM is not hardware-backed here (%s): a Linux boot would take too long"
-          % k.get("reason", "%sx slower than native" % k.get("ratio")))')
+elif k["capability"] != "full":
+    print("KVM is not hardware-backed here (%s): a Linux boot would take too long" % k["reason"])')
 	[ -n "$reason" ] && { echo "$reason"; exit 77; }
 	cpu=kvm
 fi

@@ -1,4 +1,5 @@
-/* The ELF64 parser on good, corrupt and hostile images. */
+/* The ELF parser on good, corrupt and hostile ELF64 images (ELF32:
+ * test_boot_elf32.c). */
 #include "../harness.h"
 #include "boot/elf.h"
 #include "test_boot_fixture.h"
@@ -68,8 +69,11 @@ TEST(boot_elf_truncated_and_bad_magic)
 	b[1] = 'X';
 	CHECK(parse(b, sizeof(b), &img, msg) == -1 && strstr(msg, "not an ELF"));
 	fx_elf(b);
-	b[4] = 1; /* ELF32 */
-	CHECK(parse(b, sizeof(b), &img, msg) == -1 && strstr(msg, "ELF64"));
+	b[4] = 3; /* no such class */
+	CHECK(parse(b, sizeof(b), &img, msg) == -1 && strstr(msg, "ELF32 or ELF64"));
+	fx_elf(b);
+	b[5] = 2; /* big-endian */
+	CHECK(parse(b, sizeof(b), &img, msg) == -1 && strstr(msg, "little-endian"));
 	fx_elf(b);
 	fx_put16(b + 18, 3); /* i386 */
 	CHECK(parse(b, sizeof(b), &img, msg) == -1 && strstr(msg, "x86-64"));

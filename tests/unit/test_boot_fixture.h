@@ -110,6 +110,46 @@ static inline void fx_elf(uint8_t *b)
 		b[0x100 + i] = (uint8_t)(0x90 + i);
 }
 
+/* The same image as an ELF32 i386 file (how small PVH kernels are often
+ * linked): the 52-byte header, two 32-byte program headers at
+ * FX_ELF32_PH, the note and code where fx_elf puts them. */
+#define FX_ELF32_PH 52
+
+static inline void fx_elf32(uint8_t *b)
+{
+	uint8_t *ph;
+
+	memset(b, 0, FX_ELF_LEN);
+	memcpy(b, "\177ELF", 4);
+	b[4] = 1; b[5] = 1; b[6] = 1;
+	fx_put16(b + 16, 2); /* ET_EXEC */
+	fx_put16(b + 18, 3); /* i386 */
+	fx_put32(b + 20, 1);
+	fx_put32(b + 24, (uint32_t)FX_ELF_ENTRY);
+	fx_put32(b + 28, FX_ELF32_PH);
+	fx_put16(b + 40, 52);
+	fx_put16(b + 42, 32);
+	fx_put16(b + 44, 2);
+	ph = b + FX_ELF32_PH; /* PT_LOAD: offset, vaddr, paddr, filesz, memsz */
+	fx_put32(ph, 1);
+	fx_put32(ph + 4, 0x100);
+	fx_put32(ph + 8, (uint32_t)FX_ELF_PADDR);
+	fx_put32(ph + 12, (uint32_t)FX_ELF_PADDR);
+	fx_put32(ph + 16, 0x100);
+	fx_put32(ph + 20, 0x2000);
+	ph += 32; /* PT_NOTE */
+	fx_put32(ph, 4);
+	fx_put32(ph + 4, FX_ELF_NOTE);
+	fx_put32(ph + 16, 20);
+	fx_put32(b + FX_ELF_NOTE, 4);
+	fx_put32(b + FX_ELF_NOTE + 4, 4);
+	fx_put32(b + FX_ELF_NOTE + 8, 18);
+	memcpy(b + FX_ELF_NOTE + 12, "Xen", 4);
+	fx_put32(b + FX_ELF_NOTE + 16, (uint32_t)FX_ELF_ENTRY);
+	for (int i = 0; i < 0x100; i++)
+		b[0x100 + i] = (uint8_t)(0x90 + i);
+}
+
 /* bzImage: one setup sector after the boot sector (setup 1024 bytes), boot
  * protocol 2.15, relocatable, 64-bit entry, then FX_BZ_KERNEL bytes of
  * protected-mode kernel (syssize says so) with a gzip-looking payload at

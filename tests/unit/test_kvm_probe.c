@@ -6,6 +6,7 @@
 
 #include "../harness.h"
 #include "core/host.h"
+#include "kvm_skip.h"
 #include "core/vm.h"
 #include "cpu/kvm/kvm_int.h"
 #include "cpu/kvm/kvm_measure.h"
@@ -29,16 +30,21 @@ TEST(kvm_open_non_kvm_device_refused)
 TEST(kvm_probe_matches_host)
 {
 	struct gerr err;
+	struct host_kvm k;
 	int r = cpu_backend_kvm.probe(&err);
 
+	host_kvm_probe(&k);
+	CHECK((k.cap == HOST_KVM_NONE) == (r == -1));
 	if (access("/dev/kvm", F_OK) != 0) {
 		CHECK(r == -1);
 		CHECK(strstr(err.msg, "no /dev/kvm on this host") != NULL);
-		CHECK(!host_kvm_usable());
+		CHECK(!strcmp(k.why, err.msg));
 		return;
 	}
 	/* Present: either usable, or a message naming /dev/kvm. */
 	CHECK(r == 0 || strstr(err.msg, "/dev/kvm") != NULL);
+	if (r == 0)
+		CHECK((k.cap == HOST_KVM_FULL) == host_has_hw_virt());
 }
 
 TEST(kvm_caps_table_named)
@@ -64,8 +70,7 @@ TEST(kvm_measure_runs)
 	struct kvm_speed s;
 	struct gerr err;
 
-	if (!host_kvm_usable())
-		SKIP("no /dev/kvm on this host");
+	KVM_NEED(HOST_KVM_USER);
 	CHECK(kvm_measure_cpl0(&s, &err) == 0);
 	CHECK(s.guest_ns_per_iter > 0);
 	CHECK(s.native_ns_per_iter > 0);

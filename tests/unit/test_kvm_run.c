@@ -1,7 +1,7 @@
 /* The whole KVM backend on tiny raw guests (32-bit protected mode code at
  * GPA 0x1000, no loader): CPUID policy seen from inside, port I/O and MMIO
  * exits, a triple fault, and kicking running and INIT-waiting vCPUs.
- * Skipped where /dev/kvm is missing. */
+ * Skipped where KVM cannot run them (kvm_skip.h says which need what). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "../harness.h"
-#include "core/host.h"
+#include "kvm_skip.h"
 #include "core/vm.h"
 
 #define CODE 0x1000
@@ -165,8 +165,7 @@ TEST(kvm_run_io_mmio_cpuid_triple_fault)
 	struct vm *vm;
 	int r;
 
-	if (!host_kvm_usable())
-		SKIP("no /dev/kvm on this host");
+	KVM_NEED(HOST_KVM_FULL);
 	pio_n = 0;
 	vm = kvm_test_vm(1, io_guest, sizeof(io_guest), &err);
 	CHECK(vm != NULL);
@@ -212,8 +211,7 @@ TEST(kvm_run_kick_stops_spinning_bsp_and_waiting_ap)
 	void *ap_ret;
 	struct vm *vm;
 
-	if (!host_kvm_usable())
-		SKIP("no /dev/kvm on this host");
+	KVM_NEED(HOST_KVM_USER); /* a spin and a wait, no exception */
 	vm = kvm_test_vm(2, spin, sizeof(spin), &err);
 	CHECK(vm != NULL);
 	if (err.msg[0]) {
@@ -314,8 +312,7 @@ TEST(kvm_run_irq_line_irqfd_msi_ioeventfd)
 	struct watchdog wd;
 	int iofd, r;
 
-	if (!host_kvm_usable())
-		SKIP("no /dev/kvm on this host");
+	KVM_NEED(HOST_KVM_FULL);
 	t.vm = kvm_test_vm(1, irq_guest, sizeof(irq_guest), &err);
 	CHECK(t.vm != NULL && !err.msg[0]);
 	mmio_written = 0;
