@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/host.h"
 #include "spectrum/plan.h"
 #include "spectrum/report.h"
 
@@ -135,18 +136,23 @@ static int parse_opts(int argc, char **argv, struct cli_spectrum *c, struct gerr
 static void progress(const struct spectrum *sp, const struct spectrum_row *r, unsigned run,
 		     unsigned step, unsigned steps, double eta_s)
 {
+	static unsigned long long t0;
 	bool tty = isatty(STDERR_FILENO);
-	char what[32], eta[48];
+	char what[32], eta[80];
+	unsigned left = (unsigned)(eta_s + 0.5), all;
 
+	if (!t0)
+		t0 = host_now_ns();
+	all = left + (unsigned)((host_now_ns() - t0) / 1000000000ull);
 	if (run)
 		snprintf(what, sizeof(what), "run %u/%u", run, sp->opts.runs);
 	else
 		snprintf(what, sizeof(what), "warm-up");
 	if (eta_s < 0)
-		snprintf(eta, sizeof(eta), "time left: after the warm-ups");
+		snprintf(eta, sizeof(eta), "time left: known after the warm-ups");
 	else
-		snprintf(eta, sizeof(eta), "about %um%02us left", (unsigned)(eta_s + 0.5) / 60,
-			 (unsigned)(eta_s + 0.5) % 60);
+		snprintf(eta, sizeof(eta), "about %um%02us left, %um%02us for the table",
+			 left / 60, left % 60, all / 60, all % 60);
 	fprintf(stderr, "%s[%u/%u] %s%s%s %s; %s%s", tty ? "\r" : "", step, steps, r->mode,
 		r->cpu[0] == '-' ? "" : " on ", r->cpu[0] == '-' ? "" : r->cpu, what, eta,
 		tty ? "\033[K" : "\n");

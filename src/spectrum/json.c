@@ -54,12 +54,17 @@ static struct json_object *row_json(const struct spectrum *sp, const struct spec
 
 int spectrum_json(const char *path, const struct spectrum *sp, struct gerr *err)
 {
-	struct json_object *doc = json_object_new_object(), *rows = json_object_new_array();
+	struct json_object *doc = json_object_new_object(), *rows = json_object_new_array(), *host;
 	int ret = 0;
 
 	json_object_object_add(doc, "rounds", json_object_new_int(atoi(sp->opts.rounds)));
 	json_object_object_add(doc, "runs", json_object_new_int((int)sp->opts.runs));
 	json_object_object_add(doc, "noisy_fraction", num(SPREAD_NOISY_FRACTION, 2));
+	host = json_object_new_object();
+	json_object_object_add(host, "cpus", json_object_new_int((int)sp->host_cpus));
+	json_object_object_add(host, "load_start", num(sp->load_start, 2));
+	json_object_object_add(host, "load_end", num(sp->load_end, 2));
+	json_object_object_add(doc, "host", host);
 	for (unsigned i = 0; i < sp->nr; i++)
 		json_object_array_add(rows, row_json(sp, &sp->rows[i]));
 	json_object_object_add(doc, "rows", rows);

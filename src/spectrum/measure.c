@@ -100,6 +100,9 @@ void spectrum_measure(struct spectrum *sp, spectrum_progress_fn progress)
 				row_fail(&sp->rows[i], 0, "out of memory");
 		return;
 	}
+	sp->host_cpus = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (getloadavg(&sp->load_start, 1) < 1)
+		sp->load_start = -1;
 	n = spectrum_order(sp->nr, sp->opts.runs, steps);
 	for (unsigned k = 0; k < n; k++)
 		planned += sp->rows[steps[k].row].status == ROW_OK;
@@ -113,6 +116,8 @@ void spectrum_measure(struct spectrum *sp, spectrum_progress_fn progress)
 		run_one(sp, r, steps[k].run);
 	}
 	free(steps);
+	if (getloadavg(&sp->load_end, 1) < 1)
+		sp->load_end = -1;
 	for (unsigned i = 0; i < sp->nr; i++)
 		summarise(&sp->rows[i]);
 }

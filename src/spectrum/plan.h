@@ -66,6 +66,9 @@ struct spectrum {
 	struct spectrum_row rows[SPECTRUM_ROWS_MAX];
 	unsigned nr;		/* rows[0] is native, the reference */
 	char rootfs[64];	/* the container row's, or "" */
+	/* The host while it measured: figures mean little without it. */
+	unsigned host_cpus;
+	double load_start, load_end; /* 1-minute load average */
 };
 
 /* Progress of spectrum_measure(): called before each run; eta_s < 0 while

@@ -257,8 +257,9 @@ int spectrum_svg(const char *path, const struct spectrum *sp, struct gerr *err)
 		"the same workload (%s rounds) across the virtualization spectrum</text>\n",
 		LABEL_X, sp->opts.rounds);
 	fprintf(f, "<text x=\"%d\" y=\"42\" font-size=\"11\" fill=\"#555\">bars: median of %u runs "
-		"after a warm-up, runs of all rows interleaved; whiskers: min-max</text>\n",
-		LABEL_X, sp->opts.runs);
+		"after a warm-up, runs of all rows interleaved; whiskers: min-max; host: %u CPUs, "
+		"load average %.1f at the start, %.1f at the end</text>\n",
+		LABEL_X, sp->opts.runs, sp->host_cpus, sp->load_start, sp->load_end);
 	fprintf(f, "<text x=\"%d\" y=\"64\" font-size=\"12\" font-weight=\"bold\">workload time "
 		"relative to native (linear)</text>\n", A_X0);
 	fprintf(f, "<text x=\"%d\" y=\"64\" font-size=\"12\" font-weight=\"bold\">time to "

@@ -79,6 +79,8 @@ void spectrum_table(FILE *f, const struct spectrum *sp)
 		"warm-up per row; the runs of all rows interleaved.  'to workload' is spawn\n"
 		"to the workload's start line (boot included), 'workload' start line to\n"
 		"done line (%s rounds), 'vs native' the ratio of workload medians.  NOISY:\n"
-		"max-min above %.0f%% of the median.  Method: docs/spectrum.md.\n",
-		sp->opts.runs, sp->opts.rounds, 100 * SPREAD_NOISY_FRACTION);
+		"max-min above %.0f%% of the median.  Method: docs/spectrum.md.\n"
+		"Host: %u CPUs, load average %.2f at the start, %.2f at the end.\n",
+		sp->opts.runs, sp->opts.rounds, 100 * SPREAD_NOISY_FRACTION, sp->host_cpus,
+		sp->load_start, sp->load_end);
 }

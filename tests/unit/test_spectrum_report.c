@@ -37,6 +37,9 @@ static struct spectrum *made_up(void)
 		return NULL;
 	sp->opts.rounds = "60000";
 	sp->opts.runs = 3;
+	sp->host_cpus = 2;
+	sp->load_start = 0.5;
+	sp->load_end = 1.25;
 	measured_row(&sp->rows[0], "native", "-", "static binary", 1.5, 1000);
 	measured_row(&sp->rows[1], "pv", "emu", "pv sdk", 30, 3000);
 	sp->rows[1].counters = &cs;
@@ -88,6 +91,9 @@ TEST(spectrum_json_parses_back)
 	free(sp);
 	CHECK(doc);
 	CHECK_EQ(json_object_get_int(json_object_object_get(doc, "rounds")), 60000);
+	CHECK(fabs(get_d(json_object_object_get(doc, "host"), "load_end", NULL) - 1.25) < 1e-9);
+	CHECK_EQ(json_object_get_int(json_object_object_get(json_object_object_get(doc, "host"),
+							    "cpus")), 2);
 	CHECK(json_object_object_get_ex(doc, "rows", &rows));
 	CHECK_EQ(json_object_array_length(rows), 4);
 
