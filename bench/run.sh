@@ -7,7 +7,7 @@ export BUILD GAMUT="$PWD/$BUILD/gamut"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "kvm: $([ -e /dev/kvm ] && echo present || echo absent); hardware virtualization flags: $(grep -qwE 'vmx|svm' /proc/cpuinfo && echo yes || echo no)"
 echo
-echo "== spectrum (one run per row)"
+echo "== spectrum (a warm-up, then the median and min-max of 5 interleaved runs per row; docs/spectrum.md)"
 "$GAMUT" spectrum --kit "$BUILD/kit"
 for b in bench/*.sh; do
 	case $b in bench/run.sh | bench/lib.sh) continue ;; esac
