@@ -2,6 +2,7 @@
  * measuring loop over real child commands (src/spectrum/measure.c). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../harness.h"
 #include "spectrum/plan.h"
@@ -123,5 +124,52 @@ TEST(spectrum_measure_warms_up_interleaves_and_checks_sums)
 	CHECK(strstr(sp->rows[2].note, "wrong result deadbeef (native 0000abcd)"));
 	CHECK(sp->rows[3].status == ROW_SKIPPED && sp->rows[3].runs == 0);
 	spectrum_plan_free(sp);
+	free(sp);
+}
+
+/* The counters path end to end, with a shell in gamut run's place: it
+ * appends a snapshot to its stats file at each SIGUSR1, and waits for the
+ * signal after each workload line (bounded, 10 s). */
+TEST(spectrum_measure_snapshots_at_the_two_lines)
+{
+	struct spectrum *sp = calloc(1, sizeof(*sp));
+	struct spectrum_row *r;
+	char script[1024];
+	int fd;
+
+	CHECK(sp);
+	sp->opts.runs = 3;
+	sp->opts.timeout_s = 30;
+	sp->opts.rounds = "1";
+	fake_row(&sp->rows[0], "native", "0000abcd");
+	r = &sp->rows[1];
+	fake_row(r, "vm", "0000abcd");
+	snprintf(r->stats_path, sizeof(r->stats_path), "/tmp/gamut-test-stats-XXXXXX");
+	fd = mkstemp(r->stats_path);
+	CHECK(fd >= 0);
+	close(fd);
+	/* a stale line from an earlier run: each run's file starts empty */
+	CHECK(truncate(r->stats_path, 0) == 0);
+	snprintf(script, sizeof(script),
+		 "n=0; trap 'n=$((n+1)); echo \"{\\\"t_ns\\\":$n,\\\"final\\\":false,"
+		 "\\\"counters\\\":{\\\"pio.pit\\\":$((n*n*100)),\\\"irq.injected\\\":7}}\" >>%s' USR1\n"
+		 "echo 'gamut-workload: start 1'\n"
+		 "i=0; while [ $n -lt 1 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\n"
+		 "echo 'gamut-workload: done 0000abcd'\n"
+		 "i=0; while [ $n -lt 2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\n",
+		 r->stats_path);
+	free(r->argv[2]);
+	r->argv[2] = strdup(script);
+	sp->nr = 2;
+	spectrum_measure(sp, NULL);
+	CHECK(r->status == ROW_OK && r->runs == 3);
+	CHECK(r->counters && r->counters->n == 1); /* irq.injected did not grow */
+	CHECK(!strcmp(r->counters->v[0].name, "pio.pit"));
+	CHECK_EQ(r->counters->v[0].value, 300); /* 400 at done - 100 at start */
+	for (unsigned i = 0; i < r->runs; i++)
+		CHECK_EQ(r->run_counters[i].n, 1);
+	CHECK(sp->rows[0].counters && sp->rows[0].counters->n == 0);
+	spectrum_plan_free(sp); /* removes the stats file */
+	CHECK(access(r->stats_path, F_OK) != 0);
 	free(sp);
 }
