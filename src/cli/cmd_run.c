@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/host.h"
+#include "core/stats_report.h"
 #include "core/vm.h"
 #include "debug/gdb_stub.h"
 #include "jail/jail.h"
@@ -60,6 +61,10 @@ void cli_run_usage(FILE *f)
 "  --jail-cpus N       the jail's CPU quota in cores (default: --cpus + 1)\n"
 "  --jail-mem-overhead MIB\n"
 "                      the jail's memory limit over --mem (default 256)\n"
+"  --stats             at the end, print gamut's own counters for the run to\n"
+"                      stderr (VM exits, instructions, device accesses...)\n"
+"  --stats-file FILE   write them to FILE as JSON Lines: one record at the\n"
+"                      end, one more at each SIGUSR1 (docs/stats.md)\n"
 "\n"
 "NAME= names the device in a PV guest's manifest (--mode pv).\n"
 "Rate limits (token buckets; docs/devices.md): iops=N requests and bw=N\n"
@@ -148,7 +153,8 @@ static int parse_console(struct vm_config *cfg, const char *arg, struct gerr *er
 
 enum { OPT_MODE = 256, OPT_CPU, OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM,
        OPT_CPUS, OPT_DISK, OPT_NET, OPT_CONSOLE, OPT_HUGE, OPT_TRACE, OPT_GDB,
-       OPT_NO_JIT, OPT_SECCOMP, OPT_USER, OPT_JAIL, OPT_JAIL_CPUS, OPT_JAIL_MEM };
+       OPT_NO_JIT, OPT_SECCOMP, OPT_USER, OPT_JAIL, OPT_JAIL_CPUS, OPT_JAIL_MEM,
+       OPT_STATS, OPT_STATS_FILE };
 
 static const struct option run_opts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
@@ -170,6 +176,8 @@ static const struct option run_opts[] = {
 	{ "jail", required_argument, NULL, OPT_JAIL },
 	{ "jail-cpus", required_argument, NULL, OPT_JAIL_CPUS },
 	{ "jail-mem-overhead", required_argument, NULL, OPT_JAIL_MEM },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -250,6 +258,12 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 				return gerr_set(err, "--jail-mem-overhead %s: expected MiB between 16 and 1048576", optarg);
 			cfg->jail_mem_overhead = v << 20;
 			break;
+		case OPT_STATS: cfg->stats = true; break;
+		case OPT_STATS_FILE:
+			if (!*optarg)
+				return gerr_set(err, "--stats-file: expected a file name");
+			cfg->stats_file = optarg;
+			break;
 		case 'h':
 			return 1;
 		default:
@@ -276,8 +290,9 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
-	struct gerr err = { "" };
+	struct gerr err = { "" }, serr = { "" };
 	struct gdb_stub *gdb = NULL;
+	struct stats_report rep;
 	struct vm *vm;
 	int ret, status;
 
@@ -287,6 +302,11 @@ int cmd_run(int argc, char **argv)
 		return 0;
 	}
 	if (ret < 0)
+		return cli_fail(&err);
+	/* No thread exists yet: every one inherits this SIGUSR1 mask. */
+	stats_report_signals(cfg.stats || cfg.stats_file);
+	/* Opened before the sandbox and the jail, which forbid it after. */
+	if (stats_report_open(&rep, cfg.stats, cfg.stats_file, &err) < 0)
 		return cli_fail(&err);
 	for (unsigned i = 0; i < cfg.nr_nets; i++)
 		if (cfg.net[i].kind == NET_USER)
@@ -299,6 +319,8 @@ int cmd_run(int argc, char **argv)
 	if (cfg.jail_dir) {
 		/* 1: the supervisor, once the jailed gamut has ended */
 		ret = jail_enter(&cfg, &status, &err);
+		if (ret < 0 || ret == 1)
+			stats_report_finish(&rep, stderr, &serr);
 		if (ret < 0)
 			return cli_fail(&err);
 		if (ret == 1)
@@ -306,10 +328,14 @@ int cmd_run(int argc, char **argv)
 	}
 	vm = calloc(1, sizeof(*vm));
 	if (!vm) {
+		stats_report_finish(&rep, stderr, &serr);
 		gerr_set(&err, "out of memory");
 		return cli_fail(&err);
 	}
 	if (vm_create(vm, &cfg, &err) < 0)
+		goto fail;
+	if ((cfg.stats || cfg.stats_file) &&
+	    stats_report_watch(&rep, &vm->stats, &vm->loop, &err) < 0)
 		goto fail;
 	if (cfg.gdb_port) {
 		gdb = gdb_stub_start(vm, cfg.gdb_port, &err);
@@ -324,9 +350,16 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	err.msg[0] = '\0';
 	ret = vm_run(vm, &err);
+	/* The vCPUs have stopped: the counts are exact, and the counters
+	 * still there until vm_destroy. */
+	stats_report_end(&rep);
 	gdb_stub_finish(gdb, ret);
 	vm_destroy(vm);
 	free(vm);
+	/* After the guest's output and the console's restore; a failed
+	 * record is reported but leaves the guest's status alone. */
+	if (stats_report_finish(&rep, stderr, &serr) < 0)
+		cli_fail(&serr);
 	if (ret != 0 && err.msg[0])
 		cli_fail(&err);
 	return ret;
@@ -337,5 +370,6 @@ fail:
 	gdb_stub_finish(gdb, 1);
 	vm_destroy(vm);
 	free(vm);
+	stats_report_finish(&rep, stderr, &serr);
 	return cli_fail(&err);
 }

@@ -1,7 +1,16 @@
 #include "core/bus.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/stats.h"
+
+struct bus_counter {
+	struct bus_counter *next;
+	uint64_t n; /* atomic: vCPUs on several threads count here */
+	char name[];
+};
 
 void bus_init(struct bus *b, const char *name)
 {
@@ -12,6 +21,12 @@ void bus_init(struct bus *b, const char *name)
 
 void bus_destroy(struct bus *b)
 {
+	while (b->counters) {
+		struct bus_counter *next = b->counters->next;
+
+		free(b->counters);
+		b->counters = next;
+	}
 	free(b->ranges);
 	pthread_rwlock_destroy(&b->lock);
 	b->ranges = NULL;
@@ -43,6 +58,25 @@ static const struct bus_range *lookup(const struct bus *b, uint64_t addr)
 		return NULL;
 	r = &b->ranges[i - 1];
 	return addr - r->base < r->len ? r : NULL;
+}
+
+/* The counter of `name`, made on first use; NULL when out of memory
+ * (the range then goes uncounted).  Called with the write lock held. */
+static uint64_t *counter_for(struct bus *b, const char *name)
+{
+	struct bus_counter *c;
+	size_t len = strlen(name);
+
+	for (c = b->counters; c; c = c->next)
+		if (!strcmp(c->name, name))
+			return &c->n;
+	c = calloc(1, sizeof(*c) + len + 1);
+	if (!c)
+		return NULL;
+	memcpy(c->name, name, len + 1);
+	c->next = b->counters;
+	b->counters = c;
+	return &c->n;
 }
 
 int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_io_fn fn,
@@ -79,7 +113,8 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_io_fn fn,
 		b->cap = cap;
 	}
 	memmove(&b->ranges[i + 1], &b->ranges[i], (b->nr - i) * sizeof(*b->ranges));
-	b->ranges[i] = (struct bus_range){ base, len, fn, opaque, name };
+	b->ranges[i] = (struct bus_range){ base, len, fn, opaque, name,
+					   counter_for(b, name) };
 	b->nr++;
 out:
 	pthread_rwlock_unlock(&b->lock);
@@ -128,7 +163,7 @@ bool bus_access(struct bus *b, uint64_t addr, void *data, unsigned len,
 	const struct bus_range *r;
 	bus_io_fn fn = NULL;
 	void *opaque = NULL;
-	uint64_t off = 0;
+	uint64_t off = 0, *count = NULL;
 
 	pthread_rwlock_rdlock(&b->lock);
 	r = lookup(b, addr);
@@ -136,13 +171,33 @@ bool bus_access(struct bus *b, uint64_t addr, void *data, unsigned len,
 		fn = r->fn;
 		opaque = r->opaque;
 		off = addr - r->base;
+		count = r->count;
 	}
 	pthread_rwlock_unlock(&b->lock);
 	if (fn) {
+		/* Counters are never freed before the bus: no lock needed. */
+		if (count)
+			__atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
 		fn(opaque, off, data, len, is_write, cpu);
 		return true;
 	}
+	__atomic_fetch_add(&b->unclaimed, 1, __ATOMIC_RELAXED);
 	if (!is_write)
 		memset(data, 0xff, len);
 	return false;
+}
+
+void bus_stats(struct bus *b, struct stats_snap *snap)
+{
+	char name[STATS_NAME_MAX];
+
+	/* The list only grows at its head, under the write lock. */
+	pthread_rwlock_rdlock(&b->lock);
+	for (const struct bus_counter *c = b->counters; c; c = c->next) {
+		snprintf(name, sizeof(name), "%s.%s", b->name, c->name);
+		stats_snap_add(snap, name, __atomic_load_n(&c->n, __ATOMIC_RELAXED));
+	}
+	pthread_rwlock_unlock(&b->lock);
+	snprintf(name, sizeof(name), "%s.unclaimed", b->name);
+	stats_snap_add(snap, name, __atomic_load_n(&b->unclaimed, __ATOMIC_RELAXED));
 }

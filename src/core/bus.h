@@ -6,7 +6,10 @@
  * device answers, and the device never knows which backend asked.
  *
  * Registration may happen while vCPUs run (a guest moving a PCI BAR), so the
- * range table is guarded by a read-write lock; lookups take the read side. */
+ * range table is guarded by a read-write lock; lookups take the read side.
+ *
+ * Each access is counted under the range's name (ranges with one name share
+ * a counter, which outlives them), for `gamut run --stats`. */
 #ifndef GAMUT_CORE_BUS_H
 #define GAMUT_CORE_BUS_H
 
@@ -28,13 +31,19 @@ struct bus_range {
 	bus_io_fn fn;
 	void *opaque;
 	const char *name;
+	uint64_t *count; /* set by bus_register: the name's counter */
 };
+
+struct bus_counter; /* one per range name, kept until bus_destroy */
+struct stats_snap;
 
 struct bus {
 	const char *name; /* "pio" or "mmio", for messages */
 	struct bus_range *ranges; /* sorted by base, never overlapping */
 	unsigned nr, cap;
 	pthread_rwlock_t lock;
+	struct bus_counter *counters;
+	uint64_t unclaimed; /* accesses no device took (atomic) */
 };
 
 void bus_init(struct bus *b, const char *name);
@@ -59,5 +68,9 @@ void bus_unregister_all(struct bus *b, const struct bus_range *r, unsigned n);
  * access that straddles the end of a range is not dispatched. */
 bool bus_access(struct bus *b, uint64_t addr, void *data, unsigned len,
 		bool is_write, int cpu);
+
+/* Adds "<bus name>.<range name>" for every name ever registered, and
+ * "<bus name>.unclaimed", to a snapshot (core/stats.h). */
+void bus_stats(struct bus *b, struct stats_snap *snap);
 
 #endif

@@ -65,6 +65,8 @@ struct vm_config {
 	unsigned jail_cpus;	    /* CPU quota in cores; 0: ncpus + 1 */
 	uint64_t jail_mem_overhead; /* bytes over guest RAM; 0: 256 MiB */
 	struct sandbox_policy sandbox; /* --seccomp, --user */
+	bool stats;		    /* --stats: counters on stderr at the end */
+	const char *stats_file;	    /* --stats-file FILE (JSON Lines), or NULL */
 };
 
 /* Argument syntax shared by the options of `gamut run` (core/config_args.c).

@@ -28,6 +28,16 @@ int vm_describe_mmio(struct vm *vm, const char *hid, uint64_t base,
 	return 0;
 }
 
+static void pio_stats(void *opaque, struct stats_snap *snap)
+{
+	bus_stats(&((struct vm *)opaque)->pio, snap);
+}
+
+static void mmio_stats(void *opaque, struct stats_snap *snap)
+{
+	bus_stats(&((struct vm *)opaque)->mmio, snap);
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, struct gerr *err)
 {
 	struct x86_state bsp;
@@ -37,6 +47,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, struct gerr *err)
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
+	stats_source(&vm->stats, pio_stats, vm);
+	stats_source(&vm->stats, mmio_stats, vm);
+	stats_counter(&vm->stats, "irq.injected", &vm->irqs);
 	vm->loop.epfd = vm->loop.wakefd = -1;
 	if (cfg->ncpus < 1 || cfg->ncpus > VM_MAX_CPUS)
 		return gerr_set(err, "--cpus %u: must be between 1 and %d",
@@ -170,18 +183,29 @@ void vm_kick(struct vm *vm, int cpu)
 		vm->backend->vcpu_kick(&vm->vcpu[cpu]);
 }
 
+/* Each raise counts, also of a line already high: that is a device
+ * calling for the guest's attention again. */
 void vm_irq_set(struct vm *vm, unsigned gsi, int level)
 {
+	if (level)
+		__atomic_fetch_add(&vm->irqs, 1, __ATOMIC_RELAXED);
 	vm->backend->irq_set(vm, gsi, level);
 }
 
 void vm_irq_pulse(struct vm *vm, unsigned gsi)
 {
+	__atomic_fetch_add(&vm->irqs, 1, __ATOMIC_RELAXED);
 	vm->backend->irq_set(vm, gsi, 1);
 	vm->backend->irq_set(vm, gsi, 0);
 }
 
 void vm_msi(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	__atomic_fetch_add(&vm->irqs, 1, __ATOMIC_RELAXED);
+	vm->backend->msi(vm, addr, data);
+}
+
+void vm_msi_routed(struct vm *vm, uint64_t addr, uint32_t data)
 {
 	vm->backend->msi(vm, addr, data);
 }
@@ -199,5 +223,6 @@ void vm_destroy(struct vm *vm)
 		evloop_destroy(&vm->loop);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
+	stats_destroy(&vm->stats);
 	pthread_mutex_destroy(&vm->stop_lock);
 }

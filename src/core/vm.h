@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/evloop.h"
 #include "core/gmem.h"
+#include "core/stats.h"
 #include "cpu/backend.h"
 
 #define VM_MAX_CPUS 64
@@ -79,6 +80,11 @@ struct vm {
 	int crash_status;
 	char crash_msg[128];
 	pthread_mutex_t stop_lock;
+
+	/* gamut's own counters (core/stats.h, docs/stats.md): devices and
+	 * the backend register theirs while the VM is built. */
+	struct stats stats;
+	uint64_t irqs; /* lines raised and MSIs sent (atomic) */
 };
 
 /* Builds memory, the backend, the vCPUs and every device for cfg. */
@@ -115,5 +121,9 @@ void vm_kick(struct vm *vm, int cpu);
 void vm_irq_set(struct vm *vm, unsigned gsi, int level);
 void vm_irq_pulse(struct vm *vm, unsigned gsi);
 void vm_msi(struct vm *vm, uint64_t addr, uint32_t data);
+/* vm_msi for an interrupt controller passing on a line it was raised on
+ * (the software IOAPIC): that interrupt was counted once already, as the
+ * line (irq.injected, docs/stats.md). */
+void vm_msi_routed(struct vm *vm, uint64_t addr, uint32_t data);
 
 #endif

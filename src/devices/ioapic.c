@@ -106,7 +106,7 @@ static void ioapic_unlock_and_send(struct ioapic *io, const struct ioapic_sends 
 {
 	pthread_mutex_unlock(&io->lock);
 	for (unsigned i = 0; i < s->n; i++)
-		vm_msi(io->vm, s->m[i].addr, s->m[i].data);
+		vm_msi_routed(io->vm, s->m[i].addr, s->m[i].data);
 }
 
 void ioapic_set_irq(void *opaque, unsigned pin, int level)

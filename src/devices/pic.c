@@ -370,8 +370,9 @@ static int pic_create(struct vm *vm, void **state, struct gerr *err)
 	pic_reset(p);
 	for (int i = 0; i < 3; i++) {
 		p->port[i] = (struct pic_port){ p, (enum pic_port_kind)i, bases[i] };
-		p->ranges[i] = (struct bus_range){ bases[i], 2, pic_io, &p->port[i],
-						   i == 2 ? "elcr" : "pic" };
+		p->ranges[i] = (struct bus_range){
+			.base = bases[i], .len = 2, .fn = pic_io,
+			.opaque = &p->port[i], .name = i == 2 ? "elcr" : "pic" };
 	}
 	if (bus_register_all(&vm->pio, p->ranges, 3, err) < 0) {
 		pic_destroy(p);

@@ -476,8 +476,10 @@ static int pit_create(struct vm *vm, void **state, struct gerr *err)
 	pit_reset(p);
 	p->ports[0] = (struct pit_port){ p, false };
 	p->ports[1] = (struct pit_port){ p, true };
-	p->ranges[0] = (struct bus_range){ PIT_PORT_BASE, 4, pit_io, &p->ports[0], "pit" };
-	p->ranges[1] = (struct bus_range){ PIT_PORT_61, 1, pit_io, &p->ports[1], "port61" };
+	p->ranges[0] = (struct bus_range){ .base = PIT_PORT_BASE, .len = 4, .fn = pit_io,
+					   .opaque = &p->ports[0], .name = "pit" };
+	p->ranges[1] = (struct bus_range){ .base = PIT_PORT_61, .len = 1, .fn = pit_io,
+					   .opaque = &p->ports[1], .name = "port61" };
 	if (bus_register_all(&vm->pio, p->ranges, 2, err) < 0) {
 		pit_destroy(p);
 		return -1;

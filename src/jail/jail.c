@@ -227,11 +227,22 @@ static void forward(int sig)
 		kill(jailed_pid, SIGKILL);
 }
 
+/* SIGUSR1 asks for a --stats-file record (core/stats_report.h): the
+ * jailed gamut takes it (or ignores it) itself. */
+static void forward_usr1(int sig)
+{
+	(void)sig;
+	if (jailed_pid > 0)
+		kill(jailed_pid, SIGUSR1);
+}
+
 static int supervise(struct jail *j, pid_t pid, int go, int *status,
 		     struct gerr *err)
 {
 	struct sigaction sa = { .sa_handler = forward };
+	struct sigaction usr1 = { .sa_handler = forward_usr1 };
 	struct gerr ignored;
+	sigset_t set;
 	int ws, r;
 
 	jailed_pid = pid;
@@ -239,6 +250,12 @@ static int supervise(struct jail *j, pid_t pid, int go, int *status,
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&usr1.sa_mask);
+	sigaction(SIGUSR1, &usr1, NULL);
+	/* cmd_run blocked it for --stats: here it is only passed on. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	r = cgroup_place(j, pid, err);
 	if (r)
 		kill(pid, SIGKILL);

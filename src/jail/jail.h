@@ -18,7 +18,8 @@
  *
  * The process that calls jail_enter() stays outside as a supervisor: it
  * places the jailed process in its cgroup, forwards SIGINT, SIGTERM and
- * SIGHUP to it, waits, removes the cgroup and returns its exit status. */
+ * SIGHUP to it (as SIGKILL) and SIGUSR1 (a --stats-file record) as it is,
+ * waits, removes the cgroup and returns its exit status. */
 #ifndef GAMUT_JAIL_JAIL_H
 #define GAMUT_JAIL_JAIL_H
 

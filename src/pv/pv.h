@@ -72,7 +72,12 @@ struct pv {
 	unsigned nr_devices;
 	struct pv_device dev[PV_MAX_DEVICES];
 
-	uint64_t hypercalls, traps; /* counters, for `gamut spectrum` */
+	/* For --stats (docs/stats.md).  One vCPU makes the calls and takes
+	 * the traps; events are counted under `lock`. */
+	uint64_t hc[PV_HC_COUNT + 1]; /* by number; the last: unknown ones */
+	uint64_t traps;		      /* exceptions reaching the trap port */
+	uint64_t pf_bounced;	      /* page faults bounced to the guest */
+	uint64_t events;	      /* timer and device events raised */
 };
 
 /* Allocates the state and registers the hypercall ports on vm->pio. */

@@ -33,6 +33,7 @@ static void timer_check(struct pv *pv, uint64_t now)
 	if (!pv->timer_deadline || now < pv->timer_deadline)
 		return;
 	pv->timer_deadline = 0;
+	pv->events++;
 	w = pending_word(pv);
 	if (w)
 		__atomic_fetch_or(w, PV_EVENT_TIMER, __ATOMIC_SEQ_CST);
@@ -43,6 +44,7 @@ void pv_event_raise(struct pv *pv, uint64_t bits)
 	uint64_t *w;
 
 	pthread_mutex_lock(&pv->lock);
+	pv->events++;
 	w = pending_word(pv);
 	if (w)
 		__atomic_fetch_or(w, bits, __ATOMIC_SEQ_CST);

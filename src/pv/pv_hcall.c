@@ -212,6 +212,21 @@ static const struct pv_call_desc calls[PV_HC_COUNT] = {
 	[PV_HC_RING_NOTIFY] = { sizeof(struct pv_hc_ring_notify), pv_hc_ring_notify },
 };
 
+/* docs/stats.md: "pv.hypercall.<name>", the PV_HC_ names in lower case. */
+static const char *const call_names[PV_HC_COUNT] = {
+	[PV_HC_EXIT] = "exit",
+	[PV_HC_CONSOLE_WRITE] = "console_write",
+	[PV_HC_CLOCK] = "clock",
+	[PV_HC_TIMER_SET] = "timer_set",
+	[PV_HC_POLL] = "poll",
+	[PV_HC_MMU] = "mmu",
+	[PV_HC_TRAP_SET] = "trap_set",
+	[PV_HC_TRAP_RETURN] = "trap_return",
+	[PV_HC_DEVICE_INFO] = "device_info",
+	[PV_HC_RING_SETUP] = "ring_setup",
+	[PV_HC_RING_NOTIFY] = "ring_notify",
+};
+
 #define BLK_MAX 256 /* the largest argument block */
 
 static void hypercall(struct pv *pv, int cpu, unsigned nr, uint32_t arg)
@@ -223,7 +238,7 @@ static void hypercall(struct pv *pv, int cpu, unsigned nr, uint32_t arg)
 	int64_t ret;
 
 	_Static_assert(sizeof(struct pv_trap_frame) <= BLK_MAX, "block size");
-	pv->hypercalls++;
+	pv->hc[nr < PV_HC_COUNT ? nr : PV_HC_COUNT]++;
 	if ((arg & 7) || !pv_guest_range(pv, arg, size) ||
 	    gmem_read(pv->mem, arg, blk, size) < 0) {
 		pv_crash(pv, "hypercall %u: argument block at 0x%x is outside guest memory",
@@ -279,6 +294,16 @@ int pv_create(struct vm *vm, struct pv **out, struct gerr *err)
 		free(pv);
 		return -1;
 	}
+	for (unsigned i = 0; i <= PV_HC_COUNT; i++) {
+		char name[STATS_NAME_MAX];
+
+		snprintf(name, sizeof(name), "pv.hypercall.%s",
+			 i < PV_HC_COUNT ? call_names[i] : "unknown");
+		stats_counter(&vm->stats, name, &pv->hc[i]);
+	}
+	stats_counter(&vm->stats, "pv.traps", &pv->traps);
+	stats_counter(&vm->stats, "pv.events", &pv->events);
+	stats_counter(&vm->stats, "pf.bounced", &pv->pf_bounced);
 	*out = pv;
 	return 0;
 }

@@ -121,7 +121,8 @@ static void bounce(struct pv *pv, int cpu, struct x86_state *st, uint32_t vector
 	st->gpr[X86_RSP] = va;
 	st->gpr[X86_RDI] = va;
 	st->rflags = PV_RFLAGS_FIXED;
-	pv_set_state(pv, cpu, st);
+	if (pv_set_state(pv, cpu, st) == 0 && vector == 14)
+		pv->pf_bounced++;
 }
 
 void pv_trap_port(struct pv *pv, int cpu, uint32_t vector)

@@ -75,6 +75,7 @@ struct virtio_dev {
 	char why[128]; /* why it needs a reset, for logs and tests */
 	const struct virtio_transport_ops *tops;
 	void *transport;
+	uint64_t notifies; /* the driver's kicks (atomic), for --stats */
 };
 
 /* Attaches d on the transport vm->cfg.mode->io names.  Fails with a

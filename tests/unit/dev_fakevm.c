@@ -111,6 +111,7 @@ void fake_vm_free(struct fake_vm *f)
 	evloop_destroy(&f->vm.loop);
 	bus_destroy(&f->vm.pio);
 	bus_destroy(&f->vm.mmio);
+	stats_destroy(&f->vm.stats);
 	pthread_mutex_destroy(&f->vm.stop_lock);
 	free(f);
 }

@@ -2,6 +2,7 @@
 
 #include "../harness.h"
 #include "core/bus.h"
+#include "core/stats.h"
 
 static uint64_t last_off;
 static unsigned last_len;
@@ -55,11 +56,13 @@ TEST(bus_register_all_is_all_or_nothing)
 	int a = 0x11;
 	uint8_t v;
 	const struct bus_range ok[2] = {
-		{ 0x20, 2, dev_io, &a, "one" }, { 0xa0, 2, dev_io, &a, "two" },
+		{ .base = 0x20, .len = 2, .fn = dev_io, .opaque = &a, .name = "one" },
+		{ .base = 0xa0, .len = 2, .fn = dev_io, .opaque = &a, .name = "two" },
 	};
 	const struct bus_range clash[3] = {
-		{ 0x40, 4, dev_io, &a, "first" }, { 0x60, 1, dev_io, &a, "second" },
-		{ 0xa1, 1, dev_io, &a, "clash" },
+		{ .base = 0x40, .len = 4, .fn = dev_io, .opaque = &a, .name = "first" },
+		{ .base = 0x60, .len = 1, .fn = dev_io, .opaque = &a, .name = "second" },
+		{ .base = 0xa1, .len = 1, .fn = dev_io, .opaque = &a, .name = "clash" },
 	};
 
 	bus_init(&b, "test");
@@ -73,5 +76,34 @@ TEST(bus_register_all_is_all_or_nothing)
 	bus_unregister_all(&b, ok, 2);
 	CHECK(!bus_access(&b, 0x20, &v, 1, false, 0));
 	CHECK(!bus_access(&b, 0xa0, &v, 1, false, 0));
+	bus_destroy(&b);
+}
+
+TEST(bus_counts_accesses_by_range_name)
+{
+	struct bus b;
+	struct gerr err;
+	struct stats_snap snap = { 0 };
+	int a = 0x11;
+	uint8_t v;
+
+	bus_init(&b, "pio");
+	CHECK(bus_register(&b, 0x20, 2, dev_io, &a, "pic", &err) == 0);
+	CHECK(bus_register(&b, 0xa0, 2, dev_io, &a, "pic", &err) == 0);
+	CHECK(bus_register(&b, 0x40, 4, dev_io, &a, "pit", &err) == 0);
+	for (int i = 0; i < 3; i++)
+		bus_access(&b, 0x21, &v, 1, false, 0);
+	bus_access(&b, 0xa0, &v, 1, true, 0);
+	bus_access(&b, 0x43, &v, 1, true, 0);
+	bus_access(&b, 0x80, &v, 1, true, 0); /* nobody's */
+	bus_access(&b, 0x43, &v, 2, false, 0); /* straddles: unclaimed */
+	/* The count outlives the range (a PCI BAR moving away). */
+	CHECK(bus_unregister(&b, 0x40) == 0);
+	bus_stats(&b, &snap);
+	CHECK_EQ(stats_snap_get(&snap, "pio.pic"), 4);
+	CHECK_EQ(stats_snap_get(&snap, "pio.pit"), 1);
+	CHECK_EQ(stats_snap_get(&snap, "pio.unclaimed"), 2);
+	CHECK_EQ(snap.nr, 3);
+	stats_snap_free(&snap);
 	bus_destroy(&b);
 }

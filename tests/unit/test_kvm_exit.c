@@ -61,6 +61,7 @@ static void test_vm_free(struct vm *vm)
 {
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
+	stats_destroy(&vm->stats);
 	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);
 }

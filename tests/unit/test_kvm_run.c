@@ -141,6 +141,7 @@ static void kvm_test_vm_free(struct vm *vm)
 	gmem_destroy(&vm->mem);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
+	stats_destroy(&vm->stats);
 	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);
 }

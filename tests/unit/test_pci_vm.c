@@ -65,6 +65,7 @@ void testvm_destroy(struct testvm *t)
 	gmem_destroy(&t->vm.mem);
 	bus_destroy(&t->vm.pio);
 	bus_destroy(&t->vm.mmio);
+	stats_destroy(&t->vm.stats);
 	pthread_mutex_destroy(&t->vm.stop_lock);
 }
 

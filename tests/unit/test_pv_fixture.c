@@ -152,6 +152,7 @@ void pvt_fini(struct pvt *t)
 	evloop_destroy(&t->vm->loop);
 	bus_destroy(&t->vm->pio);
 	bus_destroy(&t->vm->mmio);
+	stats_destroy(&t->vm->stats);
 	pthread_mutex_destroy(&t->vm->stop_lock);
 	free(t->vm);
 	t->vm = NULL;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "../harness.h"
+#include "core/stats.h"
 #include "pv/pv_layout.h"
 #include "test_pv_fixture.h"
 
@@ -228,7 +229,21 @@ TEST(pv_hcall_storm_is_served_and_counted)
 	gmem_write(&t.vm->mem, PVT_ARG, &clk, sizeof(clk));
 	for (int i = 0; i < 100000; i++)
 		pvt_call(&t, PV_HC_CLOCK, PVT_ARG);
-	CHECK_EQ(t.pv->hypercalls, 100000);
 	CHECK_EQ(pvt_stop_reason(&t), VM_RUNNING);
+	/* --stats sees each call by name and each port write on the bus. */
+	{
+		struct stats_snap snap;
+		uint64_t calls, writes, other;
+
+		stats_snapshot(&t.vm->stats, &snap);
+		bus_stats(&t.vm->pio, &snap); /* vm_create's source */
+		calls = stats_snap_get(&snap, "pv.hypercall.clock");
+		writes = stats_snap_get(&snap, "pio.pv-hypercall");
+		other = stats_snap_get(&snap, "pv.hypercall.mmu");
+		stats_snap_free(&snap);
+		CHECK_EQ(calls, 100000);
+		CHECK_EQ(writes, 100000);
+		CHECK_EQ(other, 0);
+	}
 	pvt_fini(&t);
 }

@@ -49,6 +49,7 @@ static inline void fx_vm_done(struct vm *vm)
 	evloop_destroy(&vm->loop);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
+	stats_destroy(&vm->stats);
 }
 
 /* Runs the create() of the registered device class `name`. */

@@ -149,6 +149,10 @@ struct emu_cpu {
 	enum emu_runstate state;
 	jmp_buf fault_jmp;
 	uint64_t icount;
+	/* Of icount, those the interpreter ran (--stats: the rest ran as
+	 * compiled code).  Counted per interpreted block, not in compiled
+	 * code, which is most of icount. */
+	uint64_t interp_icount;
 	uint64_t next_poll;	/* icount at which the run loop polls next */
 	bool stop_at_hlt;	/* test API: return on HLT instead of sleeping */
 	bool exc_exit;		/* test API: return exceptions, do not deliver */

@@ -83,6 +83,7 @@ struct emu_dcache *dcache_new(struct dcache_shared *sh)
 	dc->sh = sh;
 	dc->epoch_seen = 0;
 	dc->drops = 0;
+	dc->lookups = dc->decoded = dc->compiled = 0;
 	blocks_drop(dc);
 	return dc;
 }
@@ -187,6 +188,7 @@ static struct block *block_build(struct emu_cpu *c,
 	struct block *b;
 	uint32_t gen;
 
+	dc->decoded++;
 	if (dc->used + sizeof(*b) + BLOCK_MAX * sizeof(*out) > ARENA_BYTES ||
 	    dc->jit.full)
 		blocks_drop(dc);
@@ -238,6 +240,7 @@ struct block *dcache_block(struct emu_cpu *c, uint64_t gpa,
 	struct block_slot *s = &c->dcache->slot[dcache_slot(gpa)];
 	struct block *b = s->b;
 
+	c->dcache->lookups++;
 	if (s->gpa == gpa && b->mode == mode && b->genp == genp &&
 	    b->gen == __atomic_load_n(genp, __ATOMIC_ACQUIRE))
 		return b;

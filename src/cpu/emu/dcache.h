@@ -91,6 +91,9 @@ struct emu_dcache {
 	uint8_t *arena;
 	struct jit_buf jit;
 	unsigned jit_hot; /* 0: never compile; 1: from the first run */
+	/* For --stats (docs/stats.md), this vCPU's only: table lookups,
+	 * blocks decoded (the lookups that missed), blocks compiled. */
+	uint64_t lookups, decoded, compiled;
 	struct block_slot slot[BLOCK_SLOTS];
 };
 

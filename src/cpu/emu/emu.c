@@ -54,6 +54,18 @@ static void emu_vm_destroy(struct vm *vm)
 	vm->backend_state = NULL;
 }
 
+/* Instructions compiled code ran: what the interpreter did not.  A fault
+ * leaves an interpreted block before it is counted, so this is a little
+ * high by the instructions of the blocks that faulted. */
+static void jit_stats(void *opaque, struct stats_snap *snap)
+{
+	const struct emu_cpu *c = opaque;
+	uint64_t all = __atomic_load_n(&c->icount, __ATOMIC_RELAXED);
+	uint64_t interp = __atomic_load_n(&c->interp_icount, __ATOMIC_RELAXED);
+
+	stats_snap_add(snap, "emu.insns.jit", all > interp ? all - interp : 0);
+}
+
 static int emu_vcpu_init(struct vm *vm, struct vcpu *v, struct gerr *err)
 {
 	struct emu_vm *ev = vm->backend_state;
@@ -83,6 +95,12 @@ static int emu_vcpu_init(struct vm *vm, struct vcpu *v, struct gerr *err)
 	if (v->index > 0)
 		c->state = EMU_WAIT_SIPI; /* APs wait for INIT/SIPI */
 	v->backend = c;
+	/* Per vCPU, summed by name when a snapshot is taken. */
+	stats_counter(&vm->stats, "emu.insns", &c->icount);
+	stats_source(&vm->stats, jit_stats, c);
+	stats_counter(&vm->stats, "emu.blocks.lookups", &c->dcache->lookups);
+	stats_counter(&vm->stats, "emu.blocks.decoded", &c->dcache->decoded);
+	stats_counter(&vm->stats, "emu.blocks.compiled", &c->dcache->compiled);
 	return 0;
 }
 

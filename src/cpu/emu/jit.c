@@ -1057,4 +1057,5 @@ void jit_compile(struct emu_cpu *c, struct block *b)
 	b->jit_chain = body;
 	b->jit_user = (uint8_t)j.user;
 	b->jit_rip = c->rip;
+	c->dcache->compiled++;
 }

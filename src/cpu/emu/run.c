@@ -327,6 +327,7 @@ static inline void step(struct emu_cpu *c, const struct insn *d)
 	c->rip = next;
 	d->fn(c, d, next);
 	c->icount++;
+	c->interp_icount++;
 }
 
 /* Runs the first `n` instructions of block `b`, straight-line code of one
@@ -354,8 +355,10 @@ static inline void block_run(struct emu_cpu *c, const struct block *b,
 		d->fn(c, d, next);
 		c->icount++;
 		if (++d == stop || c->rip != lin_next ||
-		    __atomic_load_n(b->genp, __ATOMIC_RELAXED) != b->gen)
+		    __atomic_load_n(b->genp, __ATOMIC_RELAXED) != b->gen) {
+			c->interp_icount += (uint64_t)(d - b->insn);
 			return;
+		}
 		rip = lin_next;
 	}
 }

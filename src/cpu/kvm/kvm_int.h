@@ -10,6 +10,7 @@
  *   msr.c       the MSR reset list (pure: filtered by KVM's index list)
  *   state.c     struct x86_state <-> kvm_regs/kvm_sregs (pure)
  *   measure.c   the CPL-0 speed measurement for `gamut info` / spectrum
+ *   kvm_stats.c exit counters for --stats (docs/stats.md)
  *
  * This header includes <linux/kvm.h>; nothing outside src/cpu/kvm and its
  * unit tests may include it (devices never know which backend runs). */
@@ -65,6 +66,16 @@ struct kvm_vm {
 };
 
 /* Per-vCPU state (vcpu->backend). */
+/* --stats: the exit reasons counted apart; the rest count as "other". */
+enum kvm_stat_exit {
+	KVM_STAT_IO, KVM_STAT_MMIO, KVM_STAT_HLT, KVM_STAT_INTR,
+	KVM_STAT_IRQ_WINDOW, KVM_STAT_SHUTDOWN, KVM_STAT_SYSTEM_EVENT,
+	KVM_STAT_DEBUG,
+	KVM_STAT_KICK, /* KVM_RUN interrupted by a kick (EINTR) */
+	KVM_STAT_OTHER,
+	KVM_STAT_EXITS
+};
+
 struct kvm_vcpu {
 	int fd;
 	struct kvm_run *run;
@@ -78,7 +89,14 @@ struct kvm_vcpu {
 	 * vcpu_debug_pause (atomic). */
 	struct debug_ctl dbg;
 	int dbg_pause;
+	/* KVM_RUN's returns by reason, this vCPU's only (kvm_stats.c). */
+	uint64_t exits[KVM_STAT_EXITS];
 };
+
+/* The index of exit_reason in kvm_vcpu.exits. */
+enum kvm_stat_exit kvm_stat_exit_index(uint32_t exit_reason);
+/* Registers this vCPU's counters as "kvm.exit.<reason>". */
+void kvm_stats_register(struct vm *vm, struct kvm_vcpu *v);
 
 /* Debugger support (debug.c).  kvm_debug_poll: after a kick (EINTR),
  * traps for a pending pause.  kvm_debug_exit: handles KVM_EXIT_DEBUG.

@@ -95,9 +95,12 @@ static int run_loop(struct vcpu *vcpu, struct kvm_vcpu *v, struct gerr *err)
 			/* A kick: clear it, then the loop condition looks at
 			 * the stop flag, which vm_stop set before kicking. */
 			v->run->immediate_exit = 0;
+			v->exits[KVM_STAT_KICK]++;
 			kvm_debug_poll(vcpu); /* a debugger's pause (debug.c) */
 			continue;
 		}
+		/* Only this thread writes it: a plain add. */
+		v->exits[kvm_stat_exit_index(v->run->exit_reason)]++;
 		if (v->run->exit_reason == KVM_EXIT_DEBUG) {
 			kvm_debug_exit(vcpu); /* breakpoint or step (debug.c) */
 			continue;

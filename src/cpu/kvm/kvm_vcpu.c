@@ -165,6 +165,7 @@ int kvm_vcpu_init(struct vm *vm, struct vcpu *vcpu, struct gerr *err)
 		return gerr_errno(err, errno, "mmap of kvm_run");
 	v->run = run;
 	v->run_size = k->run_size;
+	kvm_stats_register(vm, v);
 	if (setup_cpuid(vm, vcpu, v, &has_mtrr, err) < 0 ||
 	    setup_msrs(k, v, has_mtrr, err) < 0 || setup_lapic_fpu(v, err) < 0)
 		return -1;
