@@ -1,6 +1,7 @@
 /* gamut spectrum: the same workload natively, in a container and in every
  * VM mode this build runs on this host; one table of what each point costs,
  * measured as docs/spectrum.md describes. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,21 @@ static int parse_opts(int argc, char **argv, struct cli_spectrum *c, struct gerr
 	return 0;
 }
 
+/* An output file that cannot be written is said before the minutes of
+ * measuring, not after. */
+static int writable(const char *path, const char *opt, struct gerr *err)
+{
+	FILE *f;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "w");
+	if (!f)
+		return gerr_errno(err, errno, "%s %s: cannot write", opt, path);
+	fclose(f);
+	return 0;
+}
+
 /* One line, rewritten in place on a terminal: which row and run, and how
  * long the rest will take once every row has been timed. */
 static void progress(const struct spectrum *sp, const struct spectrum_row *r, unsigned run,
@@ -173,7 +189,8 @@ int cmd_spectrum(int argc, char **argv)
 		return 0;
 	}
 	c->sp.opts.stats = run_has_stats();
-	if (ret < 0 || spectrum_plan(&c->sp, &err) < 0) {
+	if (ret < 0 || writable(c->json, "--json", &err) < 0 ||
+	    writable(c->svg, "--svg", &err) < 0 || spectrum_plan(&c->sp, &err) < 0) {
 		free(c);
 		return cli_fail(&err);
 	}

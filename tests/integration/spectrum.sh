@@ -13,6 +13,9 @@ out=$("$GAMUT" spectrum --runs 0 2>&1) && fail "--runs 0 was accepted"
 echo "$out" | grep -q '^gamut: --runs 0: expected 1 to' || fail "--runs 0: $out"
 out=$("$GAMUT" spectrum --rows native,nope 2>&1) && fail "--rows nope was accepted"
 echo "$out" | grep -q "^gamut: --rows: unknown row 'nope'" || fail "--rows nope: $out"
+# An output that cannot be written is refused before any run.
+out=$(timeout 5 "$GAMUT" spectrum --svg "$T/no/such/dir/s.svg" 2>&1) && fail "--svg to nowhere was accepted"
+echo "$out" | grep -q "^gamut: --svg $T/no/such/dir/s.svg: cannot write" || fail "--svg to nowhere: $out"
 
 # The container row needs namespaces only root may make here.
 rows=native,pvh:emu
