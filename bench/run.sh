@@ -8,7 +8,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 # What KVM can run here (none, user or full), as every gamut command decides.
 echo "kvm: $("$GAMUT" info --kvm | paste -sd' ' | sed 's/ /: /')"
 echo
-echo "== spectrum (one run per row)"
+echo "== spectrum (a warm-up, then the median and min-max of 5 interleaved runs per row; docs/spectrum.md)"
 "$GAMUT" spectrum --kit "$BUILD/kit"
 for b in bench/*.sh; do
 	case $b in bench/run.sh | bench/lib.sh) continue ;; esac

@@ -11,6 +11,7 @@ PKGS=(
 	syslinux syslinux-common mtools fdisk
 	qemu-system-x86
 	gdb
+	libxml2-utils librsvg2-bin	# xmllint checks, rsvg-convert renders gamut spectrum's SVG
 )
 # Peers that only the benchmarks run (bench/emu.sh): `install-deps.sh --bench`.
 BENCH_PKGS=(bochs bochsbios)

@@ -15,7 +15,7 @@
 
 /* Scans complete lines in buf; records timestamps of the marker lines. */
 static void scan_lines(char *buf, size_t *len, double t_ms, double *t_start,
-		       double *t_done, struct run_result *r)
+		       double *t_done, struct run_result *r, pid_t mark_pid)
 {
 	char *line = buf, *nl;
 
@@ -23,10 +23,14 @@ static void scan_lines(char *buf, size_t *len, double t_ms, double *t_start,
 		*nl = '\0';
 		if (nl > line && nl[-1] == '\r')
 			nl[-1] = '\0';
-		if (*t_start < 0 && strstr(line, WORKLOAD_START))
+		if (*t_start < 0 && strstr(line, WORKLOAD_START)) {
 			*t_start = t_ms;
-		else if (*t_done < 0 && strstr(line, WORKLOAD_DONE)) {
+			if (mark_pid > 0)
+				kill(mark_pid, SIGUSR1);
+		} else if (*t_start >= 0 && *t_done < 0 && strstr(line, WORKLOAD_DONE)) {
 			*t_done = t_ms;
+			if (mark_pid > 0)
+				kill(mark_pid, SIGUSR1);
 			snprintf(r->checksum, sizeof(r->checksum), "%.8s",
 				 strstr(line, WORKLOAD_DONE) + strlen(WORKLOAD_DONE));
 		}
@@ -40,8 +44,8 @@ static void scan_lines(char *buf, size_t *len, double t_ms, double *t_start,
 		*len = 0;
 }
 
-int spectrum_run(char *const argv[], unsigned timeout_s, struct run_result *r,
-		 struct gerr *err)
+int spectrum_run(char *const argv[], unsigned timeout_s, bool mark_phases,
+		 struct run_result *r, struct gerr *err)
 {
 	int pfd[2], status = 0;
 	char buf[4097];
@@ -100,10 +104,11 @@ int spectrum_run(char *const argv[], unsigned timeout_s, struct run_result *r,
 			break;
 		len += (size_t)n;
 		scan_lines(buf, &len, (double)host_now_ns() / 1e6 - t0, &t_start,
-			   &t_done, r);
+			   &t_done, r, mark_phases ? pid : 0);
 	}
 	close(pfd[0]);
 	waitpid(pid, &status, 0);
+	r->total_ms = (double)host_now_ns() / 1e6 - t0;
 	r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	if (timed_out)
 		return gerr_set(err, "timed out after %us", timeout_s);
