@@ -30,7 +30,8 @@ void counter_set_free(struct counter_set *s);
 int counters_parse_line(const char *line, struct counter_set *snap, int *final,
 			struct gerr *err);
 
-/* The workload phase from a stats file: its first two non-final snapshots,
+/* The workload phase from a stats file: its first two non-final snapshots
+ * (or the first and the final one, when the run ended before the second),
  * the second minus the first (counters absent from the first count from 0;
  * those that did not grow are left out), sorted largest first.  Fails,
  * leaving *out empty, when the file cannot be read or has fewer than two
@@ -42,8 +43,10 @@ int counters_workload_phase(const char *path, struct counter_set *out,
 int counters_diff(const struct counter_set *before, const struct counter_set *after,
 		  struct counter_set *out);
 
-/* "1.9M pio.pit, 0.4M irq.injected": the first `top` counters of a sorted
- * set; an empty string for an empty set. */
+/* Where a row's cost goes, in at most `top` items of a sorted set: the
+ * software CPU's instructions as one "5.4G insns, 98% compiled" item when
+ * there are any, then the largest other counters ("1.9M pio.pit, 400.0k
+ * irq.injected"); an empty string for an empty set. */
 void counters_note(const struct counter_set *s, unsigned top, char *buf, size_t n);
 
 /* 950, 12.3k, 1.9M, 4.0G: a count in at most six characters. */

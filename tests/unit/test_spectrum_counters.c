@@ -86,11 +86,18 @@ TEST(spectrum_counters_missing_or_short_files_give_none)
 	CHECK(counters_workload_phase(path, &d, &err) < 0);
 	unlink(path);
 	CHECK(d.n == 0);
-	/* a run killed before its done line: one snapshot and the final one */
+	/* a guest that exited before gamut read the second SIGUSR1: the
+	 * final record ends the phase */
 	CHECK(temp_with(path, "{\"t_ns\":1,\"final\":false,\"counters\":{\"a\":1}}\n"
 			      "{\"t_ns\":2,\"final\":true,\"counters\":{\"a\":9}}\n") == 0);
+	CHECK(counters_workload_phase(path, &d, &err) == 0);
+	CHECK(d.n == 1 && !strcmp(d.v[0].name, "a") && d.v[0].value == 8);
+	counter_set_free(&d);
+	unlink(path);
+	/* only the final record: no start snapshot, no phase */
+	CHECK(temp_with(path, "{\"t_ns\":2,\"final\":true,\"counters\":{\"a\":9}}\n") == 0);
 	CHECK(counters_workload_phase(path, &d, &err) < 0);
-	CHECK(strstr(err.msg, "1 of the 2 snapshots"));
+	CHECK(strstr(err.msg, "0 of the 2 snapshots"));
 	unlink(path);
 	CHECK(temp_with(path, "not json\n") == 0);
 	CHECK(counters_workload_phase(path, &d, &err) < 0);
@@ -102,14 +109,27 @@ TEST(spectrum_counters_top_n_note)
 {
 	struct counter v[] = { { "pio.pit", 1900000 }, { "irq.injected", 400000 },
 			       { "emu.insns", 950 }, { "mmio.x", 1 } };
+	struct counter emu[] = { { "emu.insns", 5400000000ll }, { "emu.insns.jit", 5292000000ll },
+				 { "emu.blocks.lookups", 5300000 }, { "pio.pit", 1200 },
+				 { "irq.injected", 300 }, { "pio.uart", 20 } };
 	struct counter_set before = { NULL, 0 }, after = { v, 4 }, d;
 	char note[128], num[16];
 
 	CHECK(counters_diff(&before, &after, &d) == 0);
 	counters_note(&d, 2, note, sizeof(note));
-	CHECK(!strcmp(note, "1.9M pio.pit, 400.0k irq.injected"));
+	CHECK(!strcmp(note, "950 insns, 0% compiled, 1.9M pio.pit"));
+	counter_set_free(&d);
+	/* Instructions are summarised once; the events follow, largest first. */
+	after = (struct counter_set){ emu, 6 };
+	CHECK(counters_diff(&before, &after, &d) == 0);
 	counters_note(&d, 3, note, sizeof(note));
-	CHECK(!strcmp(note, "1.9M pio.pit, 400.0k irq.injected, 950 emu.insns"));
+	CHECK(!strcmp(note, "5.4G insns, 98% compiled, 1.2k pio.pit, 300 irq.injected"));
+	counter_set_free(&d);
+	/* Without the software CPU (kvm, pv on kvm): the largest events. */
+	after = (struct counter_set){ v, 2 };
+	CHECK(counters_diff(&before, &after, &d) == 0);
+	counters_note(&d, 3, note, sizeof(note));
+	CHECK(!strcmp(note, "1.9M pio.pit, 400.0k irq.injected"));
 	counter_set_free(&d);
 	d = (struct counter_set){ NULL, 0 };
 	counters_note(&d, 3, note, sizeof(note));
