@@ -21,7 +21,7 @@ pv_httpd_start pvh0
 log=$GUEST_LOG gpid=$GUEST_PID
 
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-get() { in_netns curl -sS -m 60 "$@"; }
+get() { in_netns curl -sS -m "${CURL_MAX:-60}" "$@"; }
 # The body /bytes/N must have: byte i is 'a' + i % 26.
 pattern_md5() { yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c "$1" | md5sum | cut -d' ' -f1; }
 check_bytes() {
@@ -57,7 +57,11 @@ for chain in "INPUT -s 10.0.80.2" "OUTPUT -d 10.0.80.2"; do
 		2>/dev/null || lossy=0
 done
 if [ "$lossy" -eq 1 ]; then
-	check_bytes 300000
+	# Timer-only recovery backs off exponentially: a segment dropped
+	# several times in a row stalls for seconds, so this transfer is
+	# smaller and given longer than the others (60 s was once too short
+	# for 300000 bytes on a loaded machine).
+	CURL_MAX=180 check_bytes 150000
 else
 	echo "note: no lossy transfer: iptables (statistic match) cannot drop packets here"
 fi
