@@ -7,13 +7,14 @@ PKGS=(
 	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
 	python3 util-linux kmod zstd xz-utils file
+	curl procps iptables
 	podman conmon crun runc uidmap slirp4netns fuse-overlayfs bsdutils
 	syslinux syslinux-common mtools fdisk
 	qemu-system-x86
 	gdb
 )
 # Peers that only the benchmarks run (bench/emu.sh): `install-deps.sh --bench`.
-BENCH_PKGS=(bochs bochsbios)
+BENCH_PKGS=(bochs bochsbios bc)
 [ "${1:-}" = --bench ] && PKGS+=("${BENCH_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
