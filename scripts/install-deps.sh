@@ -6,7 +6,7 @@ PKGS=(
 	build-essential clang llvm pkg-config nasm
 	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
-	python3 util-linux kmod zstd xz-utils file
+	python3 util-linux kmod zstd xz-utils lz4 bzip2 file
 	curl procps iptables
 	podman conmon crun runc uidmap slirp4netns fuse-overlayfs bsdutils
 	syslinux syslinux-common mtools fdisk
