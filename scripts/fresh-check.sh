@@ -82,8 +82,11 @@ cleanup() {
 	# Every mount lives in the check's own mount namespace and goes with
 	# its last process: end that first, then make sure nothing under
 	# $WORK is still mounted before anything is removed.
+	# SIGKILL: unshare --fork ignores SIGTERM, leaving it to its child,
+	# which as PID 1 of its namespace ignores it too; --kill-child passes
+	# the SIGKILL on, and that ends every process in the namespace.
 	if [ -n "$ns_pid" ] && kill -0 "$ns_pid" 2>/dev/null; then
-		kill -TERM "$ns_pid" 2>/dev/null || true
+		kill -KILL "$ns_pid" 2>/dev/null || true
 		wait "$ns_pid" 2>/dev/null || true
 	fi
 	local m
