@@ -17,6 +17,9 @@
 #   FRESH_KEEP=1      keep the scratch system afterwards (its path is printed)
 #   FRESH_TEST=1      also run the second command (make test)
 set -eu
+# One brace group, read whole before it runs: bash reads a script as it
+# goes, and this one runs for half an hour while its file may change.
+{
 if [ "$(id -u)" -ne 0 ]; then
 	echo "fresh-check: needs root (debootstrap, mounts, chroot); skipped"
 	exit 77
@@ -188,3 +191,5 @@ if [ "$rc" -ne 0 ] || [ -z "$summary" ]; then
 	exit 1
 fi
 echo "fresh-check: ok: '${CMDS[1]}': $summary (${secs}s)"
+exit
+}
