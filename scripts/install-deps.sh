@@ -4,6 +4,7 @@
 set -eu
 PKGS=(
 	build-essential clang llvm pkg-config nasm
+	libclang-rt-dev
 	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
 	python3 util-linux kmod zstd xz-utils lz4 bzip2 file
