@@ -120,6 +120,7 @@ echo "fresh-check: $(git -C "$REPO" log -1 --format='%h %s' HEAD)"
 # run_in CMD...: runs CMD as root inside the scratch system, from the
 # repository's copy, with a plain environment and nothing of ours.
 #
+# /tmp stays a directory of the scratch system, as on a Debian 12 install.
 # A private mount namespace holds the mounts (they cannot leak to the
 # host, and vanish with it) and a PID namespace with a proc of its own
 # holds every process the command starts (bash, not the command, is its
@@ -134,7 +135,6 @@ run_in() {
 		mount -t proc proc "$r/proc"
 		mount --rbind /sys "$r/sys"; mount --make-rslave "$r/sys"
 		mount --rbind /dev "$r/dev"; mount --make-rslave "$r/dev"
-		mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
 		mount -t tmpfs -o mode=755 tmpfs "$r/run"
 		mount --bind "$debs" "$r/var/cache/apt/archives"
 		cd "$r"
