@@ -42,6 +42,11 @@ if [ ${#CMDS[@]} -lt 2 ]; then
 fi
 echo "fresh-check: README's commands: ${CMDS[0]} / ${CMDS[1]}"
 
+# One run at a time: runs share the cache, apt's .debs included.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/lock"
+flock -n 9 || { echo "fresh-check: another run holds $CACHE/lock" >&2; exit 1; }
+
 # --- the base system, cached ---------------------------------------------------
 # minbase is the least a Debian 12 machine has, plus make: the quick start
 # is make commands, and the README says to install make where it is missing.
