@@ -5,10 +5,16 @@
 BUILD	?= build
 CC	?= cc
 PKGS	:= slirp capstone json-c libseccomp
+# These are read once, when make reads this file: on a machine without the
+# -dev packages they come out empty.  So the targets that install them
+# (DEPS_GOALS below) run `deps` first and build in a second make, which
+# reads them afresh; everything else stops early (pkgs-present) instead of
+# failing in the link with a wall of undefined references.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # capstone is dlopen'ed by --trace only (src/cpu/emu/trace.c says why).
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out capstone,$(PKGS)) 2>/dev/null)
 CAPSTONE_MAJOR := $(firstword $(subst ., ,$(shell pkg-config --modversion capstone 2>/dev/null)))
+PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Iinclude $(PKG_CFLAGS) \
@@ -33,7 +39,15 @@ WHOLE	 = -Wl,--whole-archive $(BUILD)/libgamut.a -Wl,--no-whole-archive
 .PHONY: all deps test quick asan clean spectrum bench guest-kit test-guests fuzz fuzz-long fuzz-cpu emu-mips
 all: $(BUILD)/gamut $(BUILD)/unit-tests $(BUILD)/gamut-workload test-guests
 
-$(BUILD)/%.o: %.c
+# One clear line instead of compile and link errors when a library's -dev
+# package (or pkg-config itself) is missing.
+.PHONY: pkgs-present
+pkgs-present:
+ifneq ($(PKG_MISSING),)
+	@echo "gamut: pkg-config does not find $(PKG_MISSING): run 'make deps' first (installs the build dependencies)" >&2; exit 1
+endif
+
+$(BUILD)/%.o: %.c | pkgs-present
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
@@ -86,7 +100,7 @@ PV_HDRS	 := $(wildcard guest/pv/include/*.h guest/pv/include/gamut/*.h guest/pv/
 	    include/gamut/pv_abi.h
 PV_SDK_CFLAGS := -std=gnu17 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
 	-nostdinc -isystem guest/pv/include -isystem include \
-	-isystem $(shell $(PV_CC) -print-file-name=include) -fno-pie -fno-pic \
+	-isystem $(shell $(PV_CC) -print-file-name=include 2>/dev/null) -fno-pie -fno-pic \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fcf-protection=none -fno-tree-loop-distribute-patterns
 PV_EXAMPLES := $(patsubst examples/pv/%.c,$(BUILD)/pv-examples/%.pv,$(wildcard examples/pv/*.c))
@@ -148,20 +162,28 @@ deps:
 quick: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-test: deps
-	@$(MAKE) -s all guest-kit
+# The targets that install what they need: `deps`, then the rest in a
+# second make (`_NAME`), which sees the freshly installed packages
+# (PKG_CFLAGS above says why).  The `_` targets are internal.
+DEPS_GOALS := test guest-kit spectrum bench
+.PHONY: $(DEPS_GOALS) $(DEPS_GOALS:%=_%)
+$(DEPS_GOALS): deps
+	@$(MAKE) --no-print-directory _$@
+
+_test:
+	@$(MAKE) -s all _guest-kit
 	@tests/run.sh $(BUILD)
 
 asan:
 	@$(MAKE) BUILD=build-asan SAN=1 test
 
-guest-kit: deps $(BUILD)/gamut-workload
+_guest-kit: $(BUILD)/gamut-workload
 	@KIT_EXTRA=$(BUILD)/gamut-workload guest/kit/build.sh $(BUILD)/kit
 
-spectrum: deps all guest-kit
+_spectrum: all _guest-kit
 	$(BUILD)/gamut spectrum --kit $(BUILD)/kit
 
-bench: deps all guest-kit
+_bench: all _guest-kit
 	@scripts/install-deps.sh --bench
 	@bench/run.sh $(BUILD)
 
@@ -174,7 +196,7 @@ FUZZ_OBJ  := $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_CFLAGS = $(filter-out -O2 -fsanitize=%,$(CFLAGS)) -O1 $(FUZZ_SAN)
 fuzz: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-$(BUILD)/fuzz/obj/%.o: %.c
+$(BUILD)/fuzz/obj/%.o: %.c | pkgs-present
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
@@ -212,6 +234,12 @@ emu-mips: $(BUILD)/emu-mips
 
 fuzz-cpu: $(BUILD)/difftest-cpu
 	$(BUILD)/difftest-cpu $(or $(COUNT),2000000) $(or $(SEED),1)
+
+# README's quick start on a freshly debootstrapped Debian 12 (root only;
+# FRESH_TEST=1 runs `make test` there too).  docs/testing.md.
+.PHONY: fresh-check
+fresh-check:
+	@scripts/fresh-check.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

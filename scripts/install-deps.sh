@@ -4,9 +4,11 @@
 set -eu
 PKGS=(
 	build-essential clang llvm pkg-config nasm
+	libclang-rt-dev
 	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
-	python3 util-linux kmod zstd xz-utils file
+	python3 util-linux kmod zstd xz-utils lz4 bzip2 file
+	curl procps iptables
 	podman conmon crun runc uidmap slirp4netns fuse-overlayfs bsdutils
 	syslinux syslinux-common mtools fdisk
 	qemu-system-x86
@@ -14,7 +16,7 @@ PKGS=(
 	libxml2-utils librsvg2-bin	# xmllint checks, rsvg-convert renders gamut spectrum's SVG
 )
 # Peers that only the benchmarks run (bench/emu.sh): `install-deps.sh --bench`.
-BENCH_PKGS=(bochs bochsbios)
+BENCH_PKGS=(bochs bochsbios bc)
 [ "${1:-}" = --bench ] && PKGS+=("${BENCH_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do

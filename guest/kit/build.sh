@@ -50,10 +50,20 @@ echo "guest kit: kernel $kver"
 
 dl=$OUT/dl
 mkdir -p "$dl"
+# As root, apt downloads as its _apt user, who cannot write (or even reach,
+# under /root) the kit's directory: apt then warns and downloads as root.
+# So root downloads into a directory of _apt's own and moves the file.
+aptdl=
+if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then
+	aptdl=$(mktemp -d)
+	chown _apt "$aptdl"
+	trap 'rm -rf "$aptdl"' EXIT
+fi
 for p in "$kpkg" busybox-static; do
 	if ! ls "$dl/${p}_"*.deb >/dev/null 2>&1; then
 		echo "guest kit: apt-get download $p"
-		(cd "$dl" && apt-get download -q "$p" >/dev/null)
+		(cd "${aptdl:-$dl}" && apt-get download -q "$p" >/dev/null)
+		[ -z "$aptdl" ] || mv "$aptdl/${p}_"*.deb "$dl/"
 	fi
 done
 

@@ -28,6 +28,9 @@ fd377a585a00*) dec="xz -dc" ;;
 425a68*) dec="bzip2 -dc" ;;
 *) echo "$bz: unknown compression (payload starts $magic)" >&2; exit 1 ;;
 esac
+# Said here: the decompression below hides its errors.
+command -v "${dec%% *}" >/dev/null || {
+	echo "$bz: its payload needs ${dec%% *}, which is not installed (make deps)" >&2; exit 1; }
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
 # Some payloads carry trailing bytes the decompressor complains about;

@@ -55,8 +55,15 @@ uid=$(id -u $user 2>/dev/null) || skip "no user $user for the rootless run"
 mkdir -p "$T/rl" && cp -a "$T/rootfs" "$T/rl/rootfs" && chown -R "$user" "$T/rl"
 export XDG_RUNTIME_DIR=$T/rl/run
 mkdir -p "$XDG_RUNTIME_DIR" && chown "$user" "$XDG_RUNTIME_DIR"
+# The user may not reach the build (a checkout in root's 0700 home, as on
+# a fresh machine): then it runs a copy of the binary.
+rl_gamut=$GAMUT
+if ! setpriv --reuid="$user" --regid="$(id -g $user)" --clear-groups test -x "$GAMUT"; then
+	rl_gamut=$T/rl/gamut
+	cp "$GAMUT" "$rl_gamut" && chmod 755 "$rl_gamut"
+fi
 rl() { setpriv --reuid="$user" --regid="$(id -g $user)" --clear-groups \
-	env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" "$GAMUT" container run --rootfs "$T/rl/rootfs" "$@"; }
+	env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" "$rl_gamut" container run --rootfs "$T/rl/rootfs" "$@"; }
 if ! setpriv --reuid="$user" --regid="$(id -g $user)" --clear-groups unshare -U true 2>/dev/null; then
 	skip "unprivileged user namespaces are disabled on this host"
 fi

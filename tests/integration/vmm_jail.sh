@@ -27,8 +27,15 @@ want=$(printf '%s\n' "./dev/null" "./dev/urandom" "./dev/zero" ".$KIT_VMLINUX" "
 	".$T/disk.img" ".$T/ro.img" ".$T/jail.console" | sort | tr '\n' ' ')
 [ "$files" = "$want" ] || fail "the jailed VMM sees [$files], expected only [$want]"
 echo "ok: the VMM's root holds only its files: $files"
-grep -q " $T/ro.img $T/ro.img ro," "/proc/$pid/mountinfo" || fail "the ro disk is not a read-only mount"
-grep -q " $T/disk.img $T/disk.img rw," "/proc/$pid/mountinfo" || fail "the rw disk is not writable"
+# mounted_as PATH ro|rw: by the mount point (field 5) and its options (6);
+# the root (4) is relative to the file system's own root, which is not /
+# where /tmp is a tmpfs.
+mounted_as() {
+	awk -v m="$1" -v o="$2" '$5 == m && ($6 == o || index($6, o ",") == 1) { f = 1 } END { exit !f }' \
+		"/proc/$pid/mountinfo"
+}
+mounted_as "$T/ro.img" ro || fail "the ro disk is not a read-only mount"
+mounted_as "$T/disk.img" rw || fail "the rw disk is not writable"
 grep -q " / / ro," "/proc/$pid/mountinfo" || fail "the jail's root is not read-only"
 grep -q " / /proc ro," "/proc/$pid/mountinfo" || fail "the jail's /proc is not read-only"
 echo "ok: ro disk, rw disk and root mounted as asked"
