@@ -99,6 +99,7 @@ static inline void fz_vm_done(struct vm *vm)
 	evloop_destroy(&vm->loop);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
+	stats_destroy(&vm->stats);
 }
 
 /* Creates the registered device class `name` and records it in

@@ -120,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
+	stats_destroy(&vm->stats);
 	free(vm);
 	return 0;
 }

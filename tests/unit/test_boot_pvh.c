@@ -177,6 +177,7 @@ TEST(boot_bios_mode_starts_at_reset_vector)
 	CHECK_EQ(st.seg[X86_CS].selector, 0xf000);
 	CHECK_EQ(st.seg[X86_CS].base, 0xf0000);
 	bus_destroy(&vm.mmio);
+	stats_destroy(&vm.stats);
 	gmem_destroy(&vm.mem);
 }
 
