@@ -69,8 +69,7 @@ in_netns iptables -F 2>/dev/null
 
 quit=$(get http://10.0.80.2/quit)
 [ "$quit" = "bye." ] || bad "GET /quit gave: $quit"
-for _ in $(seq 100); do kill -0 $gpid 2>/dev/null || break; sleep 0.1; done
-wait $gpid
+pv_guest_wait $gpid
 rc=$?
 cat "$log"
 [ "$rc" -eq 0 ] || bad "the guest ended with status $rc, not 0"

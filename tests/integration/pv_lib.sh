@@ -56,6 +56,20 @@ pv_run() {
 # device TAP (10.0.80.1/24 on the host side) in the test's network
 # namespace, and waits until it listens.  Sets GUEST_PID and GUEST_LOG.
 # Needs tests/lib/common.sh and tests/lib/net.sh.
+# pv_guest_wait PID: the guest's exit status once it has ended on its own,
+# within 10 s; a guest still running then is killed (a wedged guest costs
+# seconds, not the suite's per-test timeout) and the status is 124.
+pv_guest_wait() {
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "the guest still runs 10 s after it was told to end: killed"
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
+
 pv_httpd_start() { # TAP
 	netns_create
 	netns_tap "$1" 10.0.80.1/24

@@ -28,8 +28,7 @@ for msg in (b"hello pv", b"x" * 1400):
 s.sendto(b"quit", ("10.0.79.2", 7))
 print("echo ok")
 PY
-for i in $(seq 100); do kill -0 $gpid 2>/dev/null || break; sleep 0.1; done
-wait $gpid
+pv_guest_wait $gpid
 rc=$?
 cat "$log"
 [ "$rc" -eq 0 ] && grep -q "echoed 2 datagrams" "$log"

@@ -255,8 +255,7 @@ PY
 rc=$?
 quit=$(in_netns curl -sS -m 60 http://10.0.80.2/quit)
 [ "$quit" = "bye." ] || { echo "FAIL: GET /quit gave: $quit"; rc=1; }
-for _ in $(seq 100); do kill -0 $gpid 2>/dev/null || break; sleep 0.1; done
-wait $gpid || { echo "FAIL: the guest ended with status $?"; rc=1; }
+pv_guest_wait $gpid || { echo "FAIL: the guest ended with status $?"; rc=1; }
 cat "$log"
 [ "$rc" -eq 0 ] && echo ok
 exit $rc
