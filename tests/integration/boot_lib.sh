@@ -21,8 +21,8 @@ backend_unavailable() {
 	local why
 	case $1 in
 	kvm)
-		why=$(kvm_lacks full) || { echo "kvm: $why"; return; }
-		[ -z "$why" ] || echo "kvm: $why"
+		why=$(kvm_lacks full) || { echo "$why"; return; }
+		[ -z "$why" ] || echo "$why"
 		;;
 	esac
 }
