@@ -85,18 +85,18 @@ TEST(bus_counts_accesses_by_range_name)
 	struct gerr err;
 	struct stats_snap snap = { 0 };
 	int a = 0x11;
-	uint8_t v;
+	uint8_t v[2];
 
 	bus_init(&b, "pio");
 	CHECK(bus_register(&b, 0x20, 2, dev_io, &a, "pic", &err) == 0);
 	CHECK(bus_register(&b, 0xa0, 2, dev_io, &a, "pic", &err) == 0);
 	CHECK(bus_register(&b, 0x40, 4, dev_io, &a, "pit", &err) == 0);
 	for (int i = 0; i < 3; i++)
-		bus_access(&b, 0x21, &v, 1, false, 0);
-	bus_access(&b, 0xa0, &v, 1, true, 0);
-	bus_access(&b, 0x43, &v, 1, true, 0);
-	bus_access(&b, 0x80, &v, 1, true, 0); /* nobody's */
-	bus_access(&b, 0x43, &v, 2, false, 0); /* straddles: unclaimed */
+		bus_access(&b, 0x21, v, 1, false, 0);
+	bus_access(&b, 0xa0, v, 1, true, 0);
+	bus_access(&b, 0x43, v, 1, true, 0);
+	bus_access(&b, 0x80, v, 1, true, 0); /* nobody's */
+	bus_access(&b, 0x43, v, 2, false, 0); /* straddles: unclaimed */
 	/* The count outlives the range (a PCI BAR moving away). */
 	CHECK(bus_unregister(&b, 0x40) == 0);
 	bus_stats(&b, &snap);
