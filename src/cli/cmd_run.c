@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/host.h"
 #include "core/host_kvm.h"
 #include "core/stats_report.h"
 #include "core/vm.h"

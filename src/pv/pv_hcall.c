@@ -196,36 +196,23 @@ static int64_t hc_device_info(struct pv_call *c, void *blk)
 struct pv_call_desc {
 	size_t size;
 	int64_t (*fn)(struct pv_call *c, void *blk);
+	const char *name; /* "pv.hypercall.<name>" (docs/stats.md) */
 };
 
 static const struct pv_call_desc calls[PV_HC_COUNT] = {
-	[PV_HC_EXIT] = { sizeof(struct pv_hc_exit), hc_exit },
-	[PV_HC_CONSOLE_WRITE] = { sizeof(struct pv_hc_console), hc_console },
-	[PV_HC_CLOCK] = { sizeof(struct pv_hc_clock), hc_clock },
-	[PV_HC_TIMER_SET] = { sizeof(struct pv_hc_timer), pv_hc_timer_set },
-	[PV_HC_POLL] = { sizeof(struct pv_hc_poll), pv_hc_poll },
-	[PV_HC_MMU] = { sizeof(struct pv_hc_mmu), hc_mmu },
-	[PV_HC_TRAP_SET] = { sizeof(struct pv_hc_trap_set), pv_hc_trap_set },
-	[PV_HC_TRAP_RETURN] = { sizeof(struct pv_trap_frame), pv_hc_trap_return },
-	[PV_HC_DEVICE_INFO] = { sizeof(struct pv_hc_device_info), hc_device_info },
-	[PV_HC_RING_SETUP] = { sizeof(struct pv_hc_ring_setup), pv_hc_ring_setup },
-	[PV_HC_RING_NOTIFY] = { sizeof(struct pv_hc_ring_notify), pv_hc_ring_notify },
+	[PV_HC_EXIT] = { sizeof(struct pv_hc_exit), hc_exit, "exit" },
+	[PV_HC_CONSOLE_WRITE] = { sizeof(struct pv_hc_console), hc_console, "console_write" },
+	[PV_HC_CLOCK] = { sizeof(struct pv_hc_clock), hc_clock, "clock" },
+	[PV_HC_TIMER_SET] = { sizeof(struct pv_hc_timer), pv_hc_timer_set, "timer_set" },
+	[PV_HC_POLL] = { sizeof(struct pv_hc_poll), pv_hc_poll, "poll" },
+	[PV_HC_MMU] = { sizeof(struct pv_hc_mmu), hc_mmu, "mmu" },
+	[PV_HC_TRAP_SET] = { sizeof(struct pv_hc_trap_set), pv_hc_trap_set, "trap_set" },
+	[PV_HC_TRAP_RETURN] = { sizeof(struct pv_trap_frame), pv_hc_trap_return, "trap_return" },
+	[PV_HC_DEVICE_INFO] = { sizeof(struct pv_hc_device_info), hc_device_info, "device_info" },
+	[PV_HC_RING_SETUP] = { sizeof(struct pv_hc_ring_setup), pv_hc_ring_setup, "ring_setup" },
+	[PV_HC_RING_NOTIFY] = { sizeof(struct pv_hc_ring_notify), pv_hc_ring_notify, "ring_notify" },
 };
 
-/* docs/stats.md: "pv.hypercall.<name>", the PV_HC_ names in lower case. */
-static const char *const call_names[PV_HC_COUNT] = {
-	[PV_HC_EXIT] = "exit",
-	[PV_HC_CONSOLE_WRITE] = "console_write",
-	[PV_HC_CLOCK] = "clock",
-	[PV_HC_TIMER_SET] = "timer_set",
-	[PV_HC_POLL] = "poll",
-	[PV_HC_MMU] = "mmu",
-	[PV_HC_TRAP_SET] = "trap_set",
-	[PV_HC_TRAP_RETURN] = "trap_return",
-	[PV_HC_DEVICE_INFO] = "device_info",
-	[PV_HC_RING_SETUP] = "ring_setup",
-	[PV_HC_RING_NOTIFY] = "ring_notify",
-};
 
 #define BLK_MAX 256 /* the largest argument block */
 
@@ -298,7 +285,7 @@ int pv_create(struct vm *vm, struct pv **out, struct gerr *err)
 		char name[STATS_NAME_MAX];
 
 		snprintf(name, sizeof(name), "pv.hypercall.%s",
-			 i < PV_HC_COUNT ? call_names[i] : "unknown");
+			 i < PV_HC_COUNT ? calls[i].name : "unknown");
 		stats_counter(&vm->stats, name, &pv->hc[i]);
 	}
 	stats_counter(&vm->stats, "pv.traps", &pv->traps);
