@@ -15,6 +15,10 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out capstone,$(PKGS)) 2>/dev/null)
 CAPSTONE_MAJOR := $(firstword $(subst ., ,$(shell pkg-config --modversion capstone 2>/dev/null)))
 PKG_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
+# Xen's public headers (libxen-dev) have no pkg-config file of their own.
+ifeq ($(wildcard /usr/include/xen/arch-x86/xen.h),)
+PKG_MISSING += libxen-dev
+endif
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -Iinclude $(PKG_CFLAGS) \
