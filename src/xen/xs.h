@@ -36,33 +36,55 @@ struct xs *xs_new(unsigned domid);
 void xs_free(struct xs *xs);
 
 /* Gamut's own (domain 0) access, for building the guest's tree and for
- * backends.  Paths are absolute.  Writes create missing parents, owned by
- * domain 0 with no access for the guest unless set otherwise; they fire
- * watches as a guest write would.  xs_read returns the value's length
+ * backends.  Paths are absolute.  Writes create missing parents; a new
+ * node takes its parent's permissions (xenstored's rule), and the root is
+ * "n0" (domain 0's, no access for others), so nothing is visible to the
+ * guest until gamut sets permissions that say so (xs_set_perms).  Changes
+ * fire watches as a guest's would.  xs_read returns the value's length
  * (the value NUL-terminated in buf, truncated to len-1) or -1 when the
- * node does not exist. */
+ * node does not exist.  The others return 0, or -1 for an invalid path or
+ * permission string (or, for xs_rm, a missing parent; or out of memory).
+ * Domain 0 is never limited by the guest's quota. */
 int xs_write(struct xs *xs, const char *path, const char *value);
+int xs_mkdir(struct xs *xs, const char *path);
 int xs_read(struct xs *xs, const char *path, char *buf, size_t len);
 int xs_rm(struct xs *xs, const char *path);
-/* Permissions in xenstore's text form: "b0" (owner domain 0, others may
- * read and write... per xs_wire.h's XS_SET_PERMS: first entry is the owner
- * and the default for other domains; later entries name one domain). */
+/* Permissions in xenstore's text form, one string each: a letter (n: none,
+ * r: read, w: write, b: both) and a domain id.  The first entry names the
+ * owner (full access) and gives its letter to every domain not listed
+ * after it; later entries name one domain each.  {"n0", "r1"}: domain 0's,
+ * readable by domain 1; {"b1"}: domain 1's own. */
 int xs_set_perms(struct xs *xs, const char *path, const char *const perms[],
 		 unsigned n);
 
 /* A watch gamut itself holds (a backend waiting for its frontend):
  * fn(opaque, path, token) runs from inside xs_write / xs_ring_service when
- * a node at or below `path` changes, and once when the watch is set. */
+ * a node at or below `path` changes (also when a node above it is removed:
+ * then `path` is the watch's own), and once when the watch is set.  `path`
+ * may be "@introduceDomain" / "@releaseDomain": those fire on
+ * xs_fire_special().  fn may call xs_write and friends (their watches fire
+ * from inside it: do not write what you watch unconditionally) but not
+ * xs_ring_service or xs_free. */
 typedef void (*xs_watch_fn)(void *opaque, const char *path, const char *token);
 int xs_watch_host(struct xs *xs, const char *path, const char *token,
 		  xs_watch_fn fn, void *opaque);
+int xs_unwatch_host(struct xs *xs, const char *path, const char *token);
+/* The special event `name` ("@releaseDomain", ...) for gamut's watches on
+ * it.  The guest is not privileged, so its own watches on these names
+ * fire only once, when set. */
+void xs_fire_special(struct xs *xs, const char *name);
 
-/* Serves the guest's ring: consumes every complete request, answers each,
- * and writes pending watch events for the guest.  Returns 1 when it put
- * something in the response ring (the caller then notifies the guest's
- * event channel), 0 when not, -1 when the connection was stopped (`err`
- * says why, one line). */
+/* Serves the guest's ring: writes queued output (replies, watch events)
+ * into the response ring as room allows, consumes every complete request
+ * and answers it.  Returns 1 when it moved either ring's offsets (it wrote
+ * replies, or it freed request space a writer may be waiting for: the
+ * caller then notifies the guest's event channel), 0 when not, -1 when the
+ * connection was stopped (`err` says why, one line; every later call
+ * returns -1 too).  Call it when the guest signals the event channel, and
+ * after gamut's own changes when xs_output_pending() (their watch events
+ * for the guest are queued until then). */
 int xs_ring_service(struct xs *xs, struct xenstore_domain_interface *ring,
 		    struct gerr *err);
+bool xs_output_pending(const struct xs *xs);
 
 #endif
