@@ -63,7 +63,8 @@ static int put(struct req *r, const void *d, size_t n)
 {
 	if (n > sizeof(r->out) - r->olen)
 		return E2BIG;
-	memcpy(r->out + r->olen, d, n);
+	if (n) /* an empty value has no buffer */
+		memcpy(r->out + r->olen, d, n);
 	r->olen += (uint32_t)n;
 	return 0;
 }
