@@ -150,14 +150,21 @@ void xs_watch_reset_guest(struct xs *xs)
 	compact(xs);
 }
 
+/* Callbacks that write what other callbacks watch nest; a cycle of them
+ * would recurse until the stack ends.  Past this depth gamut's own
+ * watches are not called (the guest's still get their events). */
+#define XS_FIRE_DEPTH_MAX 16
+
 void xs_watch_fire(struct xs *xs, const char *path, bool rm, bool guest_ok)
 {
+	bool host_ok = xs->firing < XS_FIRE_DEPTH_MAX;
+
 	xs->firing++;
 	/* By index, re-reading the count: callbacks may add watches. */
 	for (unsigned i = 0; i < xs->nwatch; i++) {
 		const struct xs_watch *w = &xs->watch[i];
 
-		if (w->dead || (!w->host && !guest_ok))
+		if (w->dead || (w->host ? !host_ok : !guest_ok))
 			continue;
 		if (path[0] == '@' || w->path[0] == '@') {
 			/* Special events reach only watches on that name. */
