@@ -18,8 +18,12 @@
  * the maximum), the connection is stopped: the ring is no longer
  * served and xs_ring_service() returns -1 with the reason.
  *
+ * What the guest may make gamut hold is bounded (xs_int.h: 1000 nodes and
+ * 512 KiB owned, 128 watches, 10 open transactions, 8 permission entries
+ * a node; "EQUOTA" beyond), and so is the output queued for it.
+ *
  * Not thread-safe: the caller serialises calls (gamut serves the ring on
- * one thread). */
+ * one thread), gamut's own xs_write & co. included. */
 #ifndef GAMUT_XEN_XS_H
 #define GAMUT_XEN_XS_H
 
@@ -32,6 +36,10 @@
 struct xenstore_domain_interface;
 struct xs;
 
+/* An empty store (the root only, "n0") for guest `domid` (1..0x7fef);
+ * NULL for another domid or without memory.  Its home, the base of the
+ * guest's relative paths, is /local/domain/<domid>: gamut creates it and
+ * what lies below with the permissions the guest needs. */
 struct xs *xs_new(unsigned domid);
 void xs_free(struct xs *xs);
 

@@ -467,6 +467,41 @@ TEST(xs_transactions_commit_and_conflict)
 	CHECK(svc() == 1 && expect(XS_TRANSACTION_START, 202, 0, S("16")));
 }
 
+/* Two transactions on different nodes, each within the quota alone: the
+ * second commit no longer fits and fails whole, changing nothing. */
+TEST(xs_transaction_commit_is_all_or_nothing)
+{
+	char p[64], buf[8];
+	int n;
+
+	CHECK(setup(0) == 0);
+	CHECK(ok(XS_MKDIR, 1, 0, S("data/x")));
+	CHECK(ok(XS_MKDIR, 2, 0, S("data/y")));
+	send(XS_TRANSACTION_START, 3, 0, "", 1);
+	CHECK(svc() == 1 && expect(XS_TRANSACTION_START, 3, 0, S("1")));
+	send(XS_TRANSACTION_START, 4, 0, "", 1);
+	CHECK(svc() == 1 && expect(XS_TRANSACTION_START, 4, 0, S("2")));
+	for (unsigned i = 0; i < 600; i++) {
+		n = snprintf(p, sizeof(p), "data/x/a%u", i);
+		CHECK(ok(XS_MKDIR, 10, 1, p, (uint32_t)n + 1));
+		n = snprintf(p, sizeof(p), "data/y/b%u", i);
+		CHECK(ok(XS_MKDIR, 11, 2, p, (uint32_t)n + 1));
+	}
+	CHECK(ok(XS_TRANSACTION_END, 12, 1, S("T")));
+	/* 3 + 600 nodes now; 600 more would be 1203. */
+	CHECK(fails(XS_TRANSACTION_END, 13, 2, S("T"), "EQUOTA"));
+	CHECK_EQ(xs_read(xs, HOME "/data/x/a599", buf, sizeof(buf)), 0);
+	CHECK_EQ(xs_read(xs, HOME "/data/y/b0", buf, sizeof(buf)), -1);
+	send(XS_DIRECTORY, 14, 0, S("data/y"));
+	CHECK(svc() == 1 && expect(XS_DIRECTORY, 14, 0, "", 0));
+	/* And the count is right: 397 more fit, not 398. */
+	for (unsigned i = 0; i < 397; i++) {
+		n = snprintf(p, sizeof(p), "data/y/c%u", i);
+		CHECK(ok(XS_MKDIR, 15, 0, p, (uint32_t)n + 1));
+	}
+	CHECK(fails(XS_MKDIR, 16, 0, S("data/y/last"), "EQUOTA"));
+}
+
 /* Offsets start just below the 32-bit wrap and a message straddles the
  * ring's end; it comes in two halves over two calls. */
 TEST(xs_message_split_across_the_wrap)
