@@ -59,6 +59,9 @@ struct xen_mm {
 	pthread_mutex_t lock;
 	/* Counters for --stats. */
 	uint64_t updates, pins, validations;
+	/* Set when a frame that was last typed writable took another type
+	 * (see xen_mm_take_flush); cleared by xen_mm_take_flush. */
+	bool flush_pending;
 };
 
 /* hv_l4e: the 16 L4 entries gamut puts in slots 256..271 of every
@@ -71,7 +74,23 @@ void xen_mm_destroy(struct xen_mm *mm);
 
 /* Each call below returns 0 or a negative Xen error (-XEN_EINVAL,
  * -XEN_EPERM, -XEN_EBUSY, -XEN_ENOMEM..., <xen/errno.h>), and changes
- * nothing when it fails. */
+ * nothing when it fails: no type, count, pin or base changes, and no entry
+ * of a table in use is written.  (A table validated and released again
+ * inside a failed call keeps its entries in the form gamut stores them,
+ * _PAGE_USER set and _PAGE_GLOBAL clear, as Xen leaves them: the guest
+ * sees no difference, every entry it walks gets that form anyway.)
+ *
+ * Error codes, as Xen gives them (src/xen/xen_mm_check.c):
+ *   -XEN_EINVAL  bad bits in a present entry; an L2..L4 entry for a frame
+ *                the guest does not own or that has another type in use;
+ *                a frame argument the guest does not own; a hypervisor
+ *                L4 slot; pin of a pinned frame; unpin of an unpinned one;
+ *                an entry address that is not 8-byte aligned or not in a
+ *                table/writable frame of the guest
+ *   -XEN_EPERM   an L1 entry for a frame the guest does not own
+ *   -XEN_EBUSY   an L1 entry that would map a table or descriptor page
+ *                writable
+ *   -XEN_EFAULT  xen_mm_translate only */
 
 /* MMU_NORMAL_PT_UPDATE / MMU_PT_UPDATE_PRESERVE_AD: `ptr` is the machine
  * address of the entry (8-byte aligned, the command bits already removed);
@@ -119,6 +138,15 @@ int xen_mm_update_va(struct xen_mm *mm, uint64_t l4_mfn, uint64_t va,
  * lock: a walk races a concurrent update as the CPU's own walk would. */
 int xen_mm_translate(struct xen_mm *mm, uint64_t l4_mfn, uint64_t va,
 		     bool write, uint64_t *gpa);
+
+/* True once since the last call when a frame that may have been mapped
+ * writable (its last type was "writable") became a page table or a
+ * descriptor page.  A vCPU's TLB may still hold a writable translation of
+ * that frame from an entry since removed (the guest need not flush after
+ * removing a mapping), so the caller must flush every vCPU's TLB before any
+ * vCPU runs guest code again -- the flush Xen does when a page changes
+ * type.  Reading clears it. */
+bool xen_mm_take_flush(struct xen_mm *mm);
 
 /* For tests and --stats: the type and use count of a guest frame. */
 enum xen_ftype xen_mm_type(struct xen_mm *mm, uint64_t mfn, uint32_t *count,
