@@ -169,7 +169,10 @@ int xmm_get(struct xen_mm *mm, uint64_t mfn, enum xen_ftype type)
 		f->validated = 1;
 		mm->validations++;
 	}
-	if (old == XEN_FT_WRITABLE && type != XEN_FT_WRITABLE)
+	/* A new use of another type: a TLB may still hold a writable
+	 * translation of the frame, or use it as a table of its old level
+	 * (paging-structure caches), from entries since dropped. */
+	if (old != XEN_FT_NONE && old != type)
 		mm->flush_pending = true;
 	return 0;
 }

@@ -59,7 +59,7 @@ struct xen_mm {
 	pthread_mutex_t lock;
 	/* Counters for --stats. */
 	uint64_t updates, pins, validations;
-	/* Set when a frame that was last typed writable took another type
+	/* Set when a frame took a use of a type other than its last one
 	 * (see xen_mm_take_flush); cleared by xen_mm_take_flush. */
 	bool flush_pending;
 };
@@ -139,13 +139,16 @@ int xen_mm_update_va(struct xen_mm *mm, uint64_t l4_mfn, uint64_t va,
 int xen_mm_translate(struct xen_mm *mm, uint64_t l4_mfn, uint64_t va,
 		     bool write, uint64_t *gpa);
 
-/* True once since the last call when a frame that may have been mapped
- * writable (its last type was "writable") became a page table or a
- * descriptor page.  A vCPU's TLB may still hold a writable translation of
- * that frame from an entry since removed (the guest need not flush after
- * removing a mapping), so the caller must flush every vCPU's TLB before any
- * vCPU runs guest code again -- the flush Xen does when a page changes
- * type.  Reading clears it. */
+/* True when, since the last call, a frame that had been in use as one
+ * type took a use of another: a writable frame became a page table or a
+ * descriptor page, or a former page table became writable or a table of
+ * another level.  A vCPU's TLB may still hold a writable translation of
+ * that frame, or hold it as a table in its paging-structure caches, from
+ * entries since removed (the guest need not flush after removing them),
+ * so the caller must flush every vCPU's TLB before any vCPU runs guest
+ * code again -- the flush Xen does on a change of page type.  (Xen skips
+ * it when a flush has happened since the frame's last use ended; gamut
+ * has no such timestamps, so it asks every time.)  Reading clears it. */
 bool xen_mm_take_flush(struct xen_mm *mm);
 
 /* For tests and --stats: the type and use count of a guest frame. */

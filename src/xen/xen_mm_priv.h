@@ -33,9 +33,9 @@
 
 /* One guest frame.  `type` says what the frame is used as while `count`
  * (uses of that type) is non-zero; at zero the frame is free to take any
- * type, and `type` only remembers the last one (a frame that was last
- * writable needs a TLB flush before it may become a table: see
- * xen_mm_take_flush).  `validated`: a table whose entries' uses are held
+ * type, and `type` only remembers the last one (taking another one then
+ * needs a TLB flush: see xen_mm_take_flush).  `validated`: a table whose
+ * entries' uses are held
  * (true exactly while a table type has a non-zero count, except in the
  * middle of validating it). */
 struct xen_frame {

@@ -588,9 +588,16 @@ TEST(xen_mm_flush_when_a_writable_frame_changes_type)
 	CHECK_EQ(xen_mm_pin(&mm, 1, 91), 0);
 	CHECK(xen_mm_take_flush(&mm));
 	CHECK(!xen_mm_take_flush(&mm));
-	/* A frame never mapped writable needs none. */
+	/* A frame never used needs none, nor a new use of the same type. */
+	CHECK_EQ(xen_mm_get_segdesc(&mm, 92), 0);
+	xen_mm_put_segdesc(&mm, 92);
 	CHECK_EQ(xen_mm_get_segdesc(&mm, 92), 0);
 	CHECK(!xen_mm_take_flush(&mm));
+	/* A former table mapped writable: the CPU may still walk it. */
+	CHECK_EQ(xen_mm_unpin(&mm, 91), 0);
+	CHECK(!xen_mm_take_flush(&mm));
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(F_L1, 9), (91ull << 12) | RWU, false), 0);
+	CHECK(xen_mm_take_flush(&mm));
 	teardown();
 }
 
