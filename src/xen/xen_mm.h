@@ -98,7 +98,9 @@ void xen_mm_destroy(struct xen_mm *mm);
  * level), and `val` is checked for that level.  If the frame is not a
  * page table (type none or writable), the write is an ordinary checked
  * store: allowed when the frame may be written (not typed as a table or
- * descriptor page). */
+ * descriptor page), `val` stored as given and preserve_ad ignored, as in
+ * Xen.  A table's entry is written atomically; its old use is dropped
+ * after the new one is taken.  Slots 256..271 of an L4: -XEN_EINVAL. */
 int xen_mm_pt_update(struct xen_mm *mm, uint64_t ptr, uint64_t val,
 		     bool preserve_ad);
 /* MMU_MACHPHYS_UPDATE: M2P[mfn] = pfn for a frame the guest owns. */
@@ -106,20 +108,31 @@ int xen_mm_m2p_update(struct xen_mm *mm, uint64_t mfn, uint64_t pfn);
 
 /* MMUEXT_PIN_L{1,2,3,4}_TABLE: validate `mfn` as a table of `level`
  * (1..4) and hold it pinned (-XEN_EINVAL if already pinned, -XEN_EINVAL
- * if it has another type in use).  MMUEXT_UNPIN_TABLE drops the pin. */
+ * if it has another type in use; an entry refused while validating gives
+ * that entry's error, e.g. -XEN_EBUSY for an L1 entry mapping a table
+ * writable).  Pinning a table already in use (e.g. the current base)
+ * just adds a use.  MMUEXT_UNPIN_TABLE drops the pin (-XEN_EINVAL when
+ * not pinned); the table stays valid while anything else uses it. */
 int xen_mm_pin(struct xen_mm *mm, unsigned level, uint64_t mfn);
 int xen_mm_unpin(struct xen_mm *mm, uint64_t mfn);
 
 /* Base pointers (MMUEXT_NEW_BASEPTR, MMUEXT_NEW_USER_BASEPTR and the
  * domain builder's first CR3): takes a use of `mfn` as an L4 (validating
  * it if needed), then drops the use held by `*base` (0 = none held) and
- * stores mfn there.  mfn 0 for a user base means "none" (as Xen allows). */
+ * stores mfn there.  mfn 0 for a user base means "none" (as Xen allows).
+ * Because 0 means "none", frame 0 can never be a base: mfn 0 without
+ * allow_none is -XEN_EINVAL (the domain builder must not put the first
+ * L4 in frame 0).  mfn == *base changes nothing.  *base must only ever
+ * be written by this function (its use is dropped on the next call). */
 int xen_mm_set_base(struct xen_mm *mm, uint64_t *base, uint64_t mfn,
 		    bool allow_none);
 
 /* MMUEXT_SET_LDT / set_gdt helpers: take (or put back) a segment-
  * descriptor use of a frame, refusing one that is mapped writable
- * anywhere. */
+ * anywhere or is a table in use (-XEN_EINVAL).  The descriptors are not
+ * checked here: the caller checks them after a successful get (Xen does
+ * it when the frame becomes a descriptor page); they cannot change while
+ * the use is held.  A put without a matching get is ignored. */
 int xen_mm_get_segdesc(struct xen_mm *mm, uint64_t mfn);
 void xen_mm_put_segdesc(struct xen_mm *mm, uint64_t mfn);
 
@@ -151,7 +164,8 @@ int xen_mm_translate(struct xen_mm *mm, uint64_t l4_mfn, uint64_t va,
  * has no such timestamps, so it asks every time.)  Reading clears it. */
 bool xen_mm_take_flush(struct xen_mm *mm);
 
-/* For tests and --stats: the type and use count of a guest frame. */
+/* For tests and --stats: the type and use count of a guest frame
+ * (XEN_FT_NONE and 0 for a frame with no use, or not the guest's). */
 enum xen_ftype xen_mm_type(struct xen_mm *mm, uint64_t mfn, uint32_t *count,
 			   bool *pinned);
 

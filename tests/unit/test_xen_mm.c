@@ -1,5 +1,6 @@
 /* The Xen PV memory model (src/xen/xen_mm.h): types and counts, entry
  * checks, and every hostile argument we could think of. */
+#include <pthread.h>
 #include <string.h>
 
 #include "../harness.h"
@@ -663,5 +664,68 @@ TEST(xen_mm_hostile_arguments)
 	for (uint64_t f = 0; f < NR; f++)
 		CHECK_EQ(cnt(f), 0);
 	CHECK_EQ(mm.updates, 0);
+	teardown();
+}
+
+/* vCPU threads updating at once: each maps and unmaps the same frame
+ * writable from an L1 of its own and pins/unpins a shared L1, while one
+ * more walks the tables without the lock.  The counts must come out
+ * exact. */
+struct race_arg {
+	unsigned id;
+	int bad;
+};
+
+static void *race_updates(void *p)
+{
+	struct race_arg *a = p;
+	uint64_t l1 = 100 + a->id;
+
+	for (unsigned i = 0; i < 20000; i++) {
+		if (xen_mm_pt_update(&mm, pa(l1, i % 512), (F_DATA << 12) | RWU, false) ||
+		    xen_mm_pt_update(&mm, pa(l1, i % 512), 0, i & 1))
+			a->bad = 1;
+		if (xen_mm_pin(&mm, 1, F_L1) == 0 && xen_mm_unpin(&mm, F_L1))
+			a->bad = 1;
+	}
+	return NULL;
+}
+
+static void *race_walks(void *p)
+{
+	struct race_arg *a = p;
+	uint64_t gpa;
+
+	for (unsigned i = 0; i < 20000; i++)
+		if (xen_mm_translate(&mm, F_L4, VA, true, &gpa) ||
+		    gpa != F_DATA << 12)
+			a->bad = 1;
+	return NULL;
+}
+
+TEST(xen_mm_concurrent_updates_keep_exact_counts)
+{
+	pthread_t th[5];
+	struct race_arg arg[5];
+
+	CHECK(setup() == 0);
+	build();
+	CHECK_EQ(xen_mm_pin(&mm, 4, F_L4), 0);
+	for (unsigned t = 0; t < 4; t++)
+		CHECK_EQ(xen_mm_pin(&mm, 1, 100 + t), 0);
+	for (unsigned t = 0; t < 5; t++) {
+		arg[t] = (struct race_arg){ t, 0 };
+		CHECK(pthread_create(&th[t], NULL, t < 4 ? race_updates : race_walks,
+				     &arg[t]) == 0);
+	}
+	for (unsigned t = 0; t < 5; t++) {
+		pthread_join(th[t], NULL);
+		CHECK_EQ(arg[t].bad, 0);
+	}
+	CHECK_EQ(cnt(F_DATA), 1); /* only the hierarchy's own mapping */
+	CHECK_EQ(cnt(F_L1), 1);
+	for (unsigned t = 0; t < 4; t++)
+		CHECK_EQ(cnt(100 + t), 1);
+	CHECK_EQ(mm.updates, 4 * 2 * 20000);
 	teardown();
 }
