@@ -729,3 +729,30 @@ TEST(xen_mm_concurrent_updates_keep_exact_counts)
 	CHECK_EQ(mm.updates, 4 * 2 * 20000);
 	teardown();
 }
+
+/* A guest above 3 GiB: gmem leaves [3 GiB, 4 GiB) to MMIO, so the frames
+ * there are below nr_frames but not RAM, and not the guest's to map. */
+TEST(xen_mm_frames_in_the_mmio_hole_are_not_the_guests)
+{
+	const uint64_t low = GMEM_LOW_LIMIT >> 12, high = GMEM_HIGH_BASE >> 12;
+	const uint64_t nr = high + 1024, m2p = (high + 1024) << 12;
+	struct gerr err;
+	uint64_t gpa;
+
+	CHECK(gmem_init(&mem, GMEM_LOW_LIMIT + (16ull << 20), false, &err) == 0);
+	CHECK_EQ(xen_mm_init(&mm, &mem, nr, hv, m2p, &err), 0);
+	CHECK_EQ(xen_mm_pin(&mm, 1, 5), 0);
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(5, 0), ((low - 1) << 12) | RWU, false), 0);
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(5, 1), (low << 12) | XPTE_P, false),
+		 -XEN_EPERM);
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(5, 1), ((high - 1) << 12) | XPTE_P, false),
+		 -XEN_EPERM);
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(5, 1), (high << 12) | RWU, false), 0);
+	CHECK_EQ(xen_mm_pin(&mm, 1, low + 7), -XEN_EINVAL);
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(low, 0), 0, false), -XEN_EINVAL);
+	CHECK_EQ(xen_mm_m2p_update(&mm, low, 1), -XEN_EINVAL);
+	CHECK_EQ(xen_mm_m2p_update(&mm, high, 1), 0);
+	CHECK_EQ(xen_mm_translate(&mm, low, 0, false, &gpa), -XEN_EFAULT);
+	CHECK_EQ(cnt(high), 1);
+	teardown();
+}
