@@ -67,7 +67,7 @@ int xen_mm_pt_update(struct xen_mm *mm, uint64_t ptr, uint64_t val,
 {
 	uint64_t mfn = ptr >> XEN_PAGE_SHIFT;
 	unsigned slot = (unsigned)(ptr & (XEN_PAGE_SIZE - 1)) / 8;
-	const struct xen_frame *f;
+	struct xen_frame *f;
 	uint64_t *p;
 	int rc = -XEN_EINVAL;
 
@@ -84,9 +84,15 @@ int xen_mm_pt_update(struct xen_mm *mm, uint64_t ptr, uint64_t val,
 	} else if (!f->count || f->type == XEN_FT_WRITABLE) {
 		/* Not a table in use: a plain store, as Xen does for a page
 		 * the guest could map writable (preserve_ad means nothing
-		 * there).  A descriptor page in use falls through: refused. */
+		 * there).  A descriptor page in use falls through: refused.
+		 * Xen briefly takes a writable use for the store, so a former
+		 * table becomes writable here too, with the flush that needs
+		 * (a CPU may still hold it as a table: xen_mm_take_flush). */
 		p = xmm_table_w(mm, mfn, slot, 1);
 		if (p) {
+			if (f->type != XEN_FT_NONE && f->type != XEN_FT_WRITABLE)
+				mm->flush_pending = true;
+			f->type = XEN_FT_WRITABLE;
 			__atomic_store_n(p, val, __ATOMIC_RELAXED);
 			mm->updates++;
 			rc = 0;

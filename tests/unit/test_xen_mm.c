@@ -599,6 +599,14 @@ TEST(xen_mm_flush_when_a_writable_frame_changes_type)
 	CHECK(!xen_mm_take_flush(&mm));
 	CHECK_EQ(xen_mm_pt_update(&mm, pa(F_L1, 9), (91ull << 12) | RWU, false), 0);
 	CHECK(xen_mm_take_flush(&mm));
+	/* So is a store into a former table through mmu_update. */
+	CHECK_EQ(xen_mm_pin(&mm, 2, 93), 0);
+	CHECK_EQ(xen_mm_unpin(&mm, 93), 0);
+	CHECK(!xen_mm_take_flush(&mm));
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(93, 0), 0, false), 0);
+	CHECK(xen_mm_take_flush(&mm));
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(93, 1), 0, false), 0);
+	CHECK(!xen_mm_take_flush(&mm));
 	teardown();
 }
 
