@@ -26,7 +26,9 @@
  * Xen's 64-bit PV) and clears _PAGE_GLOBAL (guest kernel and user share
  * CPL 3, so no translation may outlive a switch of CR3).
  *
- * Thread safety: every call takes `lock` (vCPU threads of one VM). */
+ * Thread safety: every call but xen_mm_translate takes `lock` (vCPU
+ * threads of one VM); entries are written with atomic 64-bit stores, so
+ * the CPU's own walks (and xen_mm_translate) never see a torn entry. */
 #ifndef GAMUT_XEN_XEN_MM_H
 #define GAMUT_XEN_XEN_MM_H
 
@@ -48,7 +50,7 @@ enum xen_ftype {
 	XEN_FT_WRITABLE = 6,
 };
 
-struct xen_frame; /* private to xen_mm.c */
+struct xen_frame; /* private: src/xen/xen_mm_priv.h */
 
 struct xen_mm {
 	struct guest_mem *mem;
@@ -65,9 +67,12 @@ struct xen_mm {
 };
 
 /* hv_l4e: the 16 L4 entries gamut puts in slots 256..271 of every
- * validated L4 (0 for an empty slot).  m2p_gpa: where gamut keeps the
+ * validated L4 (0 for an empty slot); they are trusted as given, so what
+ * they lead to must give CPL 3 -- the guest kernel -- no writable leaf
+ * (e.g. the M2P read-only).  m2p_gpa: where gamut keeps the
  * machine-to-physical table (8 bytes per MFN, initially the identity);
- * it must lie outside the guest's frames. */
+ * 8-byte aligned, in guest RAM, above the guest's frames.  Frames below
+ * nr_frames that gmem does not back (its MMIO hole) are not the guest's. */
 int xen_mm_init(struct xen_mm *mm, struct guest_mem *mem, uint64_t nr_frames,
 		const uint64_t hv_l4e[16], uint64_t m2p_gpa, struct gerr *err);
 void xen_mm_destroy(struct xen_mm *mm);
