@@ -19,6 +19,11 @@ fuzz_hostfwd) printf 'tcp::8080-:80' >"$corpus/a"
 fuzz_config_args) printf 'data=v1,x.img,ro,iops=50,bw=2m,bw_burst=64k' >"$corpus/a"
 	printf 'user,hostfwd=tcp::8080-:80,bw=1m,pps=100,pps_burst=5' >"$corpus/b" ;;
 fuzz_oci_config) (cd "$corpus" && "$g" oci spec >/dev/null 2>&1) ;;
+# A guest's first steps (fuzz/fuzz_xen_mm.c decodes them): a path
+# L4 1 -> L3 2 -> L2 3 -> L1 4 -> page 5 for VA 0, that L4 as the base,
+# update_va to map frame 6, a write through it, an L1 that maps itself
+# writable (refused), pin and unpin.
+fuzz_xen_mm) printf '\x0c\x01\x02\x03\x04\x05\x00\x00\x01\x05\x00\x01\x08\x05\x04\x06\x09\x05\x01\x02\x04\x08\x10\x04\x04\x03\x04\x01\x04\x01' >"$corpus/a" ;;
 fuzz_seccomp_profile)
 	# The first byte picks the capability set (fuzz/fuzz_seccomp_profile.c).
 	if [ -r /usr/share/containers/seccomp.json ]; then
