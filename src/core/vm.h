@@ -85,6 +85,13 @@ struct vm {
 	 * the backend register theirs while the VM is built. */
 	struct stats stats;
 	uint64_t irqs; /* lines raised and MSIs sent (atomic) */
+
+	/* A platform that serves the guest's interrupts itself (Xen PV's
+	 * event upcalls) learns here that a vCPU was kicked: the backend
+	 * calls it on that vCPU's thread at an instruction boundary, where
+	 * vcpu_get_state/vcpu_set_state may be used.  Set before vCPUs run. */
+	void (*kick_hook)(void *opaque, int cpu);
+	void *kick_hook_opaque;
 };
 
 /* Builds memory, the backend, the vCPUs and every device for cfg. */

@@ -124,6 +124,24 @@ struct cpu_backend {
 			    struct gerr *err);
 	int (*vcpu_set_fpu)(struct vcpu *vcpu, const struct x86_fpu *fpu,
 			    struct gerr *err);
+
+	/* Optional, for hypervisor ABIs gamut serves itself (Xen PV): writes
+	 * one MSR of the vCPU (before vcpu_run, or on the vCPU's thread from a
+	 * bus handler, like vcpu_set_state); and reads the vCPU's TSC now,
+	 * with the host CLOCK_MONOTONIC time (ns) it corresponds to and the
+	 * TSC's rate in kHz, for a paravirtual clock. */
+	int (*vcpu_set_msr)(struct vcpu *vcpu, uint32_t index, uint64_t value,
+			    struct gerr *err);
+	int (*vcpu_tsc)(struct vcpu *vcpu, uint64_t *tsc, uint64_t *host_ns,
+			uint64_t *khz, struct gerr *err);
+	/* Optional: what CPUID leaf/subleaf answers on this vCPU (r: EAX,
+	 * EBX, ECX, EDX), for a platform that emulates CPUID itself. */
+	int (*vcpu_cpuid)(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf,
+			  uint32_t r[4], struct gerr *err);
+	/* Optional: drops every translation the vCPU caches, as after a
+	 * page-table change made behind its back (vcpu_set_state flushes
+	 * only when CR0, CR3, CR4 or EFER change, as the CPU would). */
+	void (*vcpu_flush_tlb)(struct vcpu *vcpu);
 };
 
 /* vcpu_get_state/vcpu_set_state may also be called from a bus handler that

@@ -194,6 +194,39 @@ static int emu_vcpu_set_fpu(struct vcpu *v, const struct x86_fpu *f,
 	return 0;
 }
 
+static int emu_vcpu_set_msr(struct vcpu *v, uint32_t index, uint64_t value,
+			    struct gerr *err)
+{
+	if (!msr_write(v->backend, index, value))
+		return gerr_set(err, "MSR %#x: value %#llx refused", index,
+				(unsigned long long)value);
+	return 0;
+}
+
+/* The emulated TSC counts host nanoseconds (plus the vCPU's offset). */
+static int emu_vcpu_tsc(struct vcpu *v, uint64_t *tsc, uint64_t *host_ns,
+			uint64_t *khz, struct gerr *err)
+{
+	(void)err;
+	*tsc = cpu_tsc(v->backend);
+	*host_ns = *tsc - ((struct emu_cpu *)v->backend)->tsc_offset;
+	*khz = 1000000;
+	return 0;
+}
+
+static int emu_vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub,
+			  uint32_t r[4], struct gerr *err)
+{
+	(void)err;
+	cpuid_query(v->backend, leaf, sub, r);
+	return 0;
+}
+
+static void emu_vcpu_flush_tlb(struct vcpu *v)
+{
+	mmu_flush(v->backend, true);
+}
+
 static void emu_vcpu_debug_pause(struct vcpu *v)
 {
 	if (v->backend)
@@ -244,6 +277,10 @@ const struct cpu_backend cpu_backend_emu = {
 	.debug_max_wp = DEBUG_MAX_WP,
 	.vcpu_get_fpu = emu_vcpu_get_fpu,
 	.vcpu_set_fpu = emu_vcpu_set_fpu,
+	.vcpu_set_msr = emu_vcpu_set_msr,
+	.vcpu_tsc = emu_vcpu_tsc,
+	.vcpu_cpuid = emu_vcpu_cpuid,
+	.vcpu_flush_tlb = emu_vcpu_flush_tlb,
 };
 
 /* --- the bare test API (emu.h) --- */

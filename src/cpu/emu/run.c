@@ -74,6 +74,13 @@ void emu_cpu_fini(struct emu_cpu *c)
 
 void emu_set_state(struct emu_cpu *c, const struct x86_state *st)
 {
+	/* As the CPU itself: translations survive unless the registers that
+	 * define them change (a platform that needs more asks for
+	 * vcpu_flush_tlb). */
+	bool paging_changed = c->cr0 != (st->cr0 | X86_CR0_ET) || c->cr3 != st->cr3 ||
+			      c->cr4 != st->cr4 || c->efer != st->efer ||
+			      c->state != EMU_RUNNING;
+
 	memcpy(c->r, st->gpr, sizeof(c->r));
 	c->rip = st->rip;
 	c->lf.op = LF_NONE;
@@ -103,7 +110,8 @@ void emu_set_state(struct emu_cpu *c, const struct x86_state *st)
 	if ((c->cr0 & X86_CR0_PE) && c->code_size != DEC_MODE64 &&
 	    !c->seg[X86_SS].present && !c->seg[X86_SS].unusable)
 		c->cpl = c->seg[X86_CS].selector & 3;
-	mmu_flush(c, true);
+	if (paging_changed)
+		mmu_flush(c, true);
 	c->state = EMU_RUNNING;
 }
 
@@ -147,6 +155,9 @@ static bool handle_events(struct emu_cpu *c)
 
 	if (c->vm && vm_should_stop(c->vm))
 		return true;
+	if ((ev & EV_KICK) && c->vm && c->vm->kick_hook &&
+	    c->state == EMU_RUNNING)
+		c->vm->kick_hook(c->vm->kick_hook_opaque, c->index);
 	if (ev & EV_INIT) {
 		emu_cpu_reset(c);
 		c->state = EMU_WAIT_SIPI;

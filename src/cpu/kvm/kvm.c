@@ -42,4 +42,7 @@ const struct cpu_backend cpu_backend_kvm = {
 	.vcpu_debug_pause = kvm_vcpu_debug_pause,
 	.vcpu_get_fpu = kvm_vcpu_get_fpu,
 	.vcpu_set_fpu = kvm_vcpu_set_fpu,
+	.vcpu_set_msr = kvm_vcpu_set_msr,
+	.vcpu_tsc = kvm_vcpu_tsc,
+	.vcpu_cpuid = kvm_vcpu_cpuid,
 };

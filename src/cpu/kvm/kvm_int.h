@@ -107,6 +107,12 @@ int kvm_vcpu_set_debug(struct vcpu *vcpu, const struct debug_ctl *ctl,
 		       struct gerr *err);
 void kvm_vcpu_debug_pause(struct vcpu *vcpu);
 int kvm_vcpu_get_fpu(struct vcpu *vcpu, struct x86_fpu *f, struct gerr *err);
+int kvm_vcpu_set_msr(struct vcpu *vcpu, uint32_t index, uint64_t value,
+		     struct gerr *err);
+int kvm_vcpu_tsc(struct vcpu *vcpu, uint64_t *tsc, uint64_t *host_ns,
+		 uint64_t *khz, struct gerr *err);
+int kvm_vcpu_cpuid(struct vcpu *vcpu, uint32_t leaf, uint32_t sub,
+		   uint32_t r[4], struct gerr *err);
 int kvm_vcpu_set_fpu(struct vcpu *vcpu, const struct x86_fpu *f,
 		     struct gerr *err);
 

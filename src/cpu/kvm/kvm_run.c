@@ -97,6 +97,8 @@ static int run_loop(struct vcpu *vcpu, struct kvm_vcpu *v, struct gerr *err)
 			v->run->immediate_exit = 0;
 			v->exits[KVM_STAT_KICK]++;
 			kvm_debug_poll(vcpu); /* a debugger's pause (debug.c) */
+			if (vm->kick_hook && !vm_should_stop(vm))
+				vm->kick_hook(vm->kick_hook_opaque, vcpu->index);
 			continue;
 		}
 		/* Only this thread writes it: a plain add. */
