@@ -1,4 +1,4 @@
-/* libFuzzer target: the Xen PV memory model (src/xen/xen_mm.h) driven by a
+/* libFuzzer target: the Xen PV memory model (src/xenpv/xen_mm.h) driven by a
  * hostile guest.  The input is a sequence of operations on a small guest
  * (32 frames): the guest's own writes to frames it could map writable,
  * the CPU setting A/D bits, and every call of the interface with
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen/xen_mm_priv.h"
+#include "xenpv/xen_mm_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

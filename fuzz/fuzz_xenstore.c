@@ -1,4 +1,4 @@
-/* libFuzzer target: gamut's xenstore (src/xen/xs_*.c) as a hostile guest
+/* libFuzzer target: gamut's xenstore (src/xenpv/xs_*.c) as a hostile guest
  * sees it.  The input is a stream of operations on one ring: bytes for the
  * request ring (in chunks, so messages split anywhere and across the
  * wrap), service calls, the guest reading all, part or none of its
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen/xen_abi.h"
-#include "xen/xs.h"
+#include "xenpv/xen_abi.h"
+#include "xenpv/xs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

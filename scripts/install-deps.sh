@@ -6,7 +6,7 @@ PKGS=(
 	build-essential clang llvm pkg-config nasm
 	libclang-rt-dev
 	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
-	libxen-dev	# Xen's public ABI headers only (src/xen/xen_abi.h); nothing links to libxen
+	libxen-dev	# Xen's public ABI headers only (src/xenpv/xen_abi.h); nothing links to libxen
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
 	python3 util-linux kmod zstd xz-utils lz4 bzip2 file
 	curl procps iptables

@@ -8,6 +8,7 @@
 #include "boot/loader.h"
 #include "core/vm.h"
 #include "pv/pv_boot.h"
+#include "xenpv/xen_dev.h"
 
 static int direct_boot(struct vm *vm, struct x86_state *bsp, struct gerr *err)
 {
@@ -37,6 +38,8 @@ int boot_load(struct vm *vm, struct x86_state *bsp, struct gerr *err)
 {
 	const unsigned accepted = vm->cfg.mode ? vm->cfg.mode->boot : 0;
 
+	if ((accepted & BOOT_PV) && xen_boot_wanted(vm))
+		return xen_boot_load(vm, bsp, err);
 	if (accepted & BOOT_PV)
 		return pv_boot_load(vm, bsp, err);
 	if (accepted & (BOOT_PVH | BOOT_LINUX64))

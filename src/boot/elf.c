@@ -102,10 +102,11 @@ static const struct elf_class *check_header(const uint8_t *b, size_t len,
 	return c;
 }
 
-/* Scans one PT_NOTE segment for the PVH entry note.  Each note is
+/* Scans one PT_NOTE segment (at `file_off` in the file): records every
+ * note named "Xen" and takes the PVH entry from its note.  Each note is
  * namesz, descsz, type, then name and descriptor, each padded to 4. */
-static int scan_notes(const uint8_t *p, uint64_t size, struct elf_image *img,
-		      struct gerr *err)
+static int scan_notes(const uint8_t *p, uint64_t size, uint64_t file_off,
+		      struct elf_image *img, struct gerr *err)
 {
 	uint64_t off = 0;
 
@@ -119,6 +120,12 @@ static int scan_notes(const uint8_t *p, uint64_t size, struct elf_image *img,
 		if (name_pad > size - off || desc_pad > size - off - name_pad)
 			return gerr_set(err, "ELF note (type %u) runs past its segment", type);
 		desc = name + name_pad;
+		if (namesz == 4 && !memcmp(name, "Xen", 4)) {
+			if (img->nr_xen >= ELF_MAX_XEN_NOTES)
+				return gerr_set(err, "more than %d Xen ELF notes", ELF_MAX_XEN_NOTES);
+			img->xen[img->nr_xen++] = (struct elf_note){
+				type, file_off + (uint64_t)(desc - p), descsz };
+		}
 		if (namesz == 4 && !memcmp(name, "Xen", 4) &&
 		    type == ELF_NOTE_XEN_PHYS32_ENTRY) {
 			if (descsz != 4 && descsz != 8)
@@ -201,7 +208,7 @@ int elf_parse(const uint8_t *buf, size_t len, struct elf_image *img,
 
 			if (!in_file(off, size, len))
 				return gerr_set(err, "ELF note segment lies outside the file");
-			if (scan_notes(buf + off, size, img, err) < 0)
+			if (scan_notes(buf + off, size, off, img, err) < 0)
 				return -1;
 		}
 	}

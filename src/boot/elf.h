@@ -28,6 +28,15 @@ struct elf_segment {
 	uint64_t memsz;
 };
 
+/* A note named "Xen" (any type): where its descriptor lies in the file.
+ * The PV domain builder (src/xenpv/xen_note.c) interprets them. */
+#define ELF_MAX_XEN_NOTES 32
+struct elf_note {
+	uint32_t type;
+	uint64_t off;  /* descriptor offset in the file */
+	uint64_t size; /* descriptor bytes */
+};
+
 struct elf_image {
 	unsigned bits;	       /* 32 or 64: the file's class */
 	uint64_t entry;	       /* e_entry (virtual; informational) */
@@ -36,6 +45,8 @@ struct elf_image {
 	struct elf_segment seg[ELF_MAX_LOAD];
 	unsigned nr_seg;
 	uint64_t paddr_lo, paddr_hi; /* span of all segments, [lo, hi) */
+	struct elf_note xen[ELF_MAX_XEN_NOTES]; /* the "Xen" notes, in file order */
+	unsigned nr_xen;
 };
 
 /* True when the buffer starts with the ELF magic (cheap format sniffing). */

@@ -5,12 +5,15 @@
 #include "core/device.h"
 #include "core/vm.h"
 #include "pv/pv.h"
+#include "xenpv/xen_dev.h"
 
 static int pv_dev_create(struct vm *vm, void **state, struct gerr *err)
 {
 	*state = NULL;
 	if (!vm->cfg.mode || vm->cfg.mode->io != IO_PV_RINGS)
 		return 0;
+	if (xen_kernel_file_detect(vm->cfg.kernel))
+		return 0; /* Xen's PV ABI: src/xen serves it */
 	if (pv_create(vm, (struct pv **)state, err) < 0)
 		return -1;
 	/* Opened now rather than at the guest's first console hypercall:

@@ -1,10 +1,10 @@
-/* The Xen PV memory model (src/xen/xen_mm.h): types and counts, entry
+/* The Xen PV memory model (src/xenpv/xen_mm.h): types and counts, entry
  * checks, and every hostile argument we could think of. */
 #include <pthread.h>
 #include <string.h>
 
 #include "../harness.h"
-#include "xen/xen_mm_priv.h"
+#include "xenpv/xen_mm_priv.h"
 
 #define NR	 1024ull		 /* guest frames: 4 MiB */
 #define M2P	 (NR << XEN_PAGE_SHIFT) /* gamut's M2P just above them */

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "../harness.h"
-#include "xen/xen_abi.h"
-#include "xen/xs.h"
+#include "xenpv/xen_abi.h"
+#include "xenpv/xs.h"
 
 #define DOM 1
 #define HOME "/local/domain/1"
@@ -251,11 +251,11 @@ TEST(xs_get_domain_path_and_garbage)
 	CHECK(svc() == 1 && expect(XS_GET_DOMAIN_PATH, 2, 0, S("/local/domain/32")));
 	CHECK(fails(XS_GET_DOMAIN_PATH, 3, 0, S("1x"), "EINVAL"));
 	CHECK(fails(XS_GET_DOMAIN_PATH, 4, 0, S("99999"), "EINVAL"));
-	CHECK(fails(9999, 5, 7, S("junk"), "EINVAL")); /* tx_id echoed too */
+	CHECK(fails(9999, 5, 7, S("junk"), "ENOSYS")); /* tx_id echoed too */
 	CHECK(fails(XS_WATCH_EVENT, 6, 0, "a\0b", 4, "EINVAL"));
 	CHECK(fails(XS_ERROR, 7, 0, S("EIO"), "EINVAL"));
-	CHECK(fails(20, 8, 0, "", 0, "EINVAL")); /* RESTRICT, removed */
-	CHECK(fails(XS_INVALID, 9, 0, "", 0, "EINVAL"));
+	CHECK(fails(20, 8, 0, "", 0, "ENOSYS")); /* RESTRICT, removed */
+	CHECK(fails(XS_INVALID, 9, 0, "", 0, "ENOSYS"));
 	CHECK(fails(XS_READ, 10, 99, S("data"), "ENOENT")); /* no such tx */
 	CHECK(nothing_more());
 }
@@ -461,7 +461,7 @@ TEST(xs_transactions_commit_and_conflict)
 		CHECK(svc() == 1 && recv(&h, p));
 		CHECK_EQ(h.type, XS_TRANSACTION_START);
 	}
-	CHECK(fails(XS_TRANSACTION_START, 200, 0, "", 1, "EQUOTA"));
+	CHECK(fails(XS_TRANSACTION_START, 200, 0, "", 1, "ENOSPC"));
 	CHECK(ok(XS_RESET_WATCHES, 201, 0, "", 1)); /* drops them too */
 	send(XS_TRANSACTION_START, 202, 0, "", 1);
 	CHECK(svc() == 1 && expect(XS_TRANSACTION_START, 202, 0, S("16")));
@@ -489,7 +489,7 @@ TEST(xs_transaction_commit_is_all_or_nothing)
 	}
 	CHECK(ok(XS_TRANSACTION_END, 12, 1, S("T")));
 	/* 3 + 600 nodes now; 600 more would be 1203. */
-	CHECK(fails(XS_TRANSACTION_END, 13, 2, S("T"), "EQUOTA"));
+	CHECK(fails(XS_TRANSACTION_END, 13, 2, S("T"), "ENOSPC"));
 	CHECK_EQ(xs_read(xs, HOME "/data/x/a599", buf, sizeof(buf)), 0);
 	CHECK_EQ(xs_read(xs, HOME "/data/y/b0", buf, sizeof(buf)), -1);
 	send(XS_DIRECTORY, 14, 0, S("data/y"));
@@ -499,7 +499,7 @@ TEST(xs_transaction_commit_is_all_or_nothing)
 		n = snprintf(p, sizeof(p), "data/y/c%u", i);
 		CHECK(ok(XS_MKDIR, 15, 0, p, (uint32_t)n + 1));
 	}
-	CHECK(fails(XS_MKDIR, 16, 0, S("data/y/last"), "EQUOTA"));
+	CHECK(fails(XS_MKDIR, 16, 0, S("data/y/last"), "ENOSPC"));
 }
 
 /* Offsets start just below the 32-bit wrap and a message straddles the
@@ -724,13 +724,13 @@ TEST(xs_quota_stops_a_greedy_guest)
 		send(XS_WRITE, i, 0, p, (uint32_t)n + 1);
 		CHECK(svc() == 1 && recv(&h, r));
 		if (h.type == XS_ERROR) {
-			CHECK(!strcmp(r, "EQUOTA"));
+			CHECK(!strcmp(r, "ENOSPC"));
 			break;
 		}
 		made++;
 	}
 	CHECK_EQ(made, 999); /* 1000 nodes, "data" being the first */
-	CHECK(fails(XS_MKDIR, 1, 0, S("data/more"), "EQUOTA"));
+	CHECK(fails(XS_MKDIR, 1, 0, S("data/more"), "ENOSPC"));
 	/* Removing makes room again; gamut is never limited. */
 	CHECK(ok(XS_RM, 2, 0, S("data/n0")));
 	CHECK(ok(XS_MKDIR, 3, 0, S("data/more")));
@@ -750,7 +750,7 @@ TEST(xs_quota_stops_a_greedy_guest)
 			send(XS_WRITE, i, 0, big, (uint32_t)n + 1 + 4000);
 			CHECK(svc() == 1 && recv(&h, r));
 			if (h.type == XS_ERROR) {
-				CHECK(!strcmp(r, "EQUOTA"));
+				CHECK(!strcmp(r, "ENOSPC"));
 				break;
 			}
 		}
@@ -766,7 +766,7 @@ TEST(xs_quota_stops_a_greedy_guest)
 		CHECK(svc() == 1 && recv(&h, r) && h.type == XS_WATCH);
 		CHECK(recv(&h, r) && h.type == XS_WATCH_EVENT);
 	}
-	CHECK(fails(XS_WATCH, 9, 0, "data\0last", 10, "EQUOTA"));
+	CHECK(fails(XS_WATCH, 9, 0, "data\0last", 10, "ENOSPC"));
 }
 
 TEST(xs_new_rejects_bad_domains)

@@ -5,12 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen/xs_int.h"
+#include "xenpv/xs_int.h"
 
 const char *xs_errname(int e)
 {
-	if (e == XS_EQUOTA)
-		return "EQUOTA";
 	for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
 		if (xsd_errors[i].errnum == e)
 			return xsd_errors[i].errstring;

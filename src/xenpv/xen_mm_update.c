@@ -7,7 +7,7 @@
  * Entries are written with single 64-bit atomic stores (or a
  * compare-and-swap, to keep A/D): the CPU may walk a validated table, and
  * set A/D in it, at any time. */
-#include "xen/xen_mm_priv.h"
+#include "xenpv/xen_mm_priv.h"
 
 #define AD	    (XPTE_A | XPTE_D)
 #define VA_CANON(va) ((uint64_t)((int64_t)((va) << 16) >> 16) == (va))

@@ -50,7 +50,7 @@ enum xen_ftype {
 	XEN_FT_WRITABLE = 6,
 };
 
-struct xen_frame; /* private: src/xen/xen_mm_priv.h */
+struct xen_frame; /* private: src/xenpv/xen_mm_priv.h */
 
 struct xen_mm {
 	struct guest_mem *mem;
@@ -85,7 +85,7 @@ void xen_mm_destroy(struct xen_mm *mm);
  * _PAGE_USER set and _PAGE_GLOBAL clear, as Xen leaves them: the guest
  * sees no difference, every entry it walks gets that form anyway.)
  *
- * Error codes, as Xen gives them (src/xen/xen_mm_check.c):
+ * Error codes, as Xen gives them (src/xenpv/xen_mm_check.c):
  *   -XEN_EINVAL  bad bits in a present entry; an L2..L4 entry for a frame
  *                the guest does not own or that has another type in use;
  *                a frame argument the guest does not own; a hypervisor

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "xen/xs_int.h"
+#include "xenpv/xs_int.h"
 
 struct req {
 	struct xs *xs;
@@ -400,8 +400,11 @@ static int dispatch(struct req *r)
 	case XS_RESUME:
 	case XS_SET_TARGET:
 		return EACCES;
-	default: /* unknown, and WATCH_EVENT/ERROR, which only we send */
-		return EINVAL;
+	case XS_WATCH_EVENT:
+	case XS_ERROR:
+		return EINVAL; /* only the server sends these */
+	default: /* xenstore.txt answers unsupported types with ENOSYS */
+		return ENOSYS;
 	}
 }
 

@@ -11,7 +11,7 @@
  * "writable" one, so both recursions are at most four calls deep, and no
  * table can be met again inside its own validation (its type is already
  * set, so a second use of another level fails). */
-#include "xen/xen_mm_priv.h"
+#include "xenpv/xen_mm_priv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen/xs_int.h"
+#include "xenpv/xs_int.h"
 
 /* What a node costs its owner against XS_GUEST_BYTES_MAX. */
 static size_t node_bytes(const struct xs_node *n)

@@ -7,6 +7,13 @@
 
 #include <stdint.h>
 
+/* The interface version gamut implements.  Without it the headers fall
+ * back to the oldest one, which lacks vcpu_time_info.flags, grant-table
+ * versions and today's CALLBACKTYPE numbers. */
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#endif
+
 #include <xen/xen.h>
 #include <xen/callback.h>
 #include <xen/elfnote.h>

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "xen/xs_int.h"
+#include "xenpv/xs_int.h"
 
 #define HDR ((uint32_t)sizeof(struct xsd_sockmsg))
 

@@ -3,7 +3,7 @@
  * handlers (xs_ops.c) and the ring with its output queue (xs_ring.c).
  *
  * Errors inside are positive errno values (EACCES, ENOENT, ...) plus
- * XS_EQUOTA; xs_errname() turns one into the string the wire carries
+ * XS_EQUOTA (ENOSPC); xs_errname() turns one into the string the wire carries
  * (docs/misc/xenstore.txt: "the string name is transmitted"). */
 #ifndef GAMUT_XEN_XS_INT_H
 #define GAMUT_XEN_XS_INT_H
@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "xen/xen_abi.h"
-#include "xen/xs.h"
+#include "xenpv/xen_abi.h"
+#include "xenpv/xs.h"
 
 /* Limits on what the guest may make gamut hold (domain 0 has none).  The
  * node, watch and transaction numbers are those of Xen's own xenstored
@@ -34,9 +34,9 @@
 #define XS_OUTQ_HIGH (32u << 10)
 #define XS_OUTQ_MAX  (256u << 10)
 
-/* Quota errors: not in xs_wire.h's table; "EQUOTA" is the name Xen's
- * OCaml xenstored sends (Linux maps names it does not know to EINVAL). */
-#define XS_EQUOTA 10000
+/* Quota errors go out as "ENOSPC", as Xen's C xenstored sends them: a
+ * name in xs_wire.h's table, which Linux maps to an errno it knows. */
+#define XS_EQUOTA ENOSPC
 const char *xs_errname(int e);
 
 #define XS_ABS_MAX XENSTORE_ABS_PATH_MAX

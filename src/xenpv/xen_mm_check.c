@@ -26,7 +26,7 @@
  * map a table or descriptor page writable -XEN_EBUSY; an L2..L4 entry for
  * a frame that is not the guest's or cannot be a table of the level below
  * -XEN_EINVAL (or the error met while validating that table). */
-#include "xen/xen_mm_priv.h"
+#include "xenpv/xen_mm_priv.h"
 
 /* Bits that may never be set in a present entry of a 64-bit PV domU. */
 #define ALWAYS_REFUSED (XPTE_PWT | XPTE_PCD | XPTE_PS)

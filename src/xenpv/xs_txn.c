@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen/xs_int.h"
+#include "xenpv/xs_int.h"
 
 struct xs_op {
 	unsigned kind;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen/xs_int.h"
+#include "xenpv/xs_int.h"
 
 static int watch_add(struct xs *xs, const struct xs_watch *w)
 {

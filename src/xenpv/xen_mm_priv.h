@@ -1,4 +1,4 @@
-/* Inside the PV memory model (src/xen/xen_mm.h is the interface): the
+/* Inside the PV memory model (src/xenpv/xen_mm.h is the interface): the
  * per-frame record, the x86-64 page-table bits it reasons about, and the
  * calls the files of the model make to one another.
  *
@@ -13,8 +13,8 @@
 #ifndef GAMUT_XEN_XEN_MM_PRIV_H
 #define GAMUT_XEN_XEN_MM_PRIV_H
 
-#include "xen/xen_abi.h"
-#include "xen/xen_mm.h"
+#include "xenpv/xen_abi.h"
+#include "xenpv/xen_mm.h"
 
 /* x86-64 paging-structure entry bits (Intel SDM vol. 3, 4.5). */
 #define XPTE_P	  (1ull << 0)
