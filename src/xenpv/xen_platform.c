@@ -108,10 +108,18 @@ static int populate_store(struct xen *x, struct gerr *err)
 {
 	static const char *const home_perms[] = { "n0", "r1" };
 	static const char *const guest_perms[] = { "n1", "r0" };
+	/* Nodes the guest writes: its own data, the control requests it
+	 * acknowledges and the features it announces (Linux's xen:manage
+	 * writes control/feature-*). */
 	static const char *const guest_dirs[] = {
 		"/local/domain/1/data", "/local/domain/1/device",
-		"/local/domain/1/control/shutdown", "/local/domain/1/drivers",
-		"/local/domain/1/feature", "/local/domain/1/attr", "/local/domain/1/error",
+		"/local/domain/1/drivers", "/local/domain/1/feature",
+		"/local/domain/1/attr", "/local/domain/1/error",
+		"/local/domain/1/control/shutdown", "/local/domain/1/control/sysrq",
+		"/local/domain/1/control/feature-poweroff",
+		"/local/domain/1/control/feature-reboot",
+		"/local/domain/1/control/feature-suspend",
+		"/local/domain/1/control/feature-s3", "/local/domain/1/control/feature-s4",
 	};
 	char path[128], val[64];
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Xen PV as the seeds mean it: Debian's unmodified cloud kernel (the kit's
+# vmlinux, with Xen's ELF notes) runs as a 64-bit PV guest with gamut as
+# its hypervisor, on --cpu emu.  The guest must know it: /sys/hypervisor
+# says xen and PV, the clock is Xen's, the console is hvc0 over the PV
+# console ring; and its ends reach gamut as in the other modes
+# (power-off 0, reboot 0, panic 4).
+set -u
+. tests/lib/common.sh
+. tests/lib/guest.sh
+kit_require
+
+xen_cmdline() {
+	printf 'console=hvc0 reboot=k panic=-1 gamut.cmd="%s"' "$1"
+}
+
+xen_boot() { # NAME CMD
+	guest_run "$1" emu --mode pv --mem 512 --kernel "$KIT_VMLINUX" \
+		--initrd "$KIT_INITRD" --cmdline "$(xen_cmdline "$2")"
+}
+
+n=xen-pv-emu
+xen_boot $n 'echo hv=$(cat /sys/hypervisor/type) guest=$(cat /sys/hypervisor/guest_type); echo clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource); echo tty=$(cat /sys/class/tty/console/active); echo uname=$(uname -r)'
+guest_expect $n '^gamut-kit: init ready' "the kit's init did not start"
+guest_expect $n '^hv=xen guest=PV$' "the guest does not see itself as a Xen PV guest"
+guest_expect $n '^clock=xen$' "the clock is not Xen's PV clock"
+guest_expect $n '^tty=.*hvc0' "the console is not hvc0"
+guest_expect $n "^uname=$KIT_KVER\$" "not the kit's kernel"
+guest_expect $n 'Booting kernel on Xen' "dmesg does not say it booted on Xen"
+guest_expect $n 'Xen version: 4\.17\.0-gamut' "dmesg does not name gamut's Xen ABI version"
+guest_expect $n '^gamut-kit: command exited with status 0$' "the guest command failed"
+[ "$GUEST_RC" -eq 0 ] || guest_fail $n "gamut exited $GUEST_RC after the guest powered off (expected 0)"
+echo "ok: $KIT_KVER boots as a Xen PV guest on --cpu emu and powers off (exit 0)"
+
+n=xen-pv-reboot
+xen_boot $n 'reboot -f'
+guest_expect $n 'reboot: Restarting system' "the kernel did not restart"
+[ "$GUEST_RC" -eq 0 ] || guest_fail $n "gamut exited $GUEST_RC after the guest rebooted (expected 0)"
+echo "ok: a Xen PV guest's reboot ends gamut with 0"
+
+n=xen-pv-panic
+xen_boot $n 'echo c > /proc/sysrq-trigger'
+guest_expect $n 'Kernel panic - not syncing' "the kernel did not panic"
+[ "$GUEST_RC" -eq 4 ] || guest_fail $n "gamut exited $GUEST_RC after the guest panicked (expected 4)"
+grep -q 'the guest kernel panicked' "$T/$n.out" || guest_fail $n "gamut did not say the guest panicked"
+echo "ok: a Xen PV guest's panic ends gamut with 4"
