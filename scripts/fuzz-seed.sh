@@ -14,6 +14,29 @@ fuzz_elf) cp "$BUILD"/guests/boot/*.elf "$corpus/" 2>/dev/null ;;
 fuzz_bzimage) cp "$BUILD"/guests/boot/bzimage64.bin "$corpus/" 2>/dev/null
 	[ -f "$BUILD/kit/bzImage" ] && head -c 32768 "$BUILD/kit/bzImage" >"$corpus/debian" ;;
 fuzz_pv_image) cp "$BUILD"/pv-examples/*.pv "$corpus/" 2>/dev/null ;;
+# The kit kernel's real Xen notes in a small ELF64 (one PT_LOAD where
+# vmlinux has its first, then the PT_NOTE), so the parser's every note
+# type is reached from the start.
+fuzz_xen_note) [ -f "$BUILD/kit/vmlinux" ] && python3 - "$BUILD/kit/vmlinux" "$corpus/debian" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+phoff, = struct.unpack_from('<Q', d, 32)
+n, = struct.unpack_from('<H', d, 56)
+ph = [struct.unpack_from('<IIQQQQQQ', d, phoff + 56 * i) for i in range(n)]
+load = next(p for p in ph if p[0] == 1)
+note = next(p for p in ph if p[0] == 4)
+notes = d[note[2]:note[2] + note[5]]
+hdr = bytearray(d[:64])
+struct.pack_into('<Q', hdr, 32, 64)
+struct.pack_into('<Q', hdr, 40, 0)
+struct.pack_into('<H', hdr, 56, 2)
+off = 64 + 2 * 56
+out = hdr + struct.pack('<IIQQQQQQ', 1, load[1], off + len(notes), load[3], load[4], 16, load[6], load[7])
+out += struct.pack('<IIQQQQQQ', 4, 4, off, note[3], note[4], len(notes), len(notes), 4)
+out += notes + b'\x90' * 16
+open(sys.argv[2], 'wb').write(out)
+PY
+	;;
 fuzz_hostfwd) printf 'tcp::8080-:80' >"$corpus/a"
 	printf 'udp:127.0.0.1:5353-10.0.2.15:53' >"$corpus/b" ;;
 fuzz_config_args) printf 'data=v1,x.img,ro,iops=50,bw=2m,bw_burst=64k' >"$corpus/a"

@@ -56,14 +56,16 @@ static const struct mode_preset pvh = {
 
 static const struct mode_preset pv = {
 	.name = "pv",
-	.summary = "full paravirtualization: ring-3 kernel, hypercalls, PV MMU",
+	.summary = "full paravirtualization: ring-3 kernel, hypercalls, PV MMU (Xen's ABI or gamut's)",
 	.boot = BOOT_PV,
 	.platform = PLATFORM_PV,
 	.io = IO_PV_RINGS,
 	.pv = 0,
 	.not_built = NULL,
-	.t_boot = "direct, gamut PV ABI", .t_platform = "none",
-	.t_io = "PV rings", .t_timers = "PV events",
+	.t_boot = "direct: Xen PV ABI (kernel with Xen notes) or gamut PV ABI",
+	.t_platform = "none",
+	.t_io = "Xen: console ring, xenstore; gamut: PV rings",
+	.t_timers = "PV events (Xen: event channels)",
 	.t_cpu = "paravirtual (ring 3, hypercalls, PV MMU)",
 };
 

@@ -97,6 +97,15 @@ int xen_create(struct vm *vm, struct xen **out, struct gerr *err)
 		x->vcpu[i].vcpu_info_gpa = 0; /* set once shared_info is placed */
 		pthread_cond_init(&x->vcpu[i].wake, NULL);
 	}
+	stats_counter(&vm->stats, "xen.mmu.updates", &x->mm.updates);
+	stats_counter(&vm->stats, "xen.mmu.pins", &x->mm.pins);
+	stats_counter(&vm->stats, "xen.mmu.validations", &x->mm.validations);
+	for (unsigned i = 0; i < x->nr_vcpus; i++) {
+		stats_counter(&vm->stats, "xen.hypercalls", &x->vcpu[i].stat_hcalls);
+		stats_counter(&vm->stats, "xen.bounces", &x->vcpu[i].stat_bounces);
+		stats_counter(&vm->stats, "xen.upcalls", &x->vcpu[i].stat_upcalls);
+		stats_counter(&vm->stats, "xen.emulated", &x->vcpu[i].stat_emulated);
+	}
 	if (xen_platform_init(x, err) < 0) {
 		xen_destroy(x);
 		return -1;
