@@ -18,7 +18,9 @@ OUT=$(cd "$OUT" && pwd)
 # builds them as modules; the names are as modprobe takes them.  Debian
 # builds pvpanic's ACPI/port driver (pvpanic-mmio) as a module: without it
 # a panic reaches gamut as a plain reboot (docs/devices.md, pvpanic).
-WANT="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4 pvpanic_mmio"
+# xen-blkfront and xen-netfront: the disk and NIC of a Xen PV guest
+# (docs/xen-pv.md).
+WANT="virtio_mmio virtio_blk virtio_net virtio_console virtio_rng ext4 pvpanic_mmio xen_blkfront xen_netfront"
 
 # KIT_EXTRA: host programs (static) to put in the initramfs's /bin, such as
 # the spectrum workload.

@@ -32,6 +32,7 @@
 
 struct vm;
 struct xs;
+struct xen_blk;
 
 #define XEN_MAX_VCPUS	  32
 #define XEN_NR_EVTCHN	  1024 /* ports 1..1023; 0 is never valid */
@@ -118,6 +119,8 @@ struct xen {
 	int timer_fd;		 /* the event loop's timer for VIRQ_TIMER */
 
 	struct xs *xs;
+	struct xen_blk *blk[8];	 /* --disk i: xvda, xvdb, ... */
+	unsigned nr_blk;
 	pthread_mutex_t xs_lock;	 /* xenstore is not thread-safe */
 	bool xs_dead;		 /* the guest broke its ring */
 	size_t console_out_used; /* bytes of console output seen */

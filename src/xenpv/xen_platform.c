@@ -8,6 +8,7 @@
 #include "console/console.h"
 #include "core/evloop.h"
 #include "core/vm.h"
+#include "xenpv/xen_blk.h"
 #include "xenpv/xen_entry.h"
 #include "xenpv/xs.h"
 
@@ -81,22 +82,27 @@ static void store_notify(void *opaque)
 	struct xenstore_domain_interface *ring =
 		gmem_ptr_w(x->mem, x->store_gpa, sizeof(*ring));
 	struct gerr err;
-	int rc;
+	int rc = 0, more;
 
 	if (!ring)
 		return;
-	/* One xenstore for every vCPU (and, later, the backends). */
+	/* One xenstore for every vCPU and the backends' watch callbacks;
+	 * what those callbacks change queues events for the guest, so serve
+	 * until nothing is left. */
 	pthread_mutex_lock(&x->xs_lock);
-	rc = x->xs ? xs_ring_service(x->xs, ring, &err) : 0;
-	pthread_mutex_unlock(&x->xs_lock);
-	if (rc < 0) {
-		/* The connection is dead for good; say so once. */
-		if (!x->xs_dead)
-			fprintf(stderr, "gamut: xenstore: %s (the guest's xenstore connection is closed)\n",
-				err.msg);
-		x->xs_dead = true;
-		return;
+	if (x->xs && !x->xs_dead) {
+		do {
+			more = xs_ring_service(x->xs, ring, &err);
+			if (more < 0 && !x->xs_dead) {
+				fprintf(stderr, "gamut: xenstore: %s (the guest's xenstore connection is closed)\n",
+					err.msg);
+				x->xs_dead = true;
+			}
+			if (more > 0)
+				rc = 1;
+		} while (more > 0 && xs_output_pending(x->xs));
 	}
+	pthread_mutex_unlock(&x->xs_lock);
 	if (rc > 0)
 		xen_evtchn_raise(x, x->store_port);
 }
@@ -170,7 +176,19 @@ int xen_platform_init(struct xen *x, struct gerr *err)
 /* After the builder placed RAM: xenstore and the first clock reading. */
 int xen_platform_start(struct xen *x, struct gerr *err)
 {
+	const struct vm_config *cfg = &x->vm->cfg;
+	int rc = 0;
+
 	if (populate_store(x, err) < 0)
+		return -1;
+	if (cfg->nr_disks > sizeof(x->blk) / sizeof(x->blk[0]))
+		return gerr_set(err, "--disk: a Xen PV domain takes at most %zu disks",
+				sizeof(x->blk) / sizeof(x->blk[0]));
+	pthread_mutex_lock(&x->xs_lock);
+	for (unsigned i = 0; i < cfg->nr_disks && rc == 0; i++, x->nr_blk++)
+		rc = xen_blk_add(x, i, &cfg->disk[i], &x->blk[i], err);
+	pthread_mutex_unlock(&x->xs_lock);
+	if (rc < 0)
 		return -1;
 	for (unsigned i = 0; i < x->nr_vcpus; i++)
 		xen_clock_update(&x->vcpu[i]);
@@ -186,5 +204,8 @@ void xen_platform_fini(struct xen *x)
 	x->timer_fd = -1;
 	xs_free(x->xs);
 	x->xs = NULL;
+	for (unsigned i = 0; i < x->nr_blk; i++)
+		xen_blk_free(x->blk[i]);
+	x->nr_blk = 0;
 	xen_entry_fini(x);
 }

@@ -3,8 +3,9 @@
 # vmlinux, with Xen's ELF notes) runs as a 64-bit PV guest with gamut as
 # its hypervisor, on --cpu emu.  The guest must know it: /sys/hypervisor
 # says xen and PV, the clock is Xen's, the console is hvc0 over the PV
-# console ring; and its ends reach gamut as in the other modes
-# (power-off 0, reboot 0, panic 4).
+# console ring; its disk is xvda through xen-blkfront, ext4 read-write,
+# its data surviving a reboot and a kill -9 of gamut after sync; and its
+# ends reach gamut as in the other modes (power-off 0, reboot 0, panic 4).
 set -u
 . tests/lib/common.sh
 . tests/lib/guest.sh
@@ -14,9 +15,11 @@ xen_cmdline() {
 	printf 'console=hvc0 reboot=k panic=-1 gamut.cmd="%s"' "$1"
 }
 
-xen_boot() { # NAME CMD
-	guest_run "$1" emu --mode pv --mem 512 --kernel "$KIT_VMLINUX" \
-		--initrd "$KIT_INITRD" --cmdline "$(xen_cmdline "$2")"
+xen_boot() { # NAME CMD [gamut run options...]
+	local name=$1 cmd=$2
+	shift 2
+	guest_run "$name" emu --mode pv --mem 512 --kernel "$KIT_VMLINUX" \
+		--initrd "$KIT_INITRD" --cmdline "$(xen_cmdline "$cmd")" "$@"
 }
 
 n=xen-pv-emu
@@ -44,3 +47,28 @@ guest_expect $n 'Kernel panic - not syncing' "the kernel did not panic"
 [ "$GUEST_RC" -eq 4 ] || guest_fail $n "gamut exited $GUEST_RC after the guest panicked (expected 4)"
 grep -q 'the guest kernel panicked' "$T/$n.out" || guest_fail $n "gamut did not say the guest panicked"
 echo "ok: a Xen PV guest's panic ends gamut with 4"
+
+# The disk: ext4 on xvda, written in one VM and read in the next.
+img=$T/xvda.img
+truncate -s 64M "$img"
+mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 failed"
+n=xen-pv-disk-write
+xen_boot $n 'mkdir -p /mnt && mount /dev/xvda /mnt && echo written-by-xen-pv > /mnt/a && sync && umount /mnt && echo wrote=ok; grep xvda /proc/partitions | sed s/^/part=/' --disk "$img"
+guest_expect $n '^wrote=ok$' "the guest could not write ext4 on xvda"
+guest_expect $n '^part= *202 +0 +65536 xvda$' "xvda is not a 64 MiB disk 202:0"
+guest_expect $n 'blkfront: xvda' "xen-blkfront did not attach xvda"
+[ "$GUEST_RC" -eq 0 ] || guest_fail $n "gamut exited $GUEST_RC"
+n=xen-pv-disk-read
+xen_boot $n 'mkdir -p /mnt && mount -o ro /dev/xvda /mnt && echo read=$(cat /mnt/a)' --disk "$img"
+guest_expect $n '^read=written-by-xen-pv$' "the data did not survive the reboot"
+echo "ok: ext4 on xvda (xen-blkfront) is read-write and keeps its data across VMs"
+
+# kill -9 of gamut after the guest's sync: the data is on the host file.
+n=xen-pv-disk-kill
+guest_start $n emu "$KIT_VMLINUX" '' --mode pv --mem 512 --disk "$img" \
+	--cmdline "$(xen_cmdline 'mount /dev/xvda /mnt || mkdir -p /mnt && mount /dev/xvda /mnt; echo after-kill > /mnt/b; sync; echo synced=yes; sleep 1000')"
+guest_wait_for $n '^synced=yes$'
+guest_kill $n
+debugfs -R 'cat /b' "$img" 2>/dev/null | grep -qx after-kill ||
+	fail "the file the guest synced is not in the image after kill -9"
+echo "ok: what a Xen PV guest synced is on the host disk after kill -9 of gamut"
