@@ -3,6 +3,7 @@
 
 #include "core/vm.h"
 #include "devices/e1000.h"
+#include "net/csum.h"
 
 /* Command bits (byte 11 of a descriptor). */
 #define TXD_EOP	 0x01
@@ -34,27 +35,6 @@ static uint32_t get32le(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-/* Internet checksum over buf[start, end) plus `extra`, stored (inverted) at
- * `at`.  Offsets outside the frame make it a no-op. */
-static void csum_insert(uint8_t *buf, size_t len, size_t start, size_t at,
-			size_t cse, uint32_t extra)
-{
-	size_t end = cse ? cse + 1 : len;
-	uint32_t sum = extra;
-
-	if (end > len)
-		end = len;
-	if (start >= end || at + 2 > len)
-		return;
-	for (size_t i = start; i + 1 < end; i += 2)
-		sum += get16be(buf + i);
-	if ((end - start) & 1)
-		sum += (uint32_t)buf[end - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	put16be(buf + at, (uint16_t)~sum);
-}
-
 static void e1000_send(struct e1000 *e, const uint8_t *frame, size_t len)
 {
 	if (e->tx_fn)
@@ -71,10 +51,10 @@ static void tx_offload(struct e1000 *e, uint8_t *f, size_t len, uint32_t l4_len)
 	if (e->tx_ixsm) {
 		if (c->ipcso + 2u <= len)
 			put16be(f + c->ipcso, 0);
-		csum_insert(f, len, c->ipcss, c->ipcso, c->ipcse, 0);
+		net_csum_insert(f, len, c->ipcss, c->ipcso, c->ipcse, 0);
 	}
 	if (e->tx_txsm)
-		csum_insert(f, len, c->tucss, c->tucso, c->tucse, l4_len);
+		net_csum_insert(f, len, c->tucss, c->tucso, c->tucse, l4_len);
 }
 
 /* Cuts the assembled super-frame into MSS-sized frames, each with a copy
@@ -184,7 +164,7 @@ static uint8_t tx_descriptor(struct e1000 *e, const uint8_t *d)
 		tx_append(e, addr, (size_t)(d[8] | d[9] << 8));
 		if (cmd & TXD_EOP) {
 			if ((cmd & TXD_IC) && !e->tx_drop)
-				csum_insert(e->txbuf, e->txlen, d[13], d[10], 0, 0);
+				net_csum_insert(e->txbuf, e->txlen, d[13], d[10], 0, 0);
 			e->tx_tse = e->tx_ixsm = e->tx_txsm = false;
 			tx_end_of_packet(e);
 		}

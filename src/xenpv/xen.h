@@ -33,6 +33,7 @@
 struct vm;
 struct xs;
 struct xen_blk;
+struct xen_net;
 
 #define XEN_MAX_VCPUS	  32
 #define XEN_NR_EVTCHN	  1024 /* ports 1..1023; 0 is never valid */
@@ -121,6 +122,8 @@ struct xen {
 	struct xs *xs;
 	struct xen_blk *blk[8];	 /* --disk i: xvda, xvdb, ... */
 	unsigned nr_blk;
+	struct xen_net *net[8];	 /* --net i: eth0, ... */
+	unsigned nr_net;
 	pthread_mutex_t xs_lock;	 /* xenstore is not thread-safe */
 	bool xs_dead;		 /* the guest broke its ring */
 	size_t console_out_used; /* bytes of console output seen */

@@ -10,6 +10,7 @@
 #include "core/vm.h"
 #include "xenpv/xen_blk.h"
 #include "xenpv/xen_entry.h"
+#include "xenpv/xen_net.h"
 #include "xenpv/xs.h"
 
 void xen_timer_fire(struct xen *x);
@@ -184,9 +185,14 @@ int xen_platform_start(struct xen *x, struct gerr *err)
 	if (cfg->nr_disks > sizeof(x->blk) / sizeof(x->blk[0]))
 		return gerr_set(err, "--disk: a Xen PV domain takes at most %zu disks",
 				sizeof(x->blk) / sizeof(x->blk[0]));
+	if (cfg->nr_nets > sizeof(x->net) / sizeof(x->net[0]))
+		return gerr_set(err, "--net: a Xen PV domain takes at most %zu interfaces",
+				sizeof(x->net) / sizeof(x->net[0]));
 	pthread_mutex_lock(&x->xs_lock);
 	for (unsigned i = 0; i < cfg->nr_disks && rc == 0; i++, x->nr_blk++)
 		rc = xen_blk_add(x, i, &cfg->disk[i], &x->blk[i], err);
+	for (unsigned i = 0; i < cfg->nr_nets && rc == 0; i++, x->nr_net++)
+		rc = xen_net_add(x, i, &cfg->net[i], &x->net[i], err);
 	pthread_mutex_unlock(&x->xs_lock);
 	if (rc < 0)
 		return -1;
@@ -207,5 +213,8 @@ void xen_platform_fini(struct xen *x)
 	for (unsigned i = 0; i < x->nr_blk; i++)
 		xen_blk_free(x->blk[i]);
 	x->nr_blk = 0;
+	for (unsigned i = 0; i < x->nr_net; i++)
+		xen_net_free(x->net[i]);
+	x->nr_net = 0;
 	xen_entry_fini(x);
 }
