@@ -121,8 +121,10 @@ void xen_destroy(struct xen *x)
 	xen_platform_fini(x);
 	if (x->mm_ready)
 		xen_mm_destroy(&x->mm);
-	for (unsigned i = 0; i < x->nr_vcpus; i++)
+	for (unsigned i = 0; i < x->nr_vcpus; i++) {
 		pthread_cond_destroy(&x->vcpu[i].wake);
+		free(x->vcpu[i].start_ctx);
+	}
 	pthread_mutex_destroy(&x->lock);
 	pthread_mutex_destroy(&x->xs_lock);
 	free(x);

@@ -89,6 +89,12 @@ struct xen_vcpu {
 	uint64_t gdt_gpa, gdt_va;  /* 15 pages: 14 guest copies + reserved */
 	uint64_t stack0_va;	   /* top of the ring-0 stack */
 	uint64_t tss_va;
+	/* SMP: the context VCPUOP_initialise gave (started by VCPUOP_up on
+	 * the vCPU's own thread, from the kick hook), and a TLB flush another
+	 * vCPU asked for (atomic; cleared once done). */
+	struct vcpu_guest_context *start_ctx;
+	bool start_pending;
+	int flush_req;
 	/* Blocking in SCHEDOP_block / poll. */
 	pthread_cond_t wake;
 	bool blocked;
@@ -164,6 +170,13 @@ void xen_evtchn_raise(struct xen *x, unsigned port);
 unsigned xen_evtchn_alloc_backend(struct xen *x, xen_notify_fn fn, void *opaque);
 int xen_evtchn_bind_backend(struct xen *x, unsigned port, xen_notify_fn fn,
 			    void *opaque);
+/* Every other running vCPU drops its TLB before this returns (Xen's
+ * TLB_FLUSH_ALL and a frame's change of type), as far as a vCPU running
+ * guest code can be made to; a blocked one flushes before it resumes. */
+void xen_flush_others(struct xen_vcpu *self);
+/* On a vCPU's own thread: a flush asked of it, if any. */
+void xen_flush_if_asked(struct xen_vcpu *v);
+
 /* Re-arms the event loop's timer for the earliest vCPU deadline. */
 void xen_timer_update(struct xen *x);
 

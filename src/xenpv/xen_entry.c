@@ -18,6 +18,7 @@
 #include "core/vm.h"
 #include "xenpv/xen_hcall.h"
 #include "xenpv/xen_hv.h"
+#include "xenpv/xen_smp.h"
 
 #define RFLAGS_TF   (1ull << 8)
 #define RFLAGS_IF   (1ull << 9)
@@ -290,6 +291,7 @@ static void port_io(void *opaque, uint64_t off, void *data, unsigned len,
 	xen_deliver_upcall(v, &st);
 	if (vm_should_stop(x->vm))
 		return;
+	xen_flush_if_asked(v); /* another vCPU's flush, asked meanwhile */
 	if (x->vm->backend->vcpu_set_state(&x->vm->vcpu[cpu], &st, &err) < 0)
 		xen_crash(x, "cannot set vCPU %d's state: %s", cpu, err.msg);
 }
@@ -307,6 +309,13 @@ static void kick_hook(void *opaque, int cpu)
 	if (cpu < 0 || (unsigned)cpu >= x->nr_vcpus || !x->loaded)
 		return;
 	v = &x->vcpu[cpu];
+	xen_flush_if_asked(v);
+	if (__atomic_load_n(&v->start_pending, __ATOMIC_ACQUIRE)) {
+		xen_vcpu_start(v);
+		return;
+	}
+	if (!v->up)
+		return;
 	vi = xen_vcpu_info(v);
 	if (!vi || !v->cb_event || vi->evtchn_upcall_mask ||
 	    !__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE))

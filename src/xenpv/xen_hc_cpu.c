@@ -61,19 +61,15 @@ static bool descriptor_frame(struct xen *x, uint64_t mfn)
 	return t == XEN_FT_NONE || t == XEN_FT_WRITABLE || t == XEN_FT_SEGDESC;
 }
 
-int64_t xen_hc_set_gdt(struct xen_call *c)
+int64_t xen_gdt_load(struct xen_vcpu *v, const xen_ulong_t *frames, uint64_t entries)
 {
-	struct xen_vcpu *v = c->v;
 	struct xen *x = v->x;
-	uint64_t entries = c->a[1], frames[XEN_GDT_GUEST_PAGES];
 	unsigned nf;
 	uint64_t desc[512];
 
 	if (entries > XEN_GDT_GUEST_PAGES * 512ull)
 		return -XEN_EINVAL;
 	nf = (unsigned)((entries + 511) / 512);
-	if (nf && xen_copy_from_guest(v, c->a[0], frames, nf * 8) < 0)
-		return -XEN_EFAULT;
 	for (unsigned f = 0; f < nf; f++)
 		if (!descriptor_frame(x, frames[f]))
 			return -XEN_EINVAL;
@@ -99,6 +95,20 @@ int64_t xen_hc_set_gdt(struct xen_call *c)
 	}
 	v->gdt_ents = (unsigned)entries;
 	return 0;
+}
+
+int64_t xen_hc_set_gdt(struct xen_call *c)
+{
+	xen_ulong_t frames[XEN_GDT_GUEST_PAGES];
+	uint64_t entries = c->a[1];
+	unsigned nf;
+
+	if (entries > XEN_GDT_GUEST_PAGES * 512ull)
+		return -XEN_EINVAL;
+	nf = (unsigned)((entries + 511) / 512);
+	if (nf && xen_copy_from_guest(c->v, c->a[0], frames, nf * sizeof(frames[0])) < 0)
+		return -XEN_EFAULT;
+	return xen_gdt_load(c->v, frames, entries);
 }
 
 int64_t xen_hc_update_descriptor(struct xen_call *c)

@@ -97,12 +97,15 @@ static int64_t ext_op(struct xen_call *c, const struct mmuext_op *op)
 		return xen_mm_set_base(mm, &v->guest_table_user, op->arg1.mfn, true);
 	case MMUEXT_TLB_FLUSH_LOCAL:
 	case MMUEXT_INVLPG_LOCAL:
+		flush_local(c);
+		return 0;
 	case MMUEXT_TLB_FLUSH_MULTI:
 	case MMUEXT_INVLPG_MULTI:
 	case MMUEXT_TLB_FLUSH_ALL:
 	case MMUEXT_INVLPG_ALL:
-		/* This vCPU's TLB; a domain has one vCPU until SMP lands. */
+		/* Every vCPU (a superset of the mask a MULTI names). */
 		flush_local(c);
+		xen_flush_others(c->v);
 		return 0;
 	case MMUEXT_FLUSH_CACHE:
 	case MMUEXT_FLUSH_CACHE_GLOBAL:
@@ -144,8 +147,12 @@ int64_t xen_hc_update_va_mapping(struct xen_call *c)
 	struct xen_vcpu *v = c->v;
 	int64_t rc = xen_mm_update_va(&v->x->mm, v->guest_table, c->a[0], c->a[1]);
 
-	if (rc == 0)
+	if (rc == 0) {
 		flush_local(c); /* whatever UVMF_* asked, a full flush covers it */
+		/* UVMF_ALL, or a vCPU mask for UVMF_MULTI, above the type. */
+		if ((c->a[2] & UVMF_FLUSHTYPE_MASK) && (c->a[2] & ~UVMF_FLUSHTYPE_MASK))
+			xen_flush_others(c->v);
+	}
 	return rc;
 }
 

@@ -65,8 +65,10 @@ void xen_hypercall(struct xen_vcpu *v, struct x86_state *st)
 	v->stat_hcalls++;
 	r = nr > 63 ? -XEN_ENOSYS : xen_hypercall_nr(&c, (unsigned)nr);
 	/* A frame changed type: translations of its old use may linger. */
-	if (xen_mm_take_flush(&v->x->mm))
+	if (xen_mm_take_flush(&v->x->mm)) {
 		xen_flush_tlb(v, st);
+		xen_flush_others(v);
+	}
 	if (!c.no_ret)
 		st->gpr[X86_RAX] = (uint64_t)r;
 }

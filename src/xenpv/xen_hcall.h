@@ -29,6 +29,10 @@ int64_t xen_hypercall_nr(struct xen_call *c, unsigned nr);
  * base): after page-table changes made by hypercalls. */
 void xen_flush_tlb(struct xen_vcpu *v, struct x86_state *st);
 
+/* Checks and copies a GDT of `entries` descriptors from guest frames
+ * (set_gdt, and a new vCPU's context). */
+int64_t xen_gdt_load(struct xen_vcpu *v, const xen_ulong_t *frames, uint64_t entries);
+
 /* The groups (one file each). */
 int64_t xen_hc_mmu_update(struct xen_call *c);
 int64_t xen_hc_mmuext_op(struct xen_call *c);

@@ -11,10 +11,10 @@
 #include "xenpv/xen_blk.h"
 #include "xenpv/xen_entry.h"
 #include "xenpv/xen_net.h"
+#include "xenpv/xen_smp.h"
 #include "xenpv/xs.h"
 
 void xen_timer_fire(struct xen *x);
-void xen_clock_update(struct xen_vcpu *v);
 
 #define XEN_DOMID 1
 

@@ -9,6 +9,7 @@
 #include "core/vm.h"
 #include "xenpv/xen_entry.h"
 #include "xenpv/xen_hcall.h"
+#include "xenpv/xen_smp.h"
 
 #define BLOCK_RECHECK_NS 50000000ull /* a stopped VM is noticed this fast */
 
@@ -219,13 +220,13 @@ int64_t xen_hc_set_timer_op(struct xen_call *c)
 	return 0;
 }
 
-static int64_t register_vcpu_info(struct xen_vcpu *v, uint64_t va)
+static int64_t register_vcpu_info(struct xen_vcpu *caller, struct xen_vcpu *v, uint64_t va)
 {
 	struct vcpu_register_vcpu_info r;
 	struct vcpu_info *old = xen_vcpu_info(v), *new;
 	uint64_t gpa;
 
-	if (xen_copy_from_guest(v, va, &r, sizeof(r)) < 0)
+	if (xen_copy_from_guest(caller, va, &r, sizeof(r)) < 0)
 		return -XEN_EFAULT;
 	gpa = (r.mfn << 12) + r.offset;
 	if (r.mfn >= v->x->nr_pages || r.offset > XEN_PAGE_SIZE - sizeof(struct vcpu_info))
@@ -242,18 +243,18 @@ static int64_t register_vcpu_info(struct xen_vcpu *v, uint64_t va)
 
 /* The area is written once, "running since now": gamut does not account
  * steal time for the guest (docs/xen-pv.md), so it stays so. */
-static int64_t register_runstate(struct xen_vcpu *v, uint64_t va)
+static int64_t register_runstate(struct xen_vcpu *caller, struct xen_vcpu *v, uint64_t va)
 {
 	struct vcpu_register_runstate_memory_area r;
 	struct vcpu_runstate_info info;
 
-	if (xen_copy_from_guest(v, va, &r, sizeof(r)) < 0)
+	if (xen_copy_from_guest(caller, va, &r, sizeof(r)) < 0)
 		return -XEN_EFAULT;
 	memset(&info, 0, sizeof(info));
 	info.state = RUNSTATE_running;
 	info.state_entry_time = xen_system_time(v->x);
 	info.time[RUNSTATE_running] = info.state_entry_time;
-	return xen_copy_to_guest(v, r.addr.p, &info, sizeof(info)) < 0 ? -XEN_EFAULT : 0;
+	return xen_copy_to_guest(caller, r.addr.p, &info, sizeof(info)) < 0 ? -XEN_EFAULT : 0;
 }
 
 int64_t xen_hc_vcpu_op(struct xen_call *c)
@@ -272,9 +273,9 @@ int64_t xen_hc_vcpu_op(struct xen_call *c)
 	case VCPUOP_is_up:
 		return v->up;
 	case VCPUOP_register_vcpu_info:
-		return register_vcpu_info(v, c->a[2]);
+		return register_vcpu_info(c->v, v, c->a[2]);
 	case VCPUOP_register_runstate_memory_area:
-		return register_runstate(c->v, c->a[2]);
+		return register_runstate(c->v, v, c->a[2]);
 	case VCPUOP_set_singleshot_timer:
 		if (xen_copy_from_guest(c->v, c->a[2], &t, sizeof(t)) < 0)
 			return -XEN_EFAULT;
@@ -287,7 +288,11 @@ int64_t xen_hc_vcpu_op(struct xen_call *c)
 		return 0;
 	case VCPUOP_stop_periodic_timer:
 		return 0; /* gamut never starts one */
+	case VCPUOP_initialise:
+		return xen_vcpu_initialise(c->v, v, c->a[2]);
+	case VCPUOP_up:
+		return xen_vcpu_up(v);
 	default:
-		return -XEN_ENOSYS; /* bringing up further vCPUs: not yet */
+		return -XEN_ENOSYS; /* down, periodic timers, NMIs: not offered */
 	}
 }

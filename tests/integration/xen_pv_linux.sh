@@ -5,7 +5,9 @@
 # says xen and PV, the clock is Xen's, the console is hvc0 over the PV
 # console ring; its disk is xvda through xen-blkfront, ext4 read-write,
 # its data surviving a reboot and a kill -9 of gamut after sync; and its
-# ends reach gamut as in the other modes (power-off 0, reboot 0, panic 4).
+# ends reach gamut as in the other modes (power-off 0, reboot 0, panic 4);
+# --cpus 2 brings up two vCPUs; eth0 through xen-netfront gets DHCP and
+# carries HTTP both ways.
 set -u
 . tests/lib/common.sh
 . tests/lib/guest.sh
@@ -34,6 +36,15 @@ guest_expect $n 'Xen version: 4\.17\.0-gamut' "dmesg does not name gamut's Xen A
 guest_expect $n '^gamut-kit: command exited with status 0$' "the guest command failed"
 [ "$GUEST_RC" -eq 0 ] || guest_fail $n "gamut exited $GUEST_RC after the guest powered off (expected 0)"
 echo "ok: $KIT_KVER boots as a Xen PV guest on --cpu emu and powers off (exit 0)"
+
+# Two vCPUs (VCPUOP_initialise/up, IPIs, cross-vCPU TLB flushes), kept
+# busy at once with a process on each.
+n=xen-pv-smp
+xen_boot $n 'echo ncpu=$(grep -c ^processor /proc/cpuinfo) online=$(cat /sys/devices/system/cpu/online); for i in 1 2 3 4; do (dd if=/dev/zero bs=64k count=200 2>/dev/null | md5sum >/dev/null) & done; wait; echo parallel=done' --cpus 2
+guest_expect $n '^ncpu=2 online=0-1$' "the guest did not bring up two vCPUs"
+guest_expect $n '^parallel=done$' "the parallel work did not finish"
+[ "$GUEST_RC" -eq 0 ] || guest_fail $n "gamut exited $GUEST_RC (expected 0)"
+echo "ok: a Xen PV guest with --cpus 2 runs on both vCPUs"
 
 n=xen-pv-reboot
 xen_boot $n 'reboot -f'

@@ -155,8 +155,9 @@ static bool handle_events(struct emu_cpu *c)
 
 	if (c->vm && vm_should_stop(c->vm))
 		return true;
-	if ((ev & EV_KICK) && c->vm && c->vm->kick_hook &&
-	    c->state == EMU_RUNNING)
+	/* Also a vCPU waiting for SIPI: the platform may start it (Xen's
+	 * VCPUOP_up) by setting its state. */
+	if ((ev & EV_KICK) && c->vm && c->vm->kick_hook)
 		c->vm->kick_hook(c->vm->kick_hook_opaque, c->index);
 	if (ev & EV_INIT) {
 		emu_cpu_reset(c);
