@@ -210,6 +210,7 @@ $(BUILD)/fuzz/libgamut.a: $(FUZZ_OBJ)
 
 # FUZZ_EXTRA_<target>: more sources one target needs (a test fixture).
 FUZZ_EXTRA_fuzz_pv_hypercall := tests/unit/test_pv_fixture.c
+FUZZ_EXTRA_fuzz_xen_hypercall := tests/unit/test_xen_fixture.c
 # The virtio targets put virtio-net on a backend of their own and see the
 # console's input hook (fuzz/fuzz_virtio.h): the linker routes those two
 # calls to the target, the device code stays the real one.

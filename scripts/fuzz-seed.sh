@@ -14,6 +14,35 @@ fuzz_elf) cp "$BUILD"/guests/boot/*.elf "$corpus/" 2>/dev/null ;;
 fuzz_bzimage) cp "$BUILD"/guests/boot/bzimage64.bin "$corpus/" 2>/dev/null
 	[ -f "$BUILD/kit/bzImage" ] && head -c 32768 "$BUILD/kit/bzImage" >"$corpus/debian" ;;
 fuzz_pv_image) cp "$BUILD"/pv-examples/*.pv "$corpus/" 2>/dev/null ;;
+# A guest kernel's first hypercalls (fuzz/fuzz_xen_hypercall.c decodes
+# them): text into the scratch page, console_io of it, xen_version,
+# an mmu_update and a multicall aimed at the scratch page, a trap table,
+# an event channel bound to VIRQ_TIMER, then a page fault.
+fuzz_xen_hypercall) python3 - "$corpus/first-steps" <<'PY'
+import struct, sys
+def call(nr, *args):
+    b = bytes([0]) + struct.pack('<H', nr)
+    for a in args:
+        b += bytes([1]) + struct.pack('<H', a[1]) if isinstance(a, tuple) else bytes([0]) + struct.pack('<Q', a)
+    return b
+def write(off, data):
+    return bytes([1]) + struct.pack('<HB', off, len(data)) + data
+buf = lambda off: ('buf', off)
+out = write(0, b'hello, gamut\n')
+out += call(18, 0, 13, buf(0), 0, 0)                       # console_io write
+out += call(17, 0, 0, 0, 0, 0)                             # xen_version
+out += write(64, struct.pack('<QQ', 0x1000000 | 0, 0x67))
+out += call(1, buf(64), 1, 0, 0x7ff0, 0)                   # mmu_update
+out += write(128, struct.pack('<Q', 17) + struct.pack('<Q', 0) + bytes(48))
+out += call(13, buf(128), 1, 0, 0, 0)                      # multicall
+out += write(256, struct.pack('<BBHIQ', 14, 0, 0xe033, 0, 0xffffffff81000040))
+out += call(0, buf(256), 0, 0, 0, 0)                       # set_trap_table
+out += write(512, struct.pack('<III', 0, 0, 0))
+out += call(32, 1, buf(512), 0, 0, 0)                      # bind_virq
+out += bytes([2, 14, 2, 0])                                # #PF
+open(sys.argv[1], 'wb').write(out)
+PY
+	;;
 # The kit kernel's real Xen notes in a small ELF64 (one PT_LOAD where
 # vmlinux has its first, then the PT_NOTE), so the parser's every note
 # type is reached from the start.

@@ -64,7 +64,7 @@ static const struct mode_preset pv = {
 	.not_built = NULL,
 	.t_boot = "direct: Xen PV ABI (kernel with Xen notes) or gamut PV ABI",
 	.t_platform = "none",
-	.t_io = "Xen: console ring, xenstore; gamut: PV rings",
+	.t_io = "Xen: console, xenstore, blkif, netif; gamut: PV rings",
 	.t_timers = "PV events (Xen: event channels)",
 	.t_cpu = "paravirtual (ring 3, hypercalls, PV MMU)",
 };
