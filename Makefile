@@ -4,7 +4,7 @@
 
 BUILD	?= build
 CC	?= cc
-PKGS	:= slirp capstone json-c libseccomp
+PKGS	:= slirp capstone json-c libseccomp liblz4 zlib libzstd
 # These are read once, when make reads this file: on a machine without the
 # -dev packages they come out empty.  So the targets that install them
 # (DEPS_GOALS below) run `deps` first and build in a second make, which

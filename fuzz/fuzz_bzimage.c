@@ -1,5 +1,7 @@
-/* libFuzzer target: the bzImage setup-header parser. */
+/* libFuzzer target: the bzImage setup-header parser, and the unpacking of
+ * its payload to the vmlinux inside (gzip, LZ4, zstd framing). */
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "boot/bzimage.h"
 
@@ -15,6 +17,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (bz.kernel_off + bz.kernel_len != size || bz.hdr_end > bz.setup_size)
 			__builtin_trap();
 		(void)bzimage_load_addr(&bz);
+	}
+	{
+		uint8_t *elf;
+		size_t n;
+
+		if (bzimage_vmlinux(data, size, &elf, &n, &err) == 0) {
+			if (n == 0 || n > (512u << 20))
+				__builtin_trap();
+			free(elf);
+		}
 	}
 	return 0;
 }

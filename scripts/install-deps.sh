@@ -6,6 +6,7 @@ PKGS=(
 	build-essential clang llvm pkg-config nasm
 	libclang-rt-dev
 	libslirp-dev libglib2.0-dev libcapstone-dev libjson-c-dev libseccomp-dev
+	liblz4-dev zlib1g-dev libzstd-dev	# unpacking a bzImage's vmlinux (src/boot/unpack.c)
 	libxen-dev	# Xen's public ABI headers only (src/xenpv/xen_abi.h); nothing links to libxen
 	cpio e2fsprogs dosfstools iproute2 iputils-ping busybox-static
 	python3 util-linux kmod zstd xz-utils lz4 bzip2 file

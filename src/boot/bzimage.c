@@ -74,6 +74,8 @@ static int parse_layout(const uint8_t *b, size_t len, struct bzimage_info *bz,
 				(unsigned long long)(bz->setup_size + pm_size), len);
 	if (pl_len == 0)
 		return 0; /* no payload declared: nothing more to check */
+	bz->payload_off = bz->kernel_off + pl_off;
+	bz->payload_len = pl_len;
 	if ((uint64_t)pl_off + pl_len > pm_size || (uint64_t)pl_off + 2 > bz->kernel_len)
 		return gerr_set(err, "bzImage payload (0x%x bytes at 0x%x) lies outside its 0x%llx-byte kernel",
 				pl_len, pl_off, (unsigned long long)pm_size);

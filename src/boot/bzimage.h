@@ -70,7 +70,17 @@ struct bzimage_info {
 	uint64_t init_size;	  /* memory the kernel needs from its load address */
 	uint32_t initrd_addr_max; /* highest byte address of the initrd */
 	uint32_t cmdline_size;	  /* max command line bytes, NUL excluded */
+	/* The compressed vmlinux (payload_offset/length), file offsets;
+	 * payload_len 0 when the header declares none. */
+	uint64_t payload_off, payload_len;
 };
+
+/* The vmlinux (ELF) inside a bzImage, decompressed into a new buffer the
+ * caller frees: gzip, LZ4 (the kernel's legacy framing) and zstd, the
+ * formats Debian's kernels use; others are refused by name.  At most
+ * 512 MiB. */
+int bzimage_vmlinux(const uint8_t *buf, size_t len, uint8_t **elf, size_t *elf_len,
+		    struct gerr *err);
 
 /* True when the buffer carries the "HdrS" setup header magic. */
 bool bzimage_is_bzimage(const uint8_t *buf, size_t len);

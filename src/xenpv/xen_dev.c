@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot/bzimage.h"
 #include "core/device.h"
 #include "core/vm.h"
 #include "xenpv/xen.h"
@@ -19,6 +21,7 @@
 struct mapped {
 	uint8_t *p;
 	size_t len;
+	uint8_t *unpacked; /* the vmlinux out of a bzImage, or NULL */
 };
 
 static int map_kernel(const char *path, struct mapped *m, struct gerr *err)
@@ -35,13 +38,38 @@ static int map_kernel(const char *path, struct mapped *m, struct gerr *err)
 		return gerr_set(err, "--kernel %s: not a regular file of at most 512 MiB", path);
 	}
 	m->len = (size_t)sb.st_size;
+	m->unpacked = NULL;
 	m->p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (m->p == MAP_FAILED) {
 		m->p = NULL;
 		return gerr_errno(err, errno, "--kernel %s: cannot map", path);
 	}
+	/* A kernel as distributions ship it: the ELF is the bzImage's
+	 * compressed payload. */
+	if (bzimage_is_bzimage(m->p, m->len)) {
+		uint8_t *elf;
+		size_t n;
+
+		if (bzimage_vmlinux(m->p, m->len, &elf, &n, err) < 0) {
+			munmap(m->p, m->len);
+			m->p = NULL;
+			return gerr_prefix(err, "--kernel %s: ", path);
+		}
+		munmap(m->p, m->len);
+		m->p = m->unpacked = elf;
+		m->len = n;
+	}
 	return 0;
+}
+
+static void unmap_kernel(struct mapped *m)
+{
+	if (m->unpacked)
+		free(m->unpacked);
+	else if (m->p)
+		munmap(m->p, m->len);
+	m->p = m->unpacked = NULL;
 }
 
 bool xen_kernel_file_detect(const char *path)
@@ -53,7 +81,7 @@ bool xen_kernel_file_detect(const char *path)
 	if (!path || map_kernel(path, &m, &err) < 0)
 		return false;
 	yes = xen_kernel_detect(m.p, m.len);
-	munmap(m.p, m.len);
+	unmap_kernel(&m);
 	return yes;
 }
 
@@ -102,7 +130,7 @@ int xen_boot_load(struct vm *vm, struct x86_state *bsp, struct gerr *err)
 	if (map_kernel(vm->cfg.kernel, &m, err) < 0)
 		return -1;
 	rc = xen_build(x, m.p, m.len, bsp, err);
-	munmap(m.p, m.len);
+	unmap_kernel(&m);
 	if (rc < 0)
 		return gerr_prefix(err, "--kernel %s: ", vm->cfg.kernel);
 	return xen_platform_start(x, err);
