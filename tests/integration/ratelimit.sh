@@ -199,7 +199,17 @@ if [ -s "$PV_EX/blkbench.pv" ] && [ -s "$PV_EX/httpd.pv" ]; then
 		got=$(in_netns curl -sS -m 120 "http://127.0.0.1:$hp/bytes/4194304" | md5sum | cut -d' ' -f1)
 		t1=$(date +%s.%N)
 		in_netns curl -sS -m 10 -o /dev/null "http://127.0.0.1:$hp/quit"
-		wait "$gpid" || fail "pv httpd ($1) exited $?: $(tail -3 "$T/pvhttp.log")"
+		# The limit is what this measures: a guest that misses its /quit
+		# (the PV httpd's known wedge after a bulk transfer, docs/testing.md)
+		# costs 10 s here, not the suite's per-test timeout.
+		for _ in $(seq 100); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.1; done
+		if kill -0 "$gpid" 2>/dev/null; then
+			echo "note: pv httpd ($1) still ran 10 s after /quit: killed"
+			kill -9 "$gpid" 2>/dev/null
+			wait "$gpid" 2>/dev/null
+		else
+			wait "$gpid" || fail "pv httpd ($1) exited $?: $(tail -3 "$T/pvhttp.log")"
+		fi
 		[ "$got" = "$(yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c 4194304 | md5sum | cut -d' ' -f1)" ] ||
 			fail "pv httpd ($1): the host got md5 $got for /bytes/4194304"
 		t=$(secs "$t0" "$t1")
