@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/host_kvm.h"
+#include "xenpv/xen_dev.h"
 #include "core/stats_report.h"
 #include "core/vm.h"
 #include "debug/gdb_stub.h"
@@ -288,6 +289,10 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct gerr *err
 		 * no VT-x/AMD-V. */
 		host_kvm_probe(&kvm);
 		cfg->cpu = host_kvm_native(&kvm, cfg->mode->boot & BOOT_PV) ? "kvm" : "emu";
+		/* Xen PV guests have been run on the software CPU only so far
+		 * (docs/xen-pv.md): KVM only when asked for. */
+		if ((cfg->mode->boot & BOOT_PV) && xen_kernel_file_detect(cfg->kernel))
+			cfg->cpu = "emu";
 	}
 	if (cfg->mode->not_built)
 		return gerr_set(err, "--mode %s: not built yet: %s", cfg->mode->name,
