@@ -120,6 +120,15 @@ scenario_ok refusals 0 \
 scenario_ok escape 0 'ok escape_map_shared_info rc=0' 'ok escape_register rc=-22' \
 	'ok escape_victim_intact rc=0' 'ok escape_unmap_shared_info rc=0' 'xen-hostile: all ok'
 
+# Guest user space tries the privileged instructions gamut emulates for
+# the guest kernel: each must reach the kernel's #GP handler (rc=1), as
+# under Xen; the control step (a nop) comes back by system call (rc=0).
+scenario_ok user 0 'ok user_set_trap_table rc=0' 'ok user_syscall_callback rc=0' \
+	'ok user_stack_switch rc=0' 'ok user_cli_gp rc=1' 'ok user_wrmsr_gp rc=1' \
+	'ok user_read_cr3_gp rc=1' 'ok user_clts_gp rc=1' 'ok user_out_gp rc=1' \
+	'ok user_in_gp rc=1' 'ok user_wbinvd_gp rc=1' 'ok user_nop_returns rc=0' \
+	'xen-hostile: all ok'
+
 # Garbage in the shared rings: the console shows at most a ring's worth,
 # xenstore closes the connection with one line; the guest goes on and
 # powers off (0).

@@ -38,8 +38,62 @@ _start:
 	call guest_main
 	ud2			/* guest_main never returns */
 
+/* The "user" scenario (hostile.c): guest user space tries privileged
+ * instructions.  A #GP bounced to the guest kernel lands in gp_entry, a
+ * system call (the instruction did not fault) in user_syscall_entry; both
+ * drop the bounce frame, take a fresh kernel stack and tell user_back()
+ * which way the step ended.  The steps each end in `syscall`. */
+	.globl gp_entry, user_syscall_entry, user_steps
+gp_entry:
+	lea kstack_top(%rip), %rsp
+	mov $1, %edi
+	call user_back
+	ud2
+user_syscall_entry:
+	lea kstack_top(%rip), %rsp
+	xor %edi, %edi
+	call user_back
+	ud2
+
+	.balign 16
+user_steps:				/* 16 bytes each */
+	.balign 16
+	cli
+	syscall
+	.balign 16
+	mov $0xc0000102, %ecx		/* MSR_KERNEL_GS_BASE */
+	mov $0x41414141, %eax		/* a canonical base: only the */
+	xor %edx, %edx			/* privilege can refuse it */
+	wrmsr
+	syscall
+	.balign 16
+	mov %cr3, %rax
+	syscall
+	.balign 16
+	clts
+	syscall
+	.balign 16
+	out %al, $0x80
+	syscall
+	.balign 16
+	in $0x80, %al
+	syscall
+	.balign 16
+	wbinvd
+	syscall
+	.balign 16
+	nop				/* the control: no fault */
+	syscall
+	.balign 16
+
 	.bss
 	.balign 16
 	.space 65536
 stack_top:
+	.space 16384
+	.globl kstack_top
+kstack_top:
+	.space 4096
+	.globl ustack_top
+ustack_top:
 	.section .note.GNU-stack, "", @progbits

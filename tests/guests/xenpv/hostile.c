@@ -18,6 +18,7 @@
 
 #define __XEN_INTERFACE_VERSION__ 0x00040e00
 #include <xen/xen.h>
+#include <xen/callback.h>
 #include <xen/errno.h>
 #include <xen/event_channel.h>
 #include <xen/grant_table.h>
@@ -541,13 +542,71 @@ static void ring_scenarios(int xs_len)
 	expect("xenstore_ring_again", evtchn(EVTCHNOP_send, &ss), 0);
 }
 
-/* The ends gamut must give a hostile guest: one line, exit status 1.
- * HYPERVISOR_iret reads struct iret_context at RSP; it never returns here
- * (gamut stops the guest), so the stack switch need not be undone. */
+/* HYPERVISOR_iret with struct iret_context at RSP: never returns here
+ * (it leaves for the context, or gamut stops the guest: one line, exit
+ * status 1), so the stack switch need not be undone. */
 static void iret_with_stack(uint64_t rsp)
 {
 	__asm__ volatile("mov %0, %%rsp\n\tsyscall" : : "r"(rsp), "a"((long)__HYPERVISOR_iret)
 			 : "rcx", "r11", "memory");
+}
+
+/* Guest user space (CPL 3 like its kernel, told apart by gamut's mode)
+ * must not get the emulation of privileged instructions that the guest
+ * kernel gets: Xen bounces them to the kernel's #GP handler.  Each step
+ * (head.S, user_steps) runs one such instruction, then `syscall`s back;
+ * user_back learns which way it came back.  A user `cli` that worked would
+ * mask the kernel's events, a user WRMSR of KERNEL_GS_BASE would set the
+ * GS base the kernel gets on its next entry. */
+extern const uint8_t user_steps[], kstack_top[], ustack_top[];
+extern void gp_entry(void), user_syscall_entry(void);
+static const char *const user_names[] = {
+	"user_cli_gp", "user_wrmsr_gp", "user_read_cr3_gp", "user_clts_gp",
+	"user_out_gp", "user_in_gp", "user_wbinvd_gp", "user_nop_returns",
+};
+static unsigned user_step;
+
+static void iret_with_stack(uint64_t rsp);
+
+static void run_user_step(void)
+{
+	/* struct iret_context: rax r11 rcx flags rip cs rflags rsp ss; events
+	 * stay masked in user mode (RFLAGS.IF clear). */
+	static uint64_t ctx[9];
+
+	ctx[4] = (uint64_t)user_steps + 16 * user_step;
+	ctx[5] = FLAT_USER_CS64;
+	ctx[6] = 0;
+	ctx[7] = (uint64_t)ustack_top;
+	ctx[8] = FLAT_USER_SS;
+	iret_with_stack((uint64_t)ctx);
+}
+
+static void finish(void);
+
+void user_back(int faulted)
+{
+	unsigned last = sizeof(user_names) / sizeof(user_names[0]) - 1;
+
+	expect(user_names[user_step], faulted, user_step < last);
+	if (user_step++ < last)
+		run_user_step();
+	finish();
+}
+
+static void user_scenario(void)
+{
+	static struct trap_info traps[2] = { { .vector = 13, .cs = FLAT_KERNEL_CS } };
+	struct callback_register cb = { .type = CALLBACKTYPE_syscall,
+					.flags = CALLBACKF_mask_events };
+
+	traps[0].address = (unsigned long)gp_entry;
+	cb.address = (unsigned long)user_syscall_entry;
+	expect("user_set_trap_table", HC2(set_trap_table, traps, 0), 0);
+	expect("user_syscall_callback", HC2(callback_op, CALLBACKOP_register, &cb), 0);
+	expect("user_stack_switch", HC2(stack_switch, FLAT_KERNEL_SS, kstack_top), 0);
+	user_step = 0;
+	run_user_step();
 }
 
 void guest_main(start_info_t *start)
@@ -567,6 +626,8 @@ void guest_main(start_info_t *start)
 		misc_scenarios();
 	} else if (seq(cmd, "escape")) {
 		escape_scenario();
+	} else if (seq(cmd, "user")) {
+		user_scenario();
 	} else if (seq(cmd, "rings")) {
 		ring_scenarios(0);
 	} else if (seq(cmd, "xs_len")) {
@@ -600,6 +661,11 @@ void guest_main(start_info_t *start)
 		puts_("FAIL unknown scenario\n");
 		failures++;
 	}
+	finish();
+}
+
+static void finish(void)
+{
 	if (failures) {
 		/* A crash shutdown: gamut exits 4, which no passing
 		 * scenario does. */
