@@ -110,6 +110,8 @@ scenario_ok refusals 0 \
 	'ok multicall_100000 rc=-22' 'ok multicall_unmapped rc=-14' 'ok multicall_good rc=0' \
 	'ok multicall_entry0 rc=262161' 'ok multicall_nested rc=-22' 'ok multicall_unknown rc=0' \
 	'ok multicall_unknown_entry rc=-38' 'ok multicall_iret rc=0' 'ok multicall_iret_entry rc=-22' \
+	'ok hypercall_rsp_noncanonical rc=262161' 'ok hypercall_rsp_hv rc=262161' \
+	'ok hypercall_rsp_zero rc=262161' \
 	'ok console_io_unmapped rc=-14' 'ok console_io_unknown rc=-38' \
 	'ok sched_op_unknown rc=-22' 'ok shutdown_unmapped rc=-14' 'ok vcpu_op_vcpu_huge rc=-22' \
 	'xen-hostile: all ok'
@@ -163,6 +165,7 @@ stopped iret_noncanonical 'vcpu 0: iret frame at 0xdead00000000beef unreadable'
 stopped iret_hv 'vcpu 0: iret frame at 0xffff800000001000 unreadable'
 stopped iret_bad_selectors 'vcpu 0: iret to bad selectors 0xfff8/0xfff0'
 stopped ud2 'vcpu 0: exception 6 \(error 0\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
+stopped int80 'vcpu 0: exception 13 \(error 0x402\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
 stopped page_fault 'vcpu 0: exception 14 \(error 0x2\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
 stopped stack_fault 'vcpu 0: cannot write a trap frame on the guest kernel stack at 0xffffffff9fffffc8 \(rip 0xffffffff801[0-9a-f]{5}\)'
 

@@ -456,6 +456,18 @@ static void evtchn_scenarios(void)
 	expect("evtchn_unknown_op", evtchn(1000, &bv), -XEN_ENOSYS);
 }
 
+/* xen_version(XENVER_version) with RSP = rsp during the call. */
+static long hcall_with_rsp(uint64_t rsp)
+{
+	long rax = __HYPERVISOR_xen_version;
+
+	__asm__ volatile("mov %%rsp, %%r12\n\tmov %1, %%rsp\n\tsyscall\n\tmov %%r12, %%rsp"
+			 : "+a"(rax)
+			 : "r"(rsp), "D"((long)XENVER_version), "S"(0L)
+			 : "rcx", "r11", "r12", "memory");
+	return rax;
+}
+
 static void misc_scenarios(void)
 {
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 0xffffffffu };
@@ -491,6 +503,12 @@ static void misc_scenarios(void)
 	mc[1] = (struct multicall_entry){ .op = __HYPERVISOR_iret };
 	expect("multicall_iret", HC2(multicall, mc, 2), 0);
 	expect("multicall_iret_entry", (long)mc[1].result, -XEN_EINVAL);
+
+	/* SYSCALL leaves RSP alone: gamut's entry must not use the guest's
+	 * stack, whatever it holds. */
+	expect("hypercall_rsp_noncanonical", hcall_with_rsp(0xdead00000000beefull), 4 << 16 | 17);
+	expect("hypercall_rsp_hv", hcall_with_rsp(HV_VA), 4 << 16 | 17);
+	expect("hypercall_rsp_zero", hcall_with_rsp(0), 4 << 16 | 17);
 
 	expect("console_io_unmapped", HC3(console_io, CONSOLEIO_write, 16, UNMAPPED_VA), -XEN_EFAULT);
 	expect("console_io_unknown", HC3(console_io, 77, 16, UNMAPPED_VA), -XEN_ENOSYS);
@@ -648,6 +666,9 @@ void guest_main(start_info_t *start)
 		iret_with_stack((uint64_t)frame);
 	} else if (seq(cmd, "ud2")) {
 		__asm__ volatile("ud2");
+	} else if (seq(cmd, "int80")) {
+		/* INT n through a trap table that has no entry for it. */
+		__asm__ volatile("int $0x80");
 	} else if (seq(cmd, "page_fault")) {
 		*(volatile uint64_t *)UNMAPPED_VA = 1;
 	} else if (seq(cmd, "stack_fault")) {
