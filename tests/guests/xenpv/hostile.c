@@ -91,7 +91,6 @@ static long hcall(long nr, long a1, long a2, long a3, long a4, long a5)
 	return nr;
 }
 
-#define HC0(n)		    hcall(__HYPERVISOR_##n, 0, 0, 0, 0, 0)
 #define HC2(n, a, b)	    hcall(__HYPERVISOR_##n, (long)(a), (long)(b), 0, 0, 0)
 #define HC3(n, a, b, c)	    hcall(__HYPERVISOR_##n, (long)(a), (long)(b), (long)(c), 0, 0)
 #define HC4(n, a, b, c, d)  hcall(__HYPERVISOR_##n, (long)(a), (long)(b), (long)(c), (long)(d), 0)
@@ -130,6 +129,10 @@ static void poweroff(void)
 	for (;;)
 		;
 }
+
+/* Called from head.S. */
+void guest_main(start_info_t *start);
+void user_back(int faulted);
 
 static int failures;
 static start_info_t *si;
@@ -583,8 +586,6 @@ static const char *const user_names[] = {
 	"user_out_gp", "user_in_gp", "user_wbinvd_gp", "user_nop_returns",
 };
 static unsigned user_step;
-
-static void iret_with_stack(uint64_t rsp);
 
 static void run_user_step(void)
 {
