@@ -114,6 +114,10 @@ scenario_ok refusals 0 \
 	'ok hypercall_rsp_zero rc=262161' \
 	'ok console_io_unmapped rc=-14' 'ok console_io_unknown rc=-38' \
 	'ok sched_op_unknown rc=-22' 'ok shutdown_unmapped rc=-14' 'ok vcpu_op_vcpu_huge rc=-22' \
+	'ok poll_too_many rc=-22' 'ok poll_list_unmapped rc=-14' 'ok poll_past_timeout rc=0' \
+	'ok vm_assist_type31 rc=-22' 'ok vm_assist_type_huge rc=-22' 'ok new_baseptr_zero rc=-22' \
+	'ok xen_version_unmapped rc=-14' 'ok xen_version_unknown rc=-38' \
+	'ok memory_map_unmapped rc=-14' 'ok memory_op_unknown rc=-38' \
 	'xen-hostile: all ok'
 
 # A registered vcpu_info is written by gamut: placed inside a live L1 it

@@ -22,6 +22,7 @@
 #include <xen/errno.h>
 #include <xen/event_channel.h>
 #include <xen/grant_table.h>
+#include <xen/memory.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 #include <xen/version.h>
@@ -518,6 +519,33 @@ static void misc_scenarios(void)
 	expect("sched_op_unknown", HC2(sched_op, 1000, 0), -XEN_EINVAL);
 	expect("shutdown_unmapped", HC2(sched_op, SCHEDOP_shutdown, UNMAPPED_VA), -XEN_EFAULT);
 	expect("vcpu_op_vcpu_huge", HC3(vcpu_op, VCPUOP_is_up, 1000, 0), -XEN_EINVAL);
+
+	/* SCHEDOP_poll: more than 128 ports, a port list that is not
+	 * mapped, and a timeout already past (returns at once). */
+	struct sched_poll poll = { .nr_ports = 129 };
+	evtchn_port_t port = 1023;
+
+	set_xen_guest_handle(poll.ports, &port);
+	expect("poll_too_many", HC2(sched_op, SCHEDOP_poll, &poll), -XEN_EINVAL);
+	poll.nr_ports = 4;
+	set_xen_guest_handle(poll.ports, (evtchn_port_t *)UNMAPPED_VA);
+	expect("poll_list_unmapped", HC2(sched_op, SCHEDOP_poll, &poll), -XEN_EFAULT);
+	poll.nr_ports = 1;
+	poll.timeout = 1;
+	set_xen_guest_handle(poll.ports, &port);
+	expect("poll_past_timeout", HC2(sched_op, SCHEDOP_poll, &poll), 0);
+
+	expect("vm_assist_type31", HC2(vm_assist, VMASST_CMD_enable, 31), -XEN_EINVAL);
+	expect("vm_assist_type_huge", HC2(vm_assist, VMASST_CMD_enable, 1L << 40), -XEN_EINVAL);
+	expect("new_baseptr_zero", mmuext1(MMUEXT_NEW_BASEPTR, 0), -XEN_EINVAL);
+	expect("xen_version_unmapped", HC2(xen_version, XENVER_extraversion, UNMAPPED_VA), -XEN_EFAULT);
+	expect("xen_version_unknown", HC2(xen_version, 1000, 0), -XEN_ENOSYS);
+
+	struct xen_memory_map mm = { .nr_entries = 1 };
+
+	set_xen_guest_handle(mm.buffer, (void *)UNMAPPED_VA);
+	expect("memory_map_unmapped", HC2(memory_op, XENMEM_memory_map, &mm), -XEN_EFAULT);
+	expect("memory_op_unknown", HC2(memory_op, 63, &mm), -XEN_ENOSYS);
 }
 
 /* Garbage in the shared rings, then a notification: gamut's backends must
