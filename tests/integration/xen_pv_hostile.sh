@@ -73,6 +73,7 @@ scenario_ok refusals 0 \
 	'ok mmu_foreign_unmapped rc=0' 'ok mmu_scratch_intact rc=0' \
 	'ok mmu_l4_writable rc=-16' 'ok mmu_l4_unmapped rc=0' 'ok mmu_l4_readonly rc=0' \
 	'ok mmu_l4_readonly_reads rc=0' 'ok mmu_restore rc=0' 'ok mmu_restored rc=0' \
+	'ok ptwr_store_good rc=0' 'ok ptwr_scratch_intact rc=0' \
 	'ok mmu_hv_slot256 rc=-22' 'ok mmu_hv_slot271 rc=-22' 'ok mmu_guest_slot300 rc=0' \
 	'ok mmu_bad_command rc=-38' 'ok mmu_list_unmapped rc=-14' 'ok mmu_other_domain rc=-1' \
 	'ok uva_pcd rc=-22' 'ok uva_pse rc=-22' 'ok uva_hv_range rc=-22' \
@@ -170,6 +171,7 @@ stopped iret_hv 'vcpu 0: iret frame at 0xffff800000001000 unreadable'
 stopped iret_bad_selectors 'vcpu 0: iret to bad selectors 0xfff8/0xfff0'
 stopped ud2 'vcpu 0: exception 6 \(error 0\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
 stopped int80 'vcpu 0: exception 13 \(error 0x402\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
+stopped ptwr_foreign 'vcpu 0: exception 14 \(error 0x3\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
 stopped page_fault 'vcpu 0: exception 14 \(error 0x2\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
 stopped stack_fault 'vcpu 0: cannot write a trap frame on the guest kernel stack at 0xffffffff9fffffc8 \(rip 0xffffffff801[0-9a-f]{5}\)'
 

@@ -258,6 +258,12 @@ static void mm_scenarios(void)
 	expect("mmu_restore", mmu_update1(l1e, before), 0);
 	check("mmu_restored", scratch[0] == 0x5a);
 
+	/* A plain store into the read-only L1 (the "writable page tables"
+	 * assist): done as a validated update when the value is good. */
+	*(volatile uint64_t *)((uint64_t)va_of(l1e / PAGE) + l1e % PAGE) = before & ~0x60ull;
+	check("ptwr_store_good", (read_ma(l1e) & ~0x60ull) == (before & ~0x60ull));
+	check("ptwr_scratch_intact", scratch[0] == 0x5a);
+
 	/* The hypervisor's L4 slots 256..271. */
 	expect("mmu_hv_slot256", mmu_update1(l4 * PAGE + 256 * 8, 0), -XEN_EINVAL);
 	expect("mmu_hv_slot271", mmu_update1(l4 * PAGE + 271 * 8, va_of(l4)[511]), -XEN_EINVAL);
@@ -698,6 +704,13 @@ void guest_main(start_info_t *start)
 	} else if (seq(cmd, "int80")) {
 		/* INT n through a trap table that has no entry for it. */
 		__asm__ volatile("int $0x80");
+	} else if (seq(cmd, "ptwr_foreign")) {
+		/* A store into its own L1 that would map gamut's frame: the
+		 * emulation refuses it and the guest gets its page fault. */
+		uint64_t l1e = l1e_ma((uint64_t)scratch);
+
+		*(volatile uint64_t *)((uint64_t)va_of(l1e / PAGE) + l1e % PAGE) =
+			(si->nr_pages + 40) << 12 | PTE_P | PTE_RW;
 	} else if (seq(cmd, "page_fault")) {
 		*(volatile uint64_t *)UNMAPPED_VA = 1;
 	} else if (seq(cmd, "stack_fault")) {
