@@ -219,13 +219,16 @@ int64_t xen_hc_set_timer_op(struct xen_call *c)
 	return 0;
 }
 
-static int64_t register_vcpu_info(struct xen_vcpu *v, uint64_t va)
+/* For vCPU `v`; the argument is in the memory of the vCPU that called
+ * (`caller`), which registers every vCPU's area before bringing it up. */
+static int64_t register_vcpu_info(struct xen_vcpu *caller, struct xen_vcpu *v,
+				  uint64_t va)
 {
 	struct vcpu_register_vcpu_info r;
 	struct vcpu_info *old = xen_vcpu_info(v), *new;
 	uint64_t gpa;
 
-	if (xen_copy_from_guest(v, va, &r, sizeof(r)) < 0)
+	if (xen_copy_from_guest(caller, va, &r, sizeof(r)) < 0)
 		return -XEN_EFAULT;
 	gpa = (r.mfn << 12) + r.offset;
 	if (r.mfn >= v->x->nr_pages || r.offset > XEN_PAGE_SIZE - sizeof(struct vcpu_info))
@@ -280,7 +283,7 @@ int64_t xen_hc_vcpu_op(struct xen_call *c)
 	case VCPUOP_is_up:
 		return v->up;
 	case VCPUOP_register_vcpu_info:
-		return register_vcpu_info(v, c->a[2]);
+		return register_vcpu_info(c->v, v, c->a[2]);
 	case VCPUOP_register_runstate_memory_area:
 		return register_runstate(c->v, c->a[2]);
 	case VCPUOP_set_singleshot_timer:
