@@ -27,10 +27,12 @@ bad() {
 	fails=$((fails + 1))
 }
 
-# run SCENARIO: gamut's output in $T/SCENARIO.out, its status in $rc.
+# run SCENARIO: gamut's output in $T/SCENARIO.out, its status in $rc;
+# the options in $opts added.
+opts=()
 run() {
-	timeout 120 "$GAMUT" run --mode pv --cpu emu --mem 128 --kernel "$GUEST" \
-		--cmdline "$1" >"$T/$1.out" 2>&1
+	timeout 120 "$GAMUT" run --mode pv --cpu emu --mem 128 "${opts[@]}" \
+		--kernel "$GUEST" --cmdline "$1" >"$T/$1.out" 2>&1
 	rc=$?
 }
 
@@ -135,6 +137,14 @@ scenario_ok user 0 'ok user_set_trap_table rc=0' 'ok user_syscall_callback rc=0'
 	'ok user_read_cr3_gp rc=1' 'ok user_clts_gp rc=1' 'ok user_out_gp rc=1' \
 	'ok user_in_gp rc=1' 'ok user_wbinvd_gp rc=1' 'ok user_nop_returns rc=0' \
 	'xen-hostile: all ok'
+
+# A second vCPU that is never brought up: its timer, event channel and
+# vcpu_info registration (made by vCPU 0, from vCPU 0's memory) work.
+opts=(--cpus 2)
+scenario_ok vcpu1 0 'ok vcpu1_is_up rc=0' 'ok vcpu1_up rc=-38' 'ok vcpu1_bind_timer rc=0' \
+	'ok vcpu1_unmask rc=0' 'ok vcpu1_register_vcpu_info rc=0' 'ok vcpu1_timer rc=0' \
+	'ok vcpu1_poll rc=0' 'ok vcpu1_vcpu2 rc=-2' 'xen-hostile: all ok'
+opts=()
 
 # Garbage in the shared rings: the console shows at most a ring's worth,
 # xenstore closes the connection with one line; the guest goes on and

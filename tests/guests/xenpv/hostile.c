@@ -597,6 +597,32 @@ static void ring_scenarios(int xs_len)
 	expect("xenstore_ring_again", evtchn(EVTCHNOP_send, &ss), 0);
 }
 
+/* With --cpus 2 a second vCPU exists but is never brought up (gamut
+ * refuses VCPUOP_initialise/up): its event channels, timer and vcpu_info
+ * must still be safe to use. */
+static void vcpu1_scenario(void)
+{
+	struct evtchn_bind_virq bv = { .virq = VIRQ_TIMER, .vcpu = 1 };
+	struct evtchn_unmask um;
+	struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = 1 };
+	struct vcpu_register_vcpu_info vi = { .mfn = mfn_of(scratch), .offset = 64 };
+	struct sched_poll poll = { .nr_ports = 1, .timeout = 0 };
+	evtchn_port_t port;
+
+	expect("vcpu1_is_up", HC3(vcpu_op, VCPUOP_is_up, 1, 0), 0);
+	expect("vcpu1_up", HC3(vcpu_op, VCPUOP_up, 1, 0), -XEN_ENOSYS);
+	expect("vcpu1_bind_timer", evtchn(EVTCHNOP_bind_virq, &bv), 0);
+	um.port = port = bv.port;
+	expect("vcpu1_unmask", evtchn(EVTCHNOP_unmask, &um), 0);
+	expect("vcpu1_register_vcpu_info", HC3(vcpu_op, VCPUOP_register_vcpu_info, 1, &vi), 0);
+	expect("vcpu1_timer", HC3(vcpu_op, VCPUOP_set_singleshot_timer, 1, &t), 0);
+	/* The timer fires at once for a vCPU that is not running; wait for
+	 * its port (the poll returns when it is pending). */
+	set_xen_guest_handle(poll.ports, &port);
+	expect("vcpu1_poll", HC2(sched_op, SCHEDOP_poll, &poll), 0);
+	expect("vcpu1_vcpu2", HC3(vcpu_op, VCPUOP_is_up, 2, 0), -XEN_ENOENT);
+}
+
 /* HYPERVISOR_iret with struct iret_context at RSP: never returns here
  * (it leaves for the context, or gamut stops the guest: one line, exit
  * status 1), so the stack switch need not be undone. */
@@ -681,6 +707,8 @@ void guest_main(start_info_t *start)
 		escape_scenario();
 	} else if (seq(cmd, "user")) {
 		user_scenario();
+	} else if (seq(cmd, "vcpu1")) {
+		vcpu1_scenario();
 	} else if (seq(cmd, "rings")) {
 		ring_scenarios(0);
 	} else if (seq(cmd, "xs_len")) {
