@@ -182,6 +182,18 @@ stopped iret_bad_selectors 'vcpu 0: iret to bad selectors 0xfff8/0xfff0'
 stopped ud2 'vcpu 0: exception 6 \(error 0\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
 stopped int80 'vcpu 0: exception 13 \(error 0x402\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
 stopped ptwr_foreign 'vcpu 0: exception 14 \(error 0x3\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
+# gamut's own ring-0 descriptors and the CPU's privileged instructions:
+# the CPU (here gamut's software CPU) refuses them at CPL 3 with #GP.
+gp='vcpu 0: exception 13 \(error %s\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
+# shellcheck disable=SC2059
+{
+	stopped ds_ring0 "$(printf "$gp" 0xe010)"
+	stopped lret_ring0 "$(printf "$gp" 0xe008)"
+	stopped iretq_ring0 "$(printf "$gp" 0xe008)"
+	stopped lcall_tss "$(printf "$gp" 0xe040)"
+	stopped lgdt "$(printf "$gp" 0)"
+	stopped swapgs "$(printf "$gp" 0)"
+}
 stopped page_fault 'vcpu 0: exception 14 \(error 0x2\) at rip 0xffffffff801[0-9a-f]{5} with no guest handler'
 stopped stack_fault 'vcpu 0: cannot write a trap frame on the guest kernel stack at 0xffffffff9fffffc8 \(rip 0xffffffff801[0-9a-f]{5}\)'
 

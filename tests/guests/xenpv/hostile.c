@@ -739,6 +739,40 @@ void guest_main(start_info_t *start)
 
 		*(volatile uint64_t *)((uint64_t)va_of(l1e / PAGE) + l1e % PAGE) =
 			(si->nr_pages + 40) << 12 | PTE_P | PTE_RW;
+	} else if (seq(cmd, "ds_ring0")) {
+		/* gamut's ring-0 descriptors (xen_hv.h) in the guest's
+		 * selector space: the CPU must refuse each at CPL 3 (#GP
+		 * with the selector as error code), whatever RPL says. */
+		__asm__ volatile("mov %0, %%ds" : : "r"(0xe013));
+	} else if (seq(cmd, "lret_ring0")) {
+		__asm__ volatile("pushq $0xe008\n\tpushq $1f\n\tlretq\n1:");
+		puts_("FAIL lret to gamut's ring-0 code selector worked\n");
+		failures++;
+	} else if (seq(cmd, "iretq_ring0")) {
+		__asm__ volatile("mov %%rsp, %%rax\n\tpushq $0xe010\n\tpushq %%rax\n\tpushfq\n\t"
+				 "pushq $0xe008\n\tpushq $1f\n\tiretq\n1:" : : : "rax", "memory");
+		puts_("FAIL iretq to gamut's ring-0 code selector worked\n");
+		failures++;
+	} else if (seq(cmd, "lcall_tss")) {
+		static const struct { uint64_t off; uint16_t sel; } __attribute__((packed))
+		far = { 0, 0xe040 };
+
+		__asm__ volatile("rex64 lcall *%0" : : "m"(far));
+		puts_("FAIL far call through gamut's TSS worked\n");
+		failures++;
+	} else if (seq(cmd, "lgdt")) {
+		/* Descriptor tables and GS swaps are gamut's: #GP(0) at
+		 * CPL 3, and no emulation of them (set_gdt is the way). */
+		static const struct { uint16_t lim; uint64_t base; } __attribute__((packed))
+		gdtr = { 0xffff, 0 };
+
+		__asm__ volatile("lgdt %0" : : "m"(gdtr));
+		puts_("FAIL lgdt worked\n");
+		failures++;
+	} else if (seq(cmd, "swapgs")) {
+		__asm__ volatile("swapgs");
+		puts_("FAIL swapgs worked\n");
+		failures++;
 	} else if (seq(cmd, "page_fault")) {
 		*(volatile uint64_t *)UNMAPPED_VA = 1;
 	} else if (seq(cmd, "stack_fault")) {
