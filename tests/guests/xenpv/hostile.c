@@ -773,6 +773,20 @@ void guest_main(start_info_t *start)
 		__asm__ volatile("swapgs");
 		puts_("FAIL swapgs worked\n");
 		failures++;
+	} else if (seq(cmd, "m2p_write")) {
+		/* The M2P is the guest's to read (xen/arch-x86/xen-x86_64.h),
+		 * never to write. */
+		volatile uint64_t *m2p = (volatile uint64_t *)MACH2PHYS_VIRT_START;
+
+		if (m2p[1] != 1) {
+			puts_("FAIL the M2P does not map frame 1 to 1\n");
+			failures++;
+		}
+		m2p[1] = 7;
+	} else if (seq(cmd, "stub_read")) {
+		/* gamut's IDT, stub, GDT and stacks (xen_hv.h): supervisor
+		 * pages, not the guest's to read. */
+		(void)*(volatile uint64_t *)0xffff808000001000ull;
 	} else if (seq(cmd, "page_fault")) {
 		*(volatile uint64_t *)UNMAPPED_VA = 1;
 	} else if (seq(cmd, "stack_fault")) {
