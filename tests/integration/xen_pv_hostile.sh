@@ -138,6 +138,10 @@ scenario_ok user 0 'ok user_set_trap_table rc=0' 'ok user_syscall_callback rc=0'
 	'ok user_in_gp rc=1' 'ok user_wbinvd_gp rc=1' 'ok user_nop_returns rc=0' \
 	'xen-hostile: all ok'
 
+# Single-stepping across a hypercall (RFLAGS.TF set): the step ends in
+# the guest's #DB handler, never in gamut's ring-0 stub.
+scenario_ok tf_hypercall 0 'ok tf_hypercall rc=262161' 'ok tf_db_seen rc=0' 'xen-hostile: all ok'
+
 # A second vCPU that is never brought up: its timer, event channel and
 # vcpu_info registration (made by vCPU 0, from vCPU 0's memory) work.
 opts=(--cpus 2)

@@ -2,6 +2,9 @@
  * The notes are the ones gamut's domain builder reads (xen/elfnote.h):
  * each is an ELF note named "Xen" whose type is the XEN_ELFNOTE_* number. */
 #include <xen/elfnote.h>
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#define __ASSEMBLY__
+#include <xen/xen.h>
 
 #define VIRT_BASE 0xffffffff80000000
 
@@ -54,6 +57,24 @@ user_syscall_entry:
 	xor %edi, %edi
 	call user_back
 	ud2
+
+/* #DB of the "tf_hypercall" scenario: count it and return with
+ * HYPERVISOR_iret.  The bounce frame (xen/arch-x86/xen-x86_64.h) holds
+ * RCX, R11, then RIP, CS, RFLAGS, RSP, SS; iret wants RAX, R11, RCX,
+ * flags above them: make room and rebuild the three words. */
+	.globl db_entry
+db_entry:
+	incq db_count(%rip)
+	sub $16, %rsp
+	mov %rax, (%rsp)		/* rax */
+	mov 16(%rsp), %rax		/* the frame's RCX */
+	mov %rax, 16(%rsp)
+	mov 24(%rsp), %rax		/* the frame's R11 */
+	mov %rax, 8(%rsp)
+	movq $0, 24(%rsp)		/* flags */
+	andq $~0x100, 48(%rsp)		/* stop stepping */
+	mov $__HYPERVISOR_iret, %eax
+	syscall
 
 	.balign 16
 user_steps:				/* 16 bytes each */

@@ -134,6 +134,8 @@ static void poweroff(void)
 /* Called from head.S. */
 void guest_main(start_info_t *start);
 void user_back(int faulted);
+extern void db_entry(void);
+unsigned long db_count;
 
 static int failures;
 static start_info_t *si;
@@ -787,6 +789,22 @@ void guest_main(start_info_t *start)
 		/* gamut's IDT, stub, GDT and stacks (xen_hv.h): supervisor
 		 * pages, not the guest's to read. */
 		(void)*(volatile uint64_t *)0xffff808000001000ull;
+	} else if (seq(cmd, "tf_hypercall")) {
+		/* Single-stepping a hypercall (a debugger in the guest):
+		 * RFLAGS.TF set across the SYSCALL.  With a #DB handler,
+		 * the step ends in the guest's handler, never in gamut. */
+		static struct trap_info traps[2] = { { .vector = 1, .cs = FLAT_KERNEL_CS } };
+		long rax = __HYPERVISOR_xen_version;
+
+		traps[0].address = (unsigned long)db_entry;
+		HC2(set_trap_table, traps, 0);
+		__asm__ volatile("pushfq\n\torq $0x100, (%%rsp)\n\tpopfq\n\tsyscall\n\t"
+				 "pushfq\n\tandq $~0x100, (%%rsp)\n\tpopfq"
+				 : "+a"(rax)
+				 : "D"((long)XENVER_version), "S"(0L)
+				 : "rcx", "r11", "memory", "cc");
+		expect("tf_hypercall", rax, 4 << 16 | 17);
+		check("tf_db_seen", db_count > 0);
 	} else if (seq(cmd, "page_fault")) {
 		*(volatile uint64_t *)UNMAPPED_VA = 1;
 	} else if (seq(cmd, "stack_fault")) {
