@@ -275,6 +275,23 @@ static void mm_scenarios(void)
 	expect("mmu_bad_command", mmu_update1(l1e + 4, before), -XEN_ENOSYS);
 	expect("mmu_list_unmapped", HC4(mmu_update, UNMAPPED_VA, 1, 0, DOMID_SELF), -XEN_EFAULT);
 	expect("mmu_other_domain", HC4(mmu_update, 0, 0, 0, 0), -XEN_EPERM);
+	/* The done count is an unsigned int (xen/xen.h): 4 bytes written. */
+	{
+		mmu_update_t two[2] = { { l4 * PAGE + 300 * 8, 0 }, { l4 * PAGE + 301 * 8, 0 } };
+		struct mmuext_op flush = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
+		struct { uint32_t done, canary; } d = { 7, 0xcafef00du };
+
+		expect("mmu_done_count", HC4(mmu_update, two, 2, &d.done, DOMID_SELF), 0);
+		expect("mmu_done_value", d.done, 2);
+		check("mmu_done_canary", d.canary == 0xcafef00du);
+		d.done = 7;
+		expect("mmuext_done_count", HC4(mmuext_op, &flush, 1, &d.done, DOMID_SELF), 0);
+		expect("mmuext_done_value", d.done, 1);
+		check("mmuext_done_canary", d.canary == 0xcafef00du);
+		/* The count is 32 bits: bit 32 and up are not part of it. */
+		expect("mmu_count_upper_bits", HC4(mmu_update, two, 1ull << 32, &d.done, DOMID_SELF), 0);
+		expect("mmu_count_upper_bits_done", d.done, 0);
+	}
 
 	/* update_va_mapping with cache attributes, PAT/PSE, outside the
 	 * guest's half. */
@@ -625,6 +642,63 @@ static void vcpu1_scenario(void)
 	expect("vcpu1_vcpu2", HC3(vcpu_op, VCPUOP_is_up, 2, 0), -XEN_ENOENT);
 }
 
+/* One hypercall asking for work without end: 512 GiB of virtual space,
+ * built from four frames (an L3 whose 512 entries all name one L2, whose
+ * entries all name one L1, whose entries all map one read-only page of
+ * M2P updates), handed to mmu_update as a list of 2^31 - 1 entries.  Xen
+ * preempts such a batch; gamut must at least notice a stop (the console's
+ * Ctrl-A x) while it runs it. */
+static uint64_t long_l3[512] __attribute__((aligned(4096)));
+static uint64_t long_l2[512] __attribute__((aligned(4096)));
+static uint64_t long_l1[512] __attribute__((aligned(4096)));
+static mmu_update_t long_list[256] __attribute__((aligned(4096)));
+static char long_text[520 * 1024];
+
+static void long_scenario(void)
+{
+	uint64_t l4 = l4_mfn(), slot = 300, base = 0xffff000000000000ull | slot << 39;
+	uint64_t data = mfn_of(long_list);
+
+	for (unsigned i = 0; i < 256; i++) {
+		long_list[i].ptr = data << 12 | MMU_MACHPHYS_UPDATE;
+		long_list[i].val = data;
+	}
+	for (unsigned i = 0; i < 512; i++) {
+		long_l1[i] = data << 12 | PTE_P;
+		long_l2[i] = mfn_of(long_l1) << 12 | PTE_P | PTE_RW;
+		long_l3[i] = mfn_of(long_l2) << 12 | PTE_P | PTE_RW;
+	}
+	/* Tables may not be mapped writable: drop the boot mappings. */
+	expect("long_unmap_l1", HC3(update_va_mapping, (uint64_t)long_l1, 0, 0), 0);
+	expect("long_unmap_l2", HC3(update_va_mapping, (uint64_t)long_l2, 0, 0), 0);
+	expect("long_unmap_l3", HC3(update_va_mapping, (uint64_t)long_l3, 0, 0), 0);
+	expect("long_map_512g", mmu_update1(l4 * PAGE + slot * 8, mfn_of(long_l3) << 12 | PTE_P | PTE_RW), 0);
+	check("long_alias", ((volatile mmu_update_t *)(base + (77ull << 30)))[3].val == data);
+	/* Batches longer than gamut's preemption batch (1024): continued,
+	 * the done count carried over; and inside a multicall, where there
+	 * is no continuation. */
+	struct { uint32_t done, canary; } d = { 0, 0xcafef00du };
+	struct multicall_entry mc[1] = { { .op = __HYPERVISOR_mmu_update,
+					   .args = { base, 3000, (xen_ulong_t)&d.done, DOMID_SELF } } };
+
+	expect("long_batch_3000", HC4(mmu_update, base, 3000, &d.done, DOMID_SELF), 0);
+	expect("long_batch_done", d.done, 3000);
+	check("long_batch_canary", d.canary == 0xcafef00du);
+	d.done = 0;
+	expect("long_multicall", HC2(multicall, mc, 1), 0);
+	expect("long_multicall_entry", (long)mc[0].result, 0);
+	expect("long_multicall_done", d.done, 3000);
+	/* A console write longer than the preemption batch (512 KiB). */
+	for (unsigned i = 0; i < sizeof(long_text); i++)
+		long_text[i] = i % 128 == 127 ? '\n' : '.';
+	expect("long_console", HC3(console_io, CONSOLEIO_write, sizeof(long_text), long_text), 0);
+
+	puts_("long: calling\n");
+	HC4(mmu_update, base, 0x7fffffff, 0, DOMID_SELF);
+	puts_("FAIL long: the call returned\n");
+	failures++;
+}
+
 /* HYPERVISOR_iret with struct iret_context at RSP: never returns here
  * (it leaves for the context, or gamut stops the guest: one line, exit
  * status 1), so the stack switch need not be undone. */
@@ -711,6 +785,13 @@ void guest_main(start_info_t *start)
 		user_scenario();
 	} else if (seq(cmd, "vcpu1")) {
 		vcpu1_scenario();
+	} else if (seq(cmd, "spin")) {
+		/* The control for "long": guest code that never ends. */
+		puts_("spin: spinning\n");
+		for (;;)
+			__asm__ volatile("" ::: "memory");
+	} else if (seq(cmd, "long")) {
+		long_scenario();
 	} else if (seq(cmd, "rings")) {
 		ring_scenarios(0);
 	} else if (seq(cmd, "xs_len")) {
