@@ -263,6 +263,14 @@ else
 	echo "ok   no_such_scenario -> 4 (the guest's own failure is seen)"
 fi
 
+# gamut itself must not have failed in any run (sanitizer builds say so).
+for f in "$T"/*.out; do
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault|internal error' "$f"; then
+		bad "$(basename "$f" .out): gamut itself failed:"
+		grep -E 'Sanitizer|runtime error:|Segmentation|internal error' "$f" | head -5 | sed 's/^/    /'
+	fi
+done
+
 [ "$(sums)" = "$before" ] || bad "host files changed: $(diff <(echo "$before") <(sums) | tr '\n' ' ')"
 [ "$fails" -eq 0 ] || fail "$fails hostile Xen PV checks failed"
 echo "ok: gamut refuses every hostile Xen PV request with Xen's code or stops the guest with one line"
