@@ -3,11 +3,16 @@
 # attacks gamut's Xen ABI -- page-table updates that would map gamut's
 # frames or a page table writable, the hypervisor's L4 slots, descriptors,
 # event channels, grant table, multicalls, unknown hypercalls, gamut's own
-# shared frames turned into page tables, garbage in the console and
-# xenstore rings, bad iret frames, exceptions without handlers.  gamut must
-# answer each with the error code Xen gives (checked exactly, line by
+# shared frames turned into page tables (and a vcpu_info planted in a live
+# L1), guest user space trying the kernel's privileged instructions,
+# single-stepping across a hypercall, a vCPU never brought up, batches
+# without end, garbage in the console and xenstore rings, bad iret frames,
+# gamut's ring-0 selectors and frames, exceptions without handlers.  gamut
+# must answer each with the error code Xen gives (checked exactly, line by
 # line), or stop the guest with a one-line reason and exit status 1; it
 # must never crash or hang, and the host's files stay as they were.
+# About 10 s on --cpu emu; script(1) for the one check that needs a
+# terminal (skipped without it).
 set -u
 . tests/lib/common.sh
 
