@@ -131,7 +131,8 @@ static void poweroff(void)
 		;
 }
 
-/* Called from head.S. */
+/* Shared with head.S: the entry points it calls, its #DB handler and the
+ * count that handler keeps. */
 void guest_main(start_info_t *start);
 void user_back(int faulted);
 extern void db_entry(void);
