@@ -210,7 +210,7 @@ int xen_build(struct xen *x, const uint8_t *elf, size_t len,
 	const struct gmem_region *r = &x->mem->region[0];
 	const char *initrd = x->vm->cfg.initrd;
 	uint64_t initrd_len = 0, hv_l4e[16], m2p_gpa, hv_pages, extra = 1 + XEN_GNT_FRAMES;
-	int rc;
+	int rc = 0;
 	struct layout l;
 
 	if (xen_kernel_parse(elf, len, &x->kern, err) < 0)
@@ -247,6 +247,19 @@ int xen_build(struct xen *x, const uint8_t *elf, size_t len,
 	/* Frames that are the domain's but not RAM have no PFN. */
 	for (uint64_t m = x->nr_pages; m < x->nr_pages + extra; m++)
 		gmem_write_u64(x->mem, m2p_gpa + m * 8, ~0ull);
+	/* gamut writes these frames itself, outside the guest's tables: the
+	 * shared-info page and grant table (xen_evtchn.c, xen_entry.c), the
+	 * console and xenstore rings (xen_platform.c).  Each keeps a writable
+	 * use for the domain's life, as Xen keeps on its shared pages and a
+	 * backend's mapping keeps on a ring, so the guest can never make one
+	 * a page table and have gamut's stores become unvalidated entries. */
+	for (uint64_t m = x->shared_info_mfn; m < x->nr_pages + extra; m++)
+		if ((rc = xen_mm_get_writable(&x->mm, m)) < 0)
+			break;
+	if (rc < 0 || (rc = xen_mm_get_writable(&x->mm, l.store_pfn)) < 0 ||
+	    (rc = xen_mm_get_writable(&x->mm, l.console_pfn)) < 0)
+		return gerr_set(err, "internal: gamut's shared frames cannot be held writable (Xen error %d)",
+				(int)-rc);
 	/* Pinned as well as loaded: the kernel unpins them once it has its
 	 * own tables, as under Xen's toolstack. */
 	rc = xen_mm_pin(&x->mm, 4, l.pt_pfn);

@@ -190,6 +190,13 @@ bool xen_emulate_gp(struct xen_vcpu *v, struct x86_state *st, uint64_t err)
 		       ((in.op == 0xcc || in.op == 0xce) && soft_int(v, st, (unsigned)err >> 3, in.len));
 	if (err)
 		return false;
+	/* The rest is emulated for the guest kernel only.  Guest user space
+	 * runs at CPL 3 like its kernel, but to Xen it is ring 3 and its
+	 * kernel ring 0: a privileged instruction there is the kernel's #GP
+	 * to handle (a user `cli` would otherwise mask the kernel's events,
+	 * a user WRMSR set the GS base the kernel enters with). */
+	if (!v->kernel_mode)
+		return false;
 	v->stat_emulated++;
 	size = (in.op & 1) ? (in.opsize16 ? 2 : 4) : 1;
 	switch (in.op) {

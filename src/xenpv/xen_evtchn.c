@@ -219,6 +219,11 @@ static int64_t close_port(struct xen_call *c)
 	if (!cl.port || cl.port >= XEN_NR_EVTCHN)
 		return -XEN_EINVAL;
 	pthread_mutex_lock(&x->lock);
+	if (x->ec[cl.port].state == XEN_EC_FREE) {
+		/* Nothing to close: Xen's evtchn_close answers -EINVAL. */
+		pthread_mutex_unlock(&x->lock);
+		return -XEN_EINVAL;
+	}
 	if (x->ec[cl.port].state == XEN_EC_VIRQ)
 		x->vcpu[x->ec[cl.port].vcpu].virq_port[x->ec[cl.port].virq] = 0;
 	if (x->ec[cl.port].state != XEN_EC_RESERVED)

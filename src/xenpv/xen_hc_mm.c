@@ -32,17 +32,53 @@ static bool domid_self(uint64_t d)
 	return (uint16_t)d == DOMID_SELF || (uint16_t)d == 1;
 }
 
+/* A batch's count is an unsigned int whose top bit marks a continuation,
+ * and so is `*done_va`, where the guest wants the number of entries done
+ * (xen/xen.h: "unsigned *done_out"); in a continuation it holds the count
+ * of the calls before, which goes on from there.  0, or -XEN_EFAULT when
+ * it cannot be read. */
+static int batch_start(struct xen_call *c, uint64_t *n, uint32_t *before)
+{
+	uint64_t done_va = c->a[2];
+
+	*n = (uint32_t)c->a[1] & ~MMU_UPDATE_PREEMPTED;
+	*before = 0;
+	if (((uint32_t)c->a[1] & MMU_UPDATE_PREEMPTED) && done_va &&
+	    xen_copy_from_guest(c->v, done_va, before, sizeof(*before)) < 0)
+		return -XEN_EFAULT;
+	return 0;
+}
+
+/* Every XEN_PREEMPT_BATCH entries: true when the batch stops here, as a
+ * continuation for the rest (the count for the guest is then `before +
+ * done`, written by the caller) or because the VM stops. */
+static bool batch_preempt(struct xen_call *c, unsigned nr, uint64_t entry_size,
+			  uint64_t done, uint64_t n)
+{
+	if (!done || done % XEN_PREEMPT_BATCH)
+		return false;
+	return xen_hcall_preempt(c, nr, (const uint64_t[5]){
+		c->a[0] + done * entry_size, (n - done) | MMU_UPDATE_PREEMPTED,
+		c->a[2], c->a[3], 0 });
+}
+
 int64_t xen_hc_mmu_update(struct xen_call *c)
 {
 	struct xen *x = c->v->x;
-	uint64_t list = c->a[0], n = c->a[1] & ~MMU_UPDATE_PREEMPTED, done_va = c->a[2];
+	uint64_t list = c->a[0], n, done_va = c->a[2];
 	uint64_t done = 0;
+	uint32_t before;
 	int64_t rc = 0;
 
 	if (!domid_self(c->a[3]))
 		return -XEN_EPERM;
+	if (batch_start(c, &n, &before) < 0)
+		return -XEN_EFAULT;
 	for (; done < n; done++) {
 		mmu_update_t u;
+
+		if (batch_preempt(c, __HYPERVISOR_mmu_update, sizeof(u), done, n))
+			break;
 
 		if (xen_copy_from_guest(c->v, list + done * sizeof(u), &u, sizeof(u)) < 0) {
 			rc = -XEN_EFAULT;
@@ -64,7 +100,8 @@ int64_t xen_hc_mmu_update(struct xen_call *c)
 		if (rc < 0)
 			break;
 	}
-	if (done_va && xen_copy_to_guest(c->v, done_va, &done, sizeof(done)) < 0)
+	before += (uint32_t)done;
+	if (done_va && xen_copy_to_guest(c->v, done_va, &before, sizeof(before)) < 0)
 		return -XEN_EFAULT;
 	/* An updated entry may be cached by the CPU: drop the TLB. */
 	if (done)
@@ -120,14 +157,20 @@ static int64_t ext_op(struct xen_call *c, const struct mmuext_op *op)
 
 int64_t xen_hc_mmuext_op(struct xen_call *c)
 {
-	uint64_t list = c->a[0], n = c->a[1] & ~MMU_UPDATE_PREEMPTED, done_va = c->a[2];
+	uint64_t list = c->a[0], n, done_va = c->a[2];
 	uint64_t done = 0;
+	uint32_t before;
 	int64_t rc = 0;
 
 	if (!domid_self(c->a[3]))
 		return -XEN_EPERM;
+	if (batch_start(c, &n, &before) < 0)
+		return -XEN_EFAULT;
 	for (; done < n; done++) {
 		struct mmuext_op op;
+
+		if (batch_preempt(c, __HYPERVISOR_mmuext_op, sizeof(op), done, n))
+			break;
 
 		if (xen_copy_from_guest(c->v, list + done * sizeof(op), &op, sizeof(op)) < 0) {
 			rc = -XEN_EFAULT;
@@ -137,7 +180,8 @@ int64_t xen_hc_mmuext_op(struct xen_call *c)
 		if (rc < 0)
 			break;
 	}
-	if (done_va && xen_copy_to_guest(c->v, done_va, &done, sizeof(done)) < 0)
+	before += (uint32_t)done;
+	if (done_va && xen_copy_to_guest(c->v, done_va, &before, sizeof(before)) < 0)
 		return -XEN_EFAULT;
 	return rc;
 }

@@ -73,6 +73,27 @@ void xen_hypercall(struct xen_vcpu *v, struct x86_state *st)
 		st->gpr[X86_RAX] = (uint64_t)r;
 }
 
+bool xen_hcall_preempt(struct xen_call *c, unsigned nr, const uint64_t args[5])
+{
+	struct x86_state *st = c->st;
+
+	if (vm_should_stop(c->v->x->vm))
+		return true;
+	if (c->in_multicall)
+		return false;
+	/* SYSCALL is 0f 05: RIP (the return address gamut resumes at) goes
+	 * back onto it, as Xen's continuations do for a 64-bit guest. */
+	c->no_ret = true;
+	st->rip -= 2;
+	st->gpr[X86_RAX] = nr;
+	st->gpr[X86_RDI] = args[0];
+	st->gpr[X86_RSI] = args[1];
+	st->gpr[X86_RDX] = args[2];
+	st->gpr[X86_R10] = args[3];
+	st->gpr[X86_R8] = args[4];
+	return true;
+}
+
 /* Calls in a batch, each result written back to its entry; the batch
  * stops being read at the first entry gamut cannot read. */
 static int64_t hc_multicall(struct xen_call *c)
@@ -178,7 +199,8 @@ int64_t xen_hc_xen_version(struct xen_call *c)
  * early boot messages of a kernel that has no hvc console yet). */
 int64_t xen_hc_console_io(struct xen_call *c)
 {
-	uint64_t n = c->a[1], va = c->a[2];
+	/* The count is an unsigned int in Xen's ABI. */
+	uint64_t n = (uint32_t)c->a[1], va = c->a[2];
 	struct gerr err;
 	struct console *con;
 	char buf[512];
@@ -190,6 +212,13 @@ int64_t xen_hc_console_io(struct xen_call *c)
 	con = console_get(c->v->x->vm, &err);
 	for (uint64_t done = 0; done < n;) {
 		size_t chunk = n - done > sizeof(buf) ? sizeof(buf) : (size_t)(n - done);
+
+		/* A write as long as the guest likes: preempted. */
+		if (done && done % (XEN_PREEMPT_BATCH * sizeof(buf)) == 0 &&
+		    xen_hcall_preempt(c, __HYPERVISOR_console_io,
+				      (const uint64_t[5]){ CONSOLEIO_write, n - done,
+							   va + done, 0, 0 }))
+			return 0;
 
 		if (xen_copy_from_guest(c->v, va + done, buf, chunk) < 0)
 			return -XEN_EFAULT;

@@ -25,6 +25,17 @@ void xen_hypercall(struct xen_vcpu *v, struct x86_state *st);
 /* One call by number (also for multicall); -XEN_ENOSYS if unknown. */
 int64_t xen_hypercall_nr(struct xen_call *c, unsigned nr);
 
+/* Xen's hypercall preemption, for calls whose work the guest sizes (a
+ * batch of page-table updates, a console write): every XEN_PREEMPT_BATCH
+ * items, xen_hcall_preempt() either turns the call into a continuation --
+ * the guest's registers rewritten to ask for what is left (args[0..4]),
+ * RIP back on its SYSCALL, so the guest re-enters it, and takes events
+ * and stops in between -- or, inside a multicall (no continuation there),
+ * only looks whether the VM is stopping.  True when the caller must stop
+ * now: its result is not seen (a continuation sets RAX itself). */
+#define XEN_PREEMPT_BATCH 1024
+bool xen_hcall_preempt(struct xen_call *c, unsigned nr, const uint64_t args[5]);
+
 /* Drops the vCPU's cached translations (CR3 reloaded with its current
  * base): after page-table changes made by hypercalls. */
 void xen_flush_tlb(struct xen_vcpu *v, struct x86_state *st);

@@ -213,6 +213,15 @@ void xen_hv_sys_state(const struct xen_vcpu *v, struct x86_state *st)
 	st->apic_base = 0xfee00000ull | (v->index == 0 ? 1ull << 8 : 0) | (1ull << 11);
 }
 
+/* RFLAGS bits SYSCALL clears on its way into the stub (Intel SDM vol. 2,
+ * SYSCALL: RFLAGS &= ~IA32_FMASK).  TF and IF above all: the stub runs at
+ * CPL 0 on the guest's RSP, so a single-step trap (a debugger in the guest
+ * stepping over a system call or hypercall) or an interrupt taken before
+ * its port write would push a ring-0 frame onto the guest's stack and
+ * stop the guest.  DF, NT and AC have no business in ring 0 either.  The
+ * guest's own RFLAGS are in R11 and are what gamut returns with. */
+#define SYSCALL_MASK ((1ull << 8) | (1ull << 9) | (1ull << 10) | (1ull << 14) | (1ull << 18))
+
 int xen_hv_set_msrs(struct xen_vcpu *v, struct gerr *err)
 {
 	struct vm *vm = v->x->vm;
@@ -223,7 +232,7 @@ int xen_hv_set_msrs(struct xen_vcpu *v, struct gerr *err)
 		(uint64_t)XEN_SEL_R0_CODE << 32, /* STAR: SYSCALL's CS and SS */
 		XEN_HV_STUB_VA,			 /* LSTAR */
 		XEN_HV_STUB_VA + 16,		 /* CSTAR */
-		0,				 /* SFMASK */
+		SYSCALL_MASK,			 /* SFMASK */
 	};
 
 	if (!b->vcpu_set_msr)

@@ -284,6 +284,23 @@ void xen_mm_put_segdesc(struct xen_mm *mm, uint64_t mfn)
 	pthread_mutex_unlock(&mm->lock);
 }
 
+int xen_mm_get_writable(struct xen_mm *mm, uint64_t mfn)
+{
+	int rc;
+
+	pthread_mutex_lock(&mm->lock);
+	rc = xmm_get(mm, mfn, XEN_FT_WRITABLE);
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+void xen_mm_put_writable(struct xen_mm *mm, uint64_t mfn)
+{
+	pthread_mutex_lock(&mm->lock);
+	xmm_put(mm, mfn, XEN_FT_WRITABLE);
+	pthread_mutex_unlock(&mm->lock);
+}
+
 bool xen_mm_take_flush(struct xen_mm *mm)
 {
 	bool v;

@@ -141,6 +141,19 @@ int xen_mm_set_base(struct xen_mm *mm, uint64_t *base, uint64_t mfn,
 int xen_mm_get_segdesc(struct xen_mm *mm, uint64_t mfn);
 void xen_mm_put_segdesc(struct xen_mm *mm, uint64_t mfn);
 
+/* A writable use of `mfn` held by gamut itself, for a frame that gamut
+ * writes into directly rather than through the guest's tables (the
+ * shared-info page, the grant table, the xenstore and console rings, a
+ * registered vcpu_info): while it is held the frame can never become a
+ * page table or descriptor page (-XEN_EINVAL for a pin or an entry that
+ * asks for that), so nothing gamut writes there can turn into a page-table
+ * entry that was never validated.  Xen holds the same reference on such
+ * pages (a writable type reference for its own shared pages, and for
+ * pages a backend or the hypervisor keeps mapped).  -XEN_EINVAL when the
+ * frame is not the guest's or is in use as another type. */
+int xen_mm_get_writable(struct xen_mm *mm, uint64_t mfn);
+void xen_mm_put_writable(struct xen_mm *mm, uint64_t mfn);
+
 /* update_va_mapping: the L1 entry that maps `va` in the tables under
  * L4 `l4_mfn` gets `val` (checked as an L1 entry).  -XEN_EINVAL when
  * `va` has no L1 (a large page, or a missing L2/L3/L4 entry) or is in the

@@ -220,7 +220,10 @@ int64_t xen_hc_set_timer_op(struct xen_call *c)
 	return 0;
 }
 
-static int64_t register_vcpu_info(struct xen_vcpu *caller, struct xen_vcpu *v, uint64_t va)
+/* For vCPU `v`; the argument is in the memory of the vCPU that called
+ * (`caller`), which registers every vCPU's area before bringing it up. */
+static int64_t register_vcpu_info(struct xen_vcpu *caller, struct xen_vcpu *v,
+				  uint64_t va)
 {
 	struct vcpu_register_vcpu_info r;
 	struct vcpu_info *old = xen_vcpu_info(v), *new;
@@ -234,6 +237,14 @@ static int64_t register_vcpu_info(struct xen_vcpu *caller, struct xen_vcpu *v, u
 	new = gmem_ptr_w(v->x->mem, gpa, sizeof(*new));
 	if (!new)
 		return -XEN_EINVAL;
+	/* gamut writes the vcpu_info directly (event flags, the clock, the
+	 * copy below): the frame must stay plain writable memory, never a
+	 * page table, for as long as it is registered (Xen's map_vcpu_info
+	 * takes the same writable reference). */
+	if (xen_mm_get_writable(&v->x->mm, r.mfn) < 0)
+		return -XEN_EINVAL;
+	if (v->vcpu_info_gpa)
+		xen_mm_put_writable(&v->x->mm, v->vcpu_info_gpa >> 12);
 	if (old)
 		memcpy(new, old, sizeof(*new));
 	v->vcpu_info_gpa = gpa;

@@ -575,6 +575,37 @@ TEST(xen_mm_descriptor_pages)
 	teardown();
 }
 
+/* gamut's own writable use (shared frames it writes into): while held,
+ * the frame cannot become a table or descriptor page, even with no guest
+ * mapping of it left. */
+TEST(xen_mm_gamut_writable_use_blocks_table_types)
+{
+	CHECK(setup() == 0);
+	build();
+	CHECK_EQ(xen_mm_get_writable(&mm, 91), 0);
+	CHECK_EQ(xen_mm_type(&mm, 91, NULL, NULL), XEN_FT_WRITABLE);
+	CHECK_EQ(xen_mm_pin(&mm, 1, 91), -XEN_EINVAL);
+	CHECK_EQ(xen_mm_pin(&mm, 4, 91), -XEN_EINVAL);
+	CHECK_EQ(xen_mm_get_segdesc(&mm, 91), -XEN_EINVAL);
+	CHECK_EQ(cnt(91), 1);
+	/* A table in use, or a frame that is not the guest's: refused. */
+	CHECK_EQ(xen_mm_pin(&mm, 4, F_L4), 0);
+	CHECK_EQ(xen_mm_get_writable(&mm, F_L1), -XEN_EINVAL);
+	CHECK_EQ(xen_mm_get_writable(&mm, NR), -XEN_EINVAL);
+	CHECK_EQ(xen_mm_get_writable(&mm, ~0ull), -XEN_EINVAL);
+	/* Mapping it writable adds to the same type. */
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(F_L1, 8), (91ull << 12) | XPTE_P | XPTE_RW,
+				  false), 0);
+	CHECK_EQ(cnt(91), 2);
+	CHECK_EQ(xen_mm_pt_update(&mm, pa(F_L1, 8), 0, false), 0);
+	xen_mm_put_writable(&mm, 91);
+	CHECK_EQ(cnt(91), 0);
+	xen_mm_put_writable(&mm, 91); /* without a get: nothing */
+	CHECK_EQ(cnt(91), 0);
+	CHECK_EQ(xen_mm_pin(&mm, 1, 91), 0);
+	teardown();
+}
+
 TEST(xen_mm_flush_when_a_writable_frame_changes_type)
 {
 	CHECK(setup() == 0);

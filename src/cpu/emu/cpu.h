@@ -489,6 +489,8 @@ struct gerr;
 void emu_debug_boundary(struct emu_cpu *c);
 /* MOV to DR7 calls it: instruction breakpoints need the boundary check. */
 void emu_debug_dr7_written(struct emu_cpu *c);
+/* SYSCALL's mask cleared RFLAGS.TF: no single-step trap after it. */
+void emu_debug_tf_masked(struct emu_cpu *c);
 int emu_set_debug(struct emu_cpu *c, const struct debug_ctl *ctl,
 		  struct gerr *err);
 void emu_debug_pause(struct emu_cpu *c);

@@ -246,6 +246,18 @@ void emu_debug_boundary(struct emu_cpu *c)
 		arch_boundary(c);
 }
 
+/* Whether an instruction single-steps is decided by RFLAGS.TF after it
+ * executes when the instruction itself masks TF on its way to a more
+ * privileged level: SYSCALL with TF in IA32_FMASK does not trap at the
+ * first instruction of the kernel's entry (which would run it on the
+ * caller's stack and GS).  Xen's emulator had the same mistake (XSA-204).
+ * The trap armed at the boundary before SYSCALL is dropped. */
+void emu_debug_tf_masked(struct emu_cpu *c)
+{
+	if (c->debug_on & EMU_DBG_TF)
+		dbg_clear(c, EMU_DBG_TF);
+}
+
 void emu_debug_dr7_written(struct emu_cpu *c)
 {
 	if (c->dr[7] & 0xff)

@@ -264,6 +264,8 @@ static void do_syscall(struct emu_cpu *c, uint64_t next)
 	c->r[X86_RCX] = next;
 	c->r[X86_R11] = flags_get(c) & ~FL_RF;
 	c->rip = c->code_size == DEC_MODE64 ? c->lstar : c->cstar;
+	if (c->rflags & c->sfmask & FL_TF)
+		emu_debug_tf_masked(c);
 	c->rflags &= ~(c->sfmask | FL_RF);
 	c->rflags |= X86_RFLAGS_FIXED;
 	c->seg[X86_CS] = x86_flat_code64(sel);
