@@ -139,8 +139,7 @@ struct cpu_backend {
 	int (*vcpu_cpuid)(struct vcpu *vcpu, uint32_t leaf, uint32_t subleaf,
 			  uint32_t r[4], struct gerr *err);
 	/* Optional: drops every translation the vCPU caches, as after a
-	 * page-table change made behind its back (vcpu_set_state flushes
-	 * only when CR0, CR3, CR4 or EFER change, as the CPU would). */
+	 * page-table change made behind its back, without a state change. */
 	void (*vcpu_flush_tlb)(struct vcpu *vcpu);
 };
 

@@ -74,13 +74,6 @@ void emu_cpu_fini(struct emu_cpu *c)
 
 void emu_set_state(struct emu_cpu *c, const struct x86_state *st)
 {
-	/* As the CPU itself: translations survive unless the registers that
-	 * define them change (a platform that needs more asks for
-	 * vcpu_flush_tlb). */
-	bool paging_changed = c->cr0 != (st->cr0 | X86_CR0_ET) || c->cr3 != st->cr3 ||
-			      c->cr4 != st->cr4 || c->efer != st->efer ||
-			      c->state != EMU_RUNNING;
-
 	memcpy(c->r, st->gpr, sizeof(c->r));
 	c->rip = st->rip;
 	c->lf.op = LF_NONE;
@@ -110,8 +103,9 @@ void emu_set_state(struct emu_cpu *c, const struct x86_state *st)
 	if ((c->cr0 & X86_CR0_PE) && c->code_size != DEC_MODE64 &&
 	    !c->seg[X86_SS].present && !c->seg[X86_SS].unusable)
 		c->cpl = c->seg[X86_CS].selector & 3;
-	if (paging_changed)
-		mmu_flush(c, true);
+	/* Every translation goes: callers (PV hypercalls, the debugger) may
+	 * have changed page tables behind the vCPU's back. */
+	mmu_flush(c, true);
 	c->state = EMU_RUNNING;
 }
 
