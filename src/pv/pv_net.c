@@ -134,8 +134,19 @@ static bool net_rx_locked(struct pv *pv, struct pv_device *d, const void *frame,
 
 	if (vm_should_stop(pv->vm) || len > PV_FRAME_MAX)
 		return true; /* nobody will take it: drop */
-	if (!q->ready || !ring_pending(pv, d, q, &req_prod) || q->req_cons == req_prod)
+	if (!q->ready || !ring_pending(pv, d, q, &req_prod))
 		return false;
+	if (q->req_cons == req_prod) {
+		/* No buffer: ask to be told of the next one, then look again.
+		 * Without the full fence the guest's post and this check can
+		 * each miss the other's store (x86 lets a load pass an earlier
+		 * store), the guest sees no need to notify, the backend stays
+		 * paused, and the guest's receive side wedges for good. */
+		gmem_write_u32(pv->mem, q->ring + RING_REQ_EVENT, q->req_cons + 1);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!ring_pending(pv, d, q, &req_prod) || q->req_cons == req_prod)
+			return false;
+	}
 	gmem_read(pv->mem, slot_gpa(q, q->req_cons), &req, sizeof(req));
 	rsp.net_rsp.id = req.id;
 	if (req.len < PV_FRAME_MAX)

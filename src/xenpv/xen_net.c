@@ -212,12 +212,15 @@ static bool net_rx(void *opaque, const void *frame, size_t len)
 		pthread_mutex_unlock(&n->lock);
 		return true; /* not connected: dropped, as by an unplugged NIC */
 	}
-	if (n->rx.req_cons == __atomic_load_n(&n->rx.sring->req_prod, __ATOMIC_ACQUIRE) ||
-	    n->rx.req_cons - n->rx.rsp_prod_pvt > RING_SIZE(&n->rx)) {
-		/* Ask to be told when buffers are posted. */
+	if (n->rx.req_cons == __atomic_load_n(&n->rx.sring->req_prod, __ATOMIC_ACQUIRE)) {
+		/* Ask to be told when buffers are posted, then look again: a
+		 * post that raced the request is otherwise never signalled. */
 		n->rx.sring->req_event = n->rx.req_cons + 1;
-		pthread_mutex_unlock(&n->lock);
-		return false;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (n->rx.req_cons == __atomic_load_n(&n->rx.sring->req_prod, __ATOMIC_ACQUIRE)) {
+			pthread_mutex_unlock(&n->lock);
+			return false;
+		}
 	}
 	if (__atomic_load_n(&n->rx.sring->req_prod, __ATOMIC_ACQUIRE) - n->rx.req_cons >
 	    RING_SIZE(&n->rx)) {
