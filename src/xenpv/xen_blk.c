@@ -39,6 +39,7 @@ struct xen_blk {
 	const char *path;
 	unsigned port;
 	blkif_back_ring_t ring;
+	uint64_t ring_gpa; /* held writable while connected */
 	bool ring_ok;
 	uint64_t reqs, bytes; /* --stats */
 };
@@ -64,16 +65,18 @@ static int16_t do_rw(struct xen_blk *b, const struct blkif_request *r)
 		n = (uint64_t)(s->last_sect - s->first_sect + 1);
 		if (sector > b->sectors || n > b->sectors - sector)
 			return BLKIF_RSP_ERROR;
-		/* Reading the disk writes the guest's page, and the reverse. */
-		if (xen_gnt_frame(x, s->gref, !write, &gpa) < 0)
+		/* Reading the disk writes the guest's page (held writable while
+		 * it does), writing it reads the page. */
+		if (write ? xen_gnt_frame(x, s->gref, false, &gpa) < 0
+			  : xen_gnt_hold(x, s->gref, &gpa) < 0)
 			return BLKIF_RSP_ERROR;
-		gpa += s->first_sect * SECTOR;
-		p = write ? (uint8_t *)gmem_ptr(x->mem, gpa, n * SECTOR)
-			  : gmem_ptr_w(x->mem, gpa, n * SECTOR);
-		if (!p)
-			return BLKIF_RSP_ERROR;
-		done = write ? pwrite(b->fd, p, n * SECTOR, (off_t)(sector * SECTOR))
+		p = write ? (uint8_t *)gmem_ptr(x->mem, gpa + s->first_sect * SECTOR, n * SECTOR)
+			  : gmem_ptr_w(x->mem, gpa + s->first_sect * SECTOR, n * SECTOR);
+		done = !p ? -1
+		     : write ? pwrite(b->fd, p, n * SECTOR, (off_t)(sector * SECTOR))
 			     : pread(b->fd, p, n * SECTOR, (off_t)(sector * SECTOR));
+		if (!write)
+			xen_gnt_release(x, gpa);
 		if (done != (ssize_t)(n * SECTOR))
 			return BLKIF_RSP_ERROR;
 		sector += n;
@@ -149,14 +152,17 @@ static int blk_connect(struct xen_bus_dev *d)
 	if (xen_bus_fe_str(d, "protocol", proto, sizeof(proto)) == 0 &&
 	    strcmp(proto, XEN_IO_PROTO_ABI_X86_64))
 		return -1;
-	if (xen_gnt_frame(d->x, (uint32_t)ref, true, &gpa) < 0 ||
-	    !(sring = gmem_ptr_w(d->x->mem, gpa, XEN_PAGE_SIZE)))
+	/* The ring is written for as long as the device is connected. */
+	if (xen_gnt_hold(d->x, (uint32_t)ref, &gpa) < 0)
 		return -1;
-	if (port > UINT32_MAX ||
-	    xen_evtchn_bind_backend(d->x, (unsigned)port, blk_notify, b) < 0)
+	if (!(sring = gmem_ptr_w(d->x->mem, gpa, XEN_PAGE_SIZE)) || port > UINT32_MAX ||
+	    xen_evtchn_bind_backend(d->x, (unsigned)port, blk_notify, b) < 0) {
+		xen_gnt_release(d->x, gpa);
 		return -1;
+	}
 	BACK_RING_INIT(&b->ring, sring, XEN_PAGE_SIZE);
 	b->port = (unsigned)port;
+	b->ring_gpa = gpa;
 	b->ring_ok = true;
 	return 0;
 }
@@ -165,6 +171,8 @@ static void blk_disconnect(struct xen_bus_dev *d)
 {
 	struct xen_blk *b = d->opaque;
 
+	if (b->ring_ok)
+		xen_gnt_release(d->x, b->ring_gpa);
 	b->ring_ok = false;
 }
 

@@ -154,3 +154,16 @@ int xen_gnt_frame(struct xen *x, uint32_t ref, bool write, uint64_t *gpa)
 	*gpa = (uint64_t)e.frame << 12;
 	return 0;
 }
+
+int xen_gnt_hold(struct xen *x, uint32_t ref, uint64_t *gpa)
+{
+	if (xen_gnt_frame(x, ref, true, gpa) < 0 ||
+	    xen_mm_get_writable(&x->mm, *gpa >> 12) < 0)
+		return -1;
+	return 0;
+}
+
+void xen_gnt_release(struct xen *x, uint64_t gpa)
+{
+	xen_mm_put_writable(&x->mm, gpa >> 12);
+}

@@ -59,4 +59,12 @@ int xen_bus_fe_str(struct xen_bus_dev *d, const char *key, char *buf, size_t len
  * updates may change). */
 int xen_gnt_frame(struct xen *x, uint32_t ref, bool write, uint64_t *gpa);
 
+/* As xen_gnt_frame for a frame gamut will write, holding a writable use
+ * of it (xen_mm.h) until xen_gnt_release: while gamut writes there, the
+ * guest cannot turn the frame into a page table (another vCPU could,
+ * between a check and the write, and a ring is written for as long as
+ * the device is connected). */
+int xen_gnt_hold(struct xen *x, uint32_t ref, uint64_t *gpa);
+void xen_gnt_release(struct xen *x, uint64_t gpa);
+
 #endif

@@ -41,6 +41,7 @@ struct xen_net {
 	unsigned port;
 	netif_tx_back_ring_t tx;
 	netif_rx_back_ring_t rx;
+	uint64_t tx_gpa, rx_gpa; /* the rings, held writable while connected */
 	uint8_t frame[NET_FRAME_MAX];
 	uint64_t tx_frames, rx_frames, tx_errors;
 };
@@ -231,10 +232,14 @@ static bool net_rx(void *opaque, const void *frame, size_t len)
 	}
 	RING_COPY_REQUEST(&n->rx, n->rx.req_cons, &req);
 	n->rx.req_cons++;
-	ok = len <= XEN_PAGE_SIZE && xen_gnt_frame(x, req.gref, true, &gpa) == 0 &&
-	     (p = gmem_ptr_w(x->mem, gpa, len ? len : 1)) != NULL;
-	if (ok)
-		memcpy(p, frame, len);
+	ok = len <= XEN_PAGE_SIZE && xen_gnt_hold(x, req.gref, &gpa) == 0;
+	if (ok) {
+		p = gmem_ptr_w(x->mem, gpa, len ? len : 1);
+		if (p)
+			memcpy(p, frame, len);
+		xen_gnt_release(x, gpa);
+		ok = p != NULL;
+	}
 	r = RING_GET_RESPONSE(&n->rx, n->rx.rsp_prod_pvt);
 	r->id = req.id;
 	r->offset = 0;
@@ -249,14 +254,18 @@ static bool net_rx(void *opaque, const void *frame, size_t len)
 	return true;
 }
 
-static int map_ring(struct xen_bus_dev *d, const char *key, void **sring)
+/* A ring is written for as long as the device is connected: held. */
+static int map_ring(struct xen_bus_dev *d, const char *key, void **sring, uint64_t *gpa)
 {
-	uint64_t ref, gpa;
+	uint64_t ref;
 
 	if (xen_bus_fe_read(d, key, &ref) < 0 || ref > UINT32_MAX ||
-	    xen_gnt_frame(d->x, (uint32_t)ref, true, &gpa) < 0 ||
-	    !(*sring = gmem_ptr_w(d->x->mem, gpa, XEN_PAGE_SIZE)))
+	    xen_gnt_hold(d->x, (uint32_t)ref, gpa) < 0)
 		return -1;
+	if (!(*sring = gmem_ptr_w(d->x->mem, *gpa, XEN_PAGE_SIZE))) {
+		xen_gnt_release(d->x, *gpa);
+		return -1;
+	}
 	return 0;
 }
 
@@ -269,10 +278,18 @@ static int net_connect(struct xen_bus_dev *d)
 	/* Only copy mode (the guest's pages are never given away), one
 	 * queue, one event channel. */
 	if (xen_bus_fe_read(d, "request-rx-copy", &copy) < 0 || copy != 1 ||
-	    map_ring(d, "tx-ring-ref", &tx) < 0 || map_ring(d, "rx-ring-ref", &rx) < 0 ||
-	    xen_bus_fe_read(d, "event-channel", &port) < 0 || port > UINT32_MAX ||
-	    xen_evtchn_bind_backend(d->x, (unsigned)port, net_notify, n) < 0)
+	    map_ring(d, "tx-ring-ref", &tx, &n->tx_gpa) < 0)
 		return -1;
+	if (map_ring(d, "rx-ring-ref", &rx, &n->rx_gpa) < 0) {
+		xen_gnt_release(d->x, n->tx_gpa);
+		return -1;
+	}
+	if (xen_bus_fe_read(d, "event-channel", &port) < 0 || port > UINT32_MAX ||
+	    xen_evtchn_bind_backend(d->x, (unsigned)port, net_notify, n) < 0) {
+		xen_gnt_release(d->x, n->tx_gpa);
+		xen_gnt_release(d->x, n->rx_gpa);
+		return -1;
+	}
 	pthread_mutex_lock(&n->lock);
 	BACK_RING_INIT(&n->tx, (netif_tx_sring_t *)tx, XEN_PAGE_SIZE);
 	BACK_RING_INIT(&n->rx, (netif_rx_sring_t *)rx, XEN_PAGE_SIZE);
@@ -287,6 +304,10 @@ static void net_disconnect(struct xen_bus_dev *d)
 	struct xen_net *n = d->opaque;
 
 	pthread_mutex_lock(&n->lock);
+	if (n->ok) {
+		xen_gnt_release(d->x, n->tx_gpa);
+		xen_gnt_release(d->x, n->rx_gpa);
+	}
 	n->ok = false;
 	pthread_mutex_unlock(&n->lock);
 }
