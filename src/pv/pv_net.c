@@ -72,6 +72,12 @@ static void ring_publish(struct pv *pv, struct pv_device *d, struct pv_queue *q,
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	gmem_write_u32(pv->mem, q->ring + RING_RSP_PROD, q->rsp_prod);
 	gmem_write_u32(pv->mem, q->ring + RING_REQ_EVENT, q->req_cons + 1);
+	/* A full fence: the guest writes rsp_event, fences, then re-reads
+	 * rsp_prod before it sleeps; without this one the load below may be
+	 * served before the store above is seen, both sides read the other's
+	 * old value, no event is raised and the guest sleeps on responses it
+	 * never looks at (the receive side wedges). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	gmem_read_u32(pv->mem, q->ring + RING_RSP_EVENT, &rsp_event);
 	if (q->rsp_prod != old_rsp && pv_ring_need_event(rsp_event, q->rsp_prod, old_rsp))
 		pv_event_raise(pv, PV_EVENT_DEVICE(d->index));
